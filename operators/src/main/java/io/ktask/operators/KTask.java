@@ -1,0 +1,56 @@
+package io.ktask.operators;
+
+import java.util.Objects;
+import java.util.function.BinaryOperator;
+import java.util.function.Function;
+
+import reactor.core.publisher.Flux;
+
+/**
+ * Entry point: ktask's chunked, limit-aware parallelism as a Flux transformer.
+ *
+ * <pre>{@code
+ * Long total = KTask.range(0, 1_000_000_000L)
+ *     .transform(KTask.parallelize(chunk -> sum(chunk.start(), chunk.end()), Long::sum))
+ *     .blockLast();
+ * }</pre>
+ */
+public final class KTask {
+
+    private KTask() {
+    }
+
+    /**
+     * A Flux of the longs {@code start .. start + count - 1}. A plain subscriber sees an ordinary
+     * range that honours backpressure; {@link #parallelize} recognises it and splits it by
+     * arithmetic, with no signal or allocation per unit.
+     *
+     * @throws IllegalArgumentException if {@code count < 0} or {@code start + count} overflows
+     */
+    public static Flux<Long> range(long start, long count) {
+        throw new UnsupportedOperationException("TODO(issue 3)");
+    }
+
+    /**
+     * Parallelizes the upstream with the default spec: chunks computed by {@code work}, results
+     * reduced in chunk order by {@code merge}. Same as
+     * {@code parallelize(KTaskSpec.of(work).merge(merge).build())}.
+     *
+     * @throws NullPointerException if {@code work} or {@code merge} is null
+     */
+    public static <T, R> Function<Flux<T>, Flux<R>> parallelize(
+            Function<? super Chunk<T>, ? extends R> work, BinaryOperator<R> merge) {
+        Objects.requireNonNull(work, "work must not be null");
+        Objects.requireNonNull(merge, "merge must not be null");
+        return parallelize(KTaskSpec.<T, R>of(work).merge(merge).build());
+    }
+
+    /**
+     * Parallelizes the upstream as {@code spec} describes; each subscription is one task.
+     *
+     * @throws NullPointerException if {@code spec} is null
+     */
+    public static <T, R> Function<Flux<T>, Flux<R>> parallelize(KTaskSpec<T, R> spec) {
+        throw new UnsupportedOperationException("TODO(issue 3)");
+    }
+}

@@ -1,0 +1,269 @@
+package io.ktask.operators;
+
+import java.util.Objects;
+import java.util.function.BiConsumer;
+import java.util.function.BinaryOperator;
+import java.util.function.Function;
+
+import io.ktask.scheduler.KTaskScheduler;
+
+/**
+ * The immutable description of a parallel task: what a chunk computes, how results are combined,
+ * how the range is cut, and where it runs. Built with {@link #of(Function)}; used by
+ * {@link KTask#parallelize(KTaskSpec)}. One spec may be used by any number of tasks at once.
+ *
+ * @param <T> the upstream element type
+ * @param <R> the result type of one chunk (and of the merge)
+ */
+public final class KTaskSpec<T, R> {
+
+    /** Value of {@link #minChunk()} when none was given: the chunk size adapts to the measured cost. */
+    public static final long ADAPTIVE = 0L;
+
+    final Function<? super Chunk<T>, ? extends R> work;
+    final BinaryOperator<R> merge;
+    final BiConsumer<? super Chunk<T>, ? super R> undo;
+    final long minChunk;
+    final long align;
+    final int maxThreads;
+    final KTaskScheduler scheduler;
+    final int node;
+    final boolean allNodes;
+    final boolean callerRuns;
+
+    private KTaskSpec(Builder<T, R> b) {
+        this.work = b.work;
+        this.merge = b.merge;
+        this.undo = b.undo;
+        this.minChunk = b.minChunk;
+        this.align = b.align;
+        this.maxThreads = b.maxThreads;
+        this.scheduler = b.scheduler;
+        this.node = b.node;
+        this.allNodes = b.allNodes;
+        this.callerRuns = b.callerRuns;
+    }
+
+    /**
+     * Starts a spec whose chunks compute {@code work}. The function is called once per chunk,
+     * possibly on several threads at once; it must be safe for that.
+     *
+     * @throws NullPointerException if {@code work} is null
+     */
+    public static <T, R> Builder<T, R> of(Function<? super Chunk<T>, ? extends R> work) {
+        return new Builder<>(Objects.requireNonNull(work, "work must not be null"));
+    }
+
+    /** @return the minimum chunk size in units, or {@link #ADAPTIVE} */
+    public long minChunk() {
+        return minChunk;
+    }
+
+    /** @return the multiple that chunk boundaries fall on (1 = any unit) */
+    public long align() {
+        return align;
+    }
+
+    /** @return the most threads one task uses, its own thread included */
+    public int maxThreads() {
+        return maxThreads;
+    }
+
+    /** @return true when chunk results are reduced to one value, false when streamed in order */
+    public boolean merging() {
+        return merge != null;
+    }
+
+    @Override
+    public String toString() {
+        return "KTaskSpec{minChunk=" + (minChunk == ADAPTIVE ? "adaptive" : minChunk) + ", align=" + align
+                + ", maxThreads=" + maxThreads + ", node=" + (allNodes ? "all" : node == KTaskScheduler.ANY_NODE ? "any" : node)
+                + ", mode=" + (merge != null ? "merge" : "ordered") + ", undo=" + (undo != null)
+                + ", callerRuns=" + callerRuns + '}';
+    }
+
+    /**
+     * Builds a {@link KTaskSpec}. Every setter may be called at most once (a second call throws
+     * {@link IllegalStateException}) and checks its argument at once
+     * ({@link IllegalArgumentException} or {@link NullPointerException} naming the argument and
+     * its value); combinations are checked by {@link #build()}. Not thread-safe.
+     *
+     * @param <T> the upstream element type
+     * @param <R> the chunk result type
+     */
+    public static final class Builder<T, R> {
+
+        private final Function<? super Chunk<T>, ? extends R> work;
+        private BinaryOperator<R> merge;
+        private boolean ordered;
+        private BiConsumer<? super Chunk<T>, ? super R> undo;
+        private long minChunk = ADAPTIVE;
+        private long align = 1;
+        private int maxThreads = Integer.MAX_VALUE;
+        private KTaskScheduler scheduler;
+        private int node = KTaskScheduler.ANY_NODE;
+        private boolean allNodes;
+        private boolean callerRuns = true;
+        private boolean callerRunsSet;
+
+        private Builder(Function<? super Chunk<T>, ? extends R> work) {
+            this.work = work;
+        }
+
+        /**
+         * Reduces the chunk results, in chunk order, to one value emitted when the task
+         * completes; the function must be associative (it need not be commutative). Not
+         * combinable with {@link #ordered()}.
+         */
+        public Builder<T, R> merge(BinaryOperator<R> merge) {
+            requireUnset(this.merge == null, "merge", "a function");
+            this.merge = Objects.requireNonNull(merge, "merge must not be null");
+            return this;
+        }
+
+        /**
+         * Emits every chunk's result in chunk order as soon as it and all earlier ones are done,
+         * honouring downstream demand. This is the default when {@link #merge} is not given.
+         */
+        public Builder<T, R> ordered() {
+            requireUnset(!ordered, "ordered", "true");
+            this.ordered = true;
+            return this;
+        }
+
+        /**
+         * Sets the smallest chunk, in units (ktask's {@code min_chunk_size}): tasks smaller than
+         * twice this run on one thread. Default: adaptive; the first chunk is timed and the
+         * chunk size and helper count follow from the measured cost.
+         *
+         * @throws IllegalArgumentException if {@code minChunk < 1}
+         */
+        public Builder<T, R> minChunk(long minChunk) {
+            requireUnset(this.minChunk == ADAPTIVE, "minChunk", this.minChunk);
+            if (minChunk < 1) {
+                throw new IllegalArgumentException("minChunk must be >= 1 but was " + minChunk);
+            }
+            this.minChunk = minChunk;
+            return this;
+        }
+
+        /**
+         * Makes chunk boundaries fall on multiples of {@code align} units (counted from the
+         * task's start), e.g. pages or records. Default 1.
+         *
+         * @throws IllegalArgumentException if {@code align < 1}
+         */
+        public Builder<T, R> align(long align) {
+            requireUnset(this.align == 1, "align", this.align);
+            if (align < 1) {
+                throw new IllegalArgumentException("align must be >= 1 but was " + align);
+            }
+            this.align = align;
+            return this;
+        }
+
+        /**
+         * Caps the threads of one task, its own thread included. Default: the scheduler's CPU
+         * count (and always within its helper limits).
+         *
+         * @throws IllegalArgumentException if {@code maxThreads < 1}
+         */
+        public Builder<T, R> maxThreads(int maxThreads) {
+            requireUnset(this.maxThreads == Integer.MAX_VALUE, "maxThreads", this.maxThreads);
+            if (maxThreads < 1) {
+                throw new IllegalArgumentException("maxThreads must be >= 1 but was " + maxThreads);
+            }
+            this.maxThreads = maxThreads;
+            return this;
+        }
+
+        /**
+         * Chooses the scheduler whose helpers and limits the task uses. Default: a shared
+         * scheduler created on first use with {@link KTaskScheduler#create()}.
+         */
+        public Builder<T, R> scheduler(KTaskScheduler scheduler) {
+            requireUnset(this.scheduler == null, "scheduler", this.scheduler);
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler must not be null");
+            return this;
+        }
+
+        /**
+         * Places the task's helpers on {@code node} first (past its limit they go anywhere).
+         * Default: the node the subscribing thread runs on. Not combinable with
+         * {@link #allNodes()}. The node is checked against the scheduler's topology at
+         * {@link #build()} when a scheduler was given, else at subscription.
+         *
+         * @throws IllegalArgumentException if {@code node < 0}
+         */
+        public Builder<T, R> node(int node) {
+            requireUnset(this.node == KTaskScheduler.ANY_NODE, "node", this.node);
+            if (node < 0) {
+                throw new IllegalArgumentException("node must be >= 0 but was " + node);
+            }
+            this.node = node;
+            return this;
+        }
+
+        /**
+         * Spreads the task over every node (ktask_run_numa): the range is split into one share
+         * per node in proportion to its CPUs, helpers are placed on every node, and each thread
+         * takes chunks from its own node's share first and then helps the others.
+         */
+        public Builder<T, R> allNodes() {
+            requireUnset(!allNodes, "allNodes", "true");
+            this.allNodes = true;
+            return this;
+        }
+
+        /**
+         * Registers the callback that reverts one finished chunk when the task is aborted; it
+         * gets the chunk and the result its work returned. Undos run on one thread, one at a
+         * time, in ascending chunk order. An undo that throws is recorded in the
+         * {@link KTaskException}'s suppressed list and the others still run.
+         */
+        public Builder<T, R> undo(BiConsumer<? super Chunk<T>, ? super R> undo) {
+            requireUnset(this.undo == null, "undo", "a function");
+            this.undo = Objects.requireNonNull(undo, "undo must not be null");
+            return this;
+        }
+
+        /**
+         * Whether the subscribing thread runs chunks itself (default {@code true}, as in ktask).
+         * With {@code false}, the task's own thread is a scheduler thread and the subscriber's
+         * thread returns at once.
+         */
+        public Builder<T, R> callerRuns(boolean callerRuns) {
+            requireUnset(!callerRunsSet, "callerRuns", this.callerRuns);
+            this.callerRuns = callerRuns;
+            this.callerRunsSet = true;
+            return this;
+        }
+
+        /**
+         * @return the immutable spec
+         * @throws IllegalStateException if both {@link #merge} and {@link #ordered()} were set
+         * @throws IllegalArgumentException if {@link #node(int)} and {@link #allNodes()} were both
+         *     set, if {@code align} exceeds a given {@code minChunk}... (see message), or the node
+         *     is not in the given scheduler's topology
+         */
+        public KTaskSpec<T, R> build() {
+            if (merge != null && ordered) {
+                throw new IllegalStateException("merge and ordered() are exclusive: choose one result mode");
+            }
+            if (allNodes && node != KTaskScheduler.ANY_NODE) {
+                throw new IllegalStateException("node(" + node + ") and allNodes() are exclusive");
+            }
+            if (scheduler != null && node >= scheduler.topology().nodeCount()) {
+                throw new IllegalArgumentException("node must be < " + scheduler.topology().nodeCount()
+                        + " (the scheduler's node count) but was " + node);
+            }
+            return new KTaskSpec<>(this);
+        }
+
+        private static void requireUnset(boolean unset, String name, Object current) {
+            if (!unset) {
+                throw new IllegalStateException(name + " was already set to " + current);
+            }
+        }
+    }
+}
