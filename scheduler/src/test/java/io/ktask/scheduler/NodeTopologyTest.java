@@ -13,6 +13,7 @@ import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class NodeTopologyTest {
@@ -223,12 +224,32 @@ class NodeTopologyTest {
         assertThat(detect(3)).isEqualTo(NodeTopology.uniform(1, 3));
     }
 
-    @Test
-    void garbageCpulistFallsBackToOneNode() throws IOException {
-        sysfs("0", "0-3", "1", "four-seven");
-        allowed("0-7");
+    /** Each row: node0's cpulist, node1's cpulist ("-" for no node1), Cpus_allowed_list. */
+    @ParameterizedTest(name = "node0={0} node1={1} allowed={2}")
+    @CsvSource(delimiter = '|', value = {
+        "0-3        | four-seven | 0-7",         // garbage cpulist
+        "0-2        | 2-3        | 0-7",         // a CPU under two nodes
+        "0-3        | -          | all of them", // garbage Cpus_allowed_list
+        "''         | '  '       | 0-7",         // every node offline
+        "0-3        | -          | 4-5",         // no allowed CPU in any node
+    })
+    void unusableSysfsFallsBackToOneNode(String node0, String node1, String allowed) throws IOException {
+        if (node1.equals("-")) {
+            sysfs("0", node0);
+        } else {
+            sysfs("0", node0, "1", node1);
+        }
+        allowed(allowed);
 
-        assertThat(detect(8)).isEqualTo(NodeTopology.uniform(1, 8));
+        assertThat(detect(3)).isEqualTo(NodeTopology.uniform(1, 3));
+    }
+
+    @Test
+    void noNodeDirFallsBackToOneNode() throws IOException {
+        sysfs();
+        allowed("0-3");
+
+        assertThat(detect(4)).isEqualTo(NodeTopology.uniform(1, 4));
     }
 
     @Test
@@ -247,38 +268,6 @@ class NodeTopologyTest {
         allowed("0-3");
 
         assertThat(detect(4)).isEqualTo(NodeTopology.uniform(1, 4));
-    }
-
-    @Test
-    void cpuInTwoNodesFallsBackToOneNode() throws IOException {
-        sysfs("0", "0-2", "1", "2-3");
-        allowed("0-3");
-
-        assertThat(detect(4)).isEqualTo(NodeTopology.uniform(1, 4));
-    }
-
-    @Test
-    void garbageCpusAllowedListFallsBackToOneNode() throws IOException {
-        sysfs("0", "0-3");
-        allowed("all of them");
-
-        assertThat(detect(4)).isEqualTo(NodeTopology.uniform(1, 4));
-    }
-
-    @Test
-    void noNodeDirFallsBackToOneNode() throws IOException {
-        sysfs();
-        allowed("0-3");
-
-        assertThat(detect(4)).isEqualTo(NodeTopology.uniform(1, 4));
-    }
-
-    @Test
-    void allNodesEmptyFallsBackToOneNode() throws IOException {
-        sysfs("0", "", "1", "  ");
-        allowed("0-3");
-
-        assertThat(detect(2)).isEqualTo(NodeTopology.uniform(1, 2));
     }
 
     @Test
@@ -319,14 +308,6 @@ class NodeTopologyTest {
         allowed("2-3,8");
 
         assertThat(detect(12)).isEqualTo(NodeTopology.of(new int[] {2, 3}, new int[] {8}));
-    }
-
-    @Test
-    void disallowedEverywhereFallsBackToOneNode() throws IOException {
-        sysfs("0", "0-3");
-        allowed("4-5");
-
-        assertThat(detect(2)).isEqualTo(NodeTopology.uniform(1, 2));
     }
 
     @Test
