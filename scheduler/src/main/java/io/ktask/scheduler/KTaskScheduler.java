@@ -87,13 +87,8 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         if (Thread.currentThread() instanceof KTaskThread t && t.owner == this && t.node >= 0) {
             return t.node;
         }
-        int cpu = ThreadPlacement.currentCpu();
-        for (int n = 0; cpu >= 0 && n < topology.nodeCount(); n++) {
-            if (Arrays.binarySearch(topology.cpus(n), cpu) >= 0) {
-                return n;
-            }
-        }
-        return 0;
+        int node = topology.nodeOfCpu(ThreadPlacement.currentCpu());
+        return node >= 0 ? node : 0;
     }
 
     /**
