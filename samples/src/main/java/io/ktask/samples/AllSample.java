@@ -9,40 +9,24 @@ import java.util.Locale;
  * an injected failure, and prints a summary table. A sample that throws is reported as a failed
  * row and the others still run.
  */
-final class AllSample implements Sample {
+final class AllSample extends Sample {
 
     static final String NAME = "all";
     private final List<Sample> samples;
 
     AllSample(List<Sample> samples) {
+        super(NAME,
+                "(default) run every sample at demo size and print a summary table",
+                "Runs brc, zero, prealloc (once clean, once with --fail-at 2) and pipeline (--nodes 2) at\n"
+                        + "demo size, about half a minute on 2 cores, then prints one row per run: the work, the\n"
+                        + "sequential and ktask times, the speedup and the check. --scale shrinks or grows every\n"
+                        + "size (percent).",
+                List.of(Option.value("scale", "PERCENT", 100, "size of every demo, in percent of the default")));
         this.samples = List.copyOf(samples);
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String summary() {
-        return "(default) run every sample at demo size and print a summary table";
-    }
-
-    @Override
-    public String description() {
-        return "Runs brc, zero, prealloc (once clean, once with --fail-at 2) and pipeline (--nodes 2) at\n"
-                + "demo size, about half a minute on 2 cores, then prints one row per run: the work, the\n"
-                + "sequential and ktask times, the speedup and the check. --scale shrinks or grows every\n"
-                + "size (percent).";
-    }
-
-    @Override
-    public List<Option> options() {
-        return List.of(Option.value("scale", "PERCENT", 100, "size of every demo, in percent of the default"));
-    }
-
-    @Override
-    public Outcome run(CommandLine args, Console console) {
+    Outcome run(CommandLine args, Console console) {
         int scale = args.intNumber("scale", 1, 1000);
         List<Outcome> outcomes = new ArrayList<>();
         long start = System.nanoTime();

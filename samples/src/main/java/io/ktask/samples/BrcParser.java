@@ -30,7 +30,7 @@ final class BrcParser {
      * Parses the lines that start in {@code [start, end)} of {@code file}.
      *
      * @param fileSize the file's size (read once by the caller)
-     * @throws IllegalArgumentException on a malformed line (the message gives its byte offset)
+     * @throws BadDataException on a malformed line (the message gives its byte offset)
      * @throws UncheckedIOException if mapping fails
      */
     static StationTable parse(FileChannel file, long fileSize, long start, long end) {
@@ -104,8 +104,8 @@ final class BrcParser {
         return pos + 1;
     }
 
-    private static IllegalArgumentException malformed(long offset) {
-        return new IllegalArgumentException("malformed line at byte " + offset
+    private static BadDataException malformed(long offset) {
+        return new BadDataException("malformed line at byte " + offset
                 + " (expected 'name;-12.3' with a name of 1.." + MAX_NAME + " bytes)");
     }
 }

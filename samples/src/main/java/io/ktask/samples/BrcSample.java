@@ -21,7 +21,7 @@ import io.ktask.scheduler.KTaskScheduler;
  * segments, and ktask over the file's byte range ({@code KTask.range(0, fileSize)}, chunks of at
  * least 1 MiB, each chunk owning the lines that start in it).
  */
-final class BrcSample implements Sample {
+final class BrcSample extends Sample {
 
     static final String NAME = "brc";
     /** ktask's minimum chunk: big enough that the per-chunk map and merge cost nothing. */
@@ -29,36 +29,23 @@ final class BrcSample implements Sample {
     /** The sequential reader and the parallel stream walk the file in segments of this size. */
     private static final long SEGMENT = 8 << 20;
 
-    @Override
-    public String name() {
-        return NAME;
+    BrcSample() {
+        super(NAME,
+                "One Billion Row Challenge: min/mean/max per station of a generated file",
+                "Generates ROWS lines of 'station;temperature' (fixed seed) and computes min/mean/max per\n"
+                        + "station three ways with the same parser: a sequential reader, a parallel stream, and\n"
+                        + "ktask splitting the file's byte range into chunks moved to line ends. Checks that all\n"
+                        + "three results are identical.",
+                List.of(
+                        Option.value("rows", "N", "10000000", "rows to generate"),
+                        Option.value("stations", "N", 400, "distinct station names"),
+                        Option.value("seed", "N", 42, "random seed of the data"),
+                        Option.value("file", "PATH", null,
+                                "data file: reused if it exists, else generated and kept (default: a temp file, deleted)")));
     }
 
     @Override
-    public String summary() {
-        return "One Billion Row Challenge: min/mean/max per station of a generated file";
-    }
-
-    @Override
-    public String description() {
-        return "Generates ROWS lines of 'station;temperature' (fixed seed) and computes min/mean/max per\n"
-                + "station three ways with the same parser: a sequential reader, a parallel stream, and\n"
-                + "ktask splitting the file's byte range into chunks moved to line ends. Checks that all\n"
-                + "three results are identical.";
-    }
-
-    @Override
-    public List<Option> options() {
-        return List.of(
-                Option.value("rows", "N", "10000000", "rows to generate"),
-                Option.value("stations", "N", 400, "distinct station names"),
-                Option.value("seed", "N", 42, "random seed of the data"),
-                Option.value("file", "PATH", null,
-                        "data file: reused if it exists, else generated and kept (default: a temp file, deleted)"));
-    }
-
-    @Override
-    public Outcome run(CommandLine args, Console console) throws IOException {
+    Outcome run(CommandLine args, Console console) throws IOException {
         long rows = args.number("rows", 1, 10_000_000_000L);
         int stations = args.intNumber("stations", 1, 10_000);
         long seed = args.number("seed", Long.MIN_VALUE, Long.MAX_VALUE);

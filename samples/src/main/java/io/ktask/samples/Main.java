@@ -80,6 +80,9 @@ public final class Main {
             err.println("error: " + e.getMessage());
             err.println("Run '" + PROGRAM + (e.command == null ? "" : " " + e.command) + " --help' for usage.");
             return EXIT_USAGE;
+        } catch (BadDataException e) {
+            err.println("error: " + command + ": " + e.getMessage());
+            return EXIT_FAILED;
         } catch (IOException | UncheckedIOException e) {
             err.println("error: " + command + ": I/O failure: " + e.getMessage());
             return EXIT_FAILED;

@@ -22,44 +22,31 @@ import reactor.core.publisher.Flux;
  * {@link KTaskScheduler} whose global and per-node helper limits share the machine between
  * them. The scheduler's {@code stats()} are printed while it runs.
  */
-final class PipelineSample implements Sample {
+final class PipelineSample extends Sample {
 
     static final String NAME = "pipeline";
     static final long MIN_CHUNK = 1 << 16;
     private static final Duration STATS_EVERY = Duration.ofMillis(500);
 
-    @Override
-    public String name() {
-        return NAME;
+    PipelineSample() {
+        super(NAME,
+                "several parallelized inputs at once under one scheduler's limits, with live stats",
+                "Runs a Flux of INPUTS generated data sets of SIZE values each; every input is summarized\n"
+                        + "by ktask (KTask.range + parallelize), CONCURRENCY inputs at a time (flatMap), all sharing\n"
+                        + "one KTaskScheduler: its global limit (--max-helpers) and per-node limits decide how many\n"
+                        + "helpers each task gets; requests past them are refused, never queued. Prints stats()\n"
+                        + "every 0.5 s. --nodes N simulates N NUMA nodes (NodeTopology.uniform) and spreads the\n"
+                        + "inputs over them. Compares with summarizing the inputs one after another.",
+                List.of(
+                        Option.value("inputs", "N", 8, "number of inputs (data sets)"),
+                        Option.value("size", "N", "20000000", "values per input"),
+                        Option.value("concurrency", "N", 4, "inputs in flight at once (flatMap concurrency)"),
+                        Option.value("nodes", "N", null, "simulate N nodes of cpus/N CPUs each; default: the detected topology"),
+                        Option.value("max-helpers", "N", null, "global helper limit; default: the scheduler's (80% of CPUs)")));
     }
 
     @Override
-    public String summary() {
-        return "several parallelized inputs at once under one scheduler's limits, with live stats";
-    }
-
-    @Override
-    public String description() {
-        return "Runs a Flux of INPUTS generated data sets of SIZE values each; every input is summarized\n"
-                + "by ktask (KTask.range + parallelize), CONCURRENCY inputs at a time (flatMap), all sharing\n"
-                + "one KTaskScheduler: its global limit (--max-helpers) and per-node limits decide how many\n"
-                + "helpers each task gets; requests past them are refused, never queued. Prints stats()\n"
-                + "every 0.5 s. --nodes N simulates N NUMA nodes (NodeTopology.uniform) and spreads the\n"
-                + "inputs over them. Compares with summarizing the inputs one after another.";
-    }
-
-    @Override
-    public List<Option> options() {
-        return List.of(
-                Option.value("inputs", "N", 8, "number of inputs (data sets)"),
-                Option.value("size", "N", "20000000", "values per input"),
-                Option.value("concurrency", "N", 4, "inputs in flight at once (flatMap concurrency)"),
-                Option.value("nodes", "N", null, "simulate N nodes of cpus/N CPUs each; default: the detected topology"),
-                Option.value("max-helpers", "N", null, "global helper limit; default: the scheduler's (80% of CPUs)"));
-    }
-
-    @Override
-    public Outcome run(CommandLine args, Console console) {
+    Outcome run(CommandLine args, Console console) {
         int inputs = args.intNumber("inputs", 1, 10_000);
         long size = args.number("size", 1, 1L << 40);
         int concurrency = args.intNumber("concurrency", 1, 1024);

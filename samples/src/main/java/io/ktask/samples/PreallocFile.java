@@ -48,11 +48,7 @@ final class PreallocFile implements AutoCloseable {
     void fill(long start, long end) {
         ByteBuffer buf = ByteBuffer.allocate(PIECE);
         try {
-            for (long at = start; at < Math.min(end, oldLength); at += PIECE) {
-                buf.clear().limit((int) Math.min(PIECE, Math.min(end, oldLength) - at));
-                readFully(file, buf, at);
-                writeFully(journal, buf.flip(), at);
-            }
+            copy(file, journal, start, Math.min(end, oldLength), buf);
             for (long at = start; at < end; at += PIECE) {
                 buf.clear().limit((int) Math.min(PIECE, end - at));
                 newContent(buf, at);
@@ -69,13 +65,8 @@ final class PreallocFile implements AutoCloseable {
      * being undone as well: a task is all or nothing).
      */
     void undo(long start, long end) {
-        ByteBuffer buf = ByteBuffer.allocate(PIECE);
         try {
-            for (long at = start; at < Math.min(end, oldLength); at += PIECE) {
-                buf.clear().limit((int) Math.min(PIECE, Math.min(end, oldLength) - at));
-                readFully(journal, buf, at);
-                writeFully(file, buf.flip(), at);
-            }
+            copy(journal, file, start, Math.min(end, oldLength), ByteBuffer.allocate(PIECE));
             if (end > oldLength) {
                 file.truncate(oldLength);
             }
@@ -145,6 +136,16 @@ final class PreallocFile implements AutoCloseable {
                 random.nextBytes(piece);
                 writeFully(out, ByteBuffer.wrap(piece, 0, (int) Math.min(PIECE, length - at)), at);
             }
+        }
+    }
+
+    /** Copies {@code [start, end)} of {@code from} to the same offsets of {@code to}. */
+    private static void copy(FileChannel from, FileChannel to, long start, long end, ByteBuffer buf)
+            throws IOException {
+        for (long at = start; at < end; at += PIECE) {
+            buf.clear().limit((int) Math.min(PIECE, end - at));
+            readFully(from, buf, at);
+            writeFully(to, buf.flip(), at);
         }
     }
 

@@ -25,7 +25,7 @@ import io.ktask.scheduler.KTaskScheduler;
  * The sequential run fills the same chunks in a plain loop and, on the same failure, undoes what
  * it did the same way.
  */
-final class PreallocSample implements Sample {
+final class PreallocSample extends Sample {
 
     static final String NAME = "prealloc";
     /** Chunk boundaries fall on 64 KiB, a common allocation granule of file systems. */
@@ -33,35 +33,22 @@ final class PreallocSample implements Sample {
     static final long MIN_CHUNK = 1 << 20;
     static final long NO_FAILURE = -1;
 
-    @Override
-    public String name() {
-        return NAME;
+    PreallocSample() {
+        super(NAME,
+                "fill a file chunk by chunk (hugetlbfs_fallocate); --fail-at shows the rollback",
+                "Creates a file holding MIB/2 MiB of old data and fills it to MIB MiB chunk by chunk, each\n"
+                        + "chunk journaling the bytes it overwrites. With --fail-at K, chunk K fails (as if the disk\n"
+                        + "were full): every chunk that had finished is undone (old bytes restored, file cut back to\n"
+                        + "its old length), the undone chunks are listed, and the file's SHA-256 must equal the one\n"
+                        + "from before. Without it, the content is checked. ktask runs first to fix the chunk layout;\n"
+                        + "the sequential run then fills the same chunks in a loop.",
+                List.of(
+                        Option.value("mib", "N", 256, "final file size in MiB"),
+                        Option.value("fail-at", "K", null, "inject a failure into chunk K (0-based); default: none")));
     }
 
     @Override
-    public String summary() {
-        return "fill a file chunk by chunk (hugetlbfs_fallocate); --fail-at shows the rollback";
-    }
-
-    @Override
-    public String description() {
-        return "Creates a file holding MIB/2 MiB of old data and fills it to MIB MiB chunk by chunk, each\n"
-                + "chunk journaling the bytes it overwrites. With --fail-at K, chunk K fails (as if the disk\n"
-                + "were full): every chunk that had finished is undone (old bytes restored, file cut back to\n"
-                + "its old length), the undone chunks are listed, and the file's SHA-256 must equal the one\n"
-                + "from before. Without it, the content is checked. ktask runs first to fix the chunk layout;\n"
-                + "the sequential run then fills the same chunks in a loop.";
-    }
-
-    @Override
-    public List<Option> options() {
-        return List.of(
-                Option.value("mib", "N", 256, "final file size in MiB"),
-                Option.value("fail-at", "K", null, "inject a failure into chunk K (0-based); default: none"));
-    }
-
-    @Override
-    public Outcome run(CommandLine args, Console console) throws IOException {
+    Outcome run(CommandLine args, Console console) throws IOException {
         long bytes = args.number("mib", 1, 1 << 16) << 20;
         long failAt = args.has("fail-at") ? args.number("fail-at", 0, Long.MAX_VALUE) : NO_FAILURE;
         long oldLength = bytes / 2 + 1000; // not on a chunk boundary, so undo must cut mid-chunk
@@ -161,7 +148,7 @@ final class PreallocSample implements Sample {
                     bar.advance(chunk.getValue()[1] - chunk.getValue()[0]);
                 }
             } catch (UncheckedIOException e) {
-                failure = "chunk " + failAt + " failed (" + e.getCause().getMessage() + ")";
+                failure = "chunk " + failAt + " failed (" + e.getMessage() + ")";
                 for (long index : done) {
                     file.undo(chunks.get(index)[0], chunks.get(index)[1]);
                     undone.add(index);
@@ -174,7 +161,8 @@ final class PreallocSample implements Sample {
 
     private static void failIfChosen(long index, long failAt) {
         if (index == failAt) {
-            throw new UncheckedIOException(new IOException("No space left on device (injected by --fail-at " + failAt + ")"));
+            String message = "No space left on device (injected by --fail-at " + failAt + ")";
+            throw new UncheckedIOException(message, new IOException(message));
         }
     }
 
@@ -200,7 +188,7 @@ final class PreallocSample implements Sample {
         }
         console.out.println(Format.timing("sequential", sequential.nanos, sequential.nanos));
         console.out.println(Format.timing("ktask", ktask.nanos, sequential.nanos) + "  (" + ktask.chunks.size()
-                + " chunks of >= 1 MiB, aligned to 64 KiB)");
+                + " chunks " + (failAt == NO_FAILURE ? "" : "started ") + "of >= 1 MiB, aligned to 64 KiB)");
         console.out.println("  check: " + check);
         String work = Format.mib(bytes) + (failAt == NO_FAILURE ? "" : ", fail at " + failAt);
         return new Outcome(NAME, work, sequential.nanos, ktask.nanos, ok, check);

@@ -9,8 +9,8 @@ import java.util.function.LongSupplier;
 /**
  * A one-line progress bar on stderr, fed by {@link #advance(long)} as units (bytes, rows, chunks)
  * complete. Nothing is drawn during the first second, so quick runs print no bar at all; after
- * that the line is redrawn at most every 100 ms. {@link #close()} draws 100% and ends the line if
- * a bar was shown.
+ * that the line is redrawn at most every 100 ms. {@link #close()} draws the final count and ends
+ * the line if a bar was shown.
  *
  * <p>Thread-safety: {@link #advance(long)} may be called from any number of threads at once (the
  * chunk threads of a task); it never blocks: a thread that finds another one drawing skips the

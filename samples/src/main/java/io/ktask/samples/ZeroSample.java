@@ -17,7 +17,7 @@ import io.ktask.scheduler.KTaskScheduler;
  * buffer's byte range with chunk boundaries on 4 KiB pages ({@code align}); both clears start
  * from the same dirty buffer and are checked to leave every byte zero.
  */
-final class ZeroSample implements Sample {
+final class ZeroSample extends Sample {
 
     static final String NAME = "zero";
     static final int PAGE = 4096;
@@ -30,31 +30,18 @@ final class ZeroSample implements Sample {
         Arrays.fill(DIRT, (byte) 0x5A);
     }
 
-    @Override
-    public String name() {
-        return NAME;
+    ZeroSample() {
+        super(NAME,
+                "clear a large off-heap buffer (clear_gigantic_page), GB/s with and without ktask",
+                "Fills an off-heap buffer of MIB MiB with non-zero bytes, clears it single-threaded, fills\n"
+                        + "it again and clears it with ktask (chunks aligned to 4 KiB pages, at least 2 MiB).\n"
+                        + "Reports GB/s for both and checks that every byte is zero afterwards. The buffer is\n"
+                        + "a direct ByteBuffer, so MIB is limited by -XX:MaxDirectMemorySize (default: the heap).",
+                List.of(Option.value("mib", "N", 1024, "buffer size in MiB (at most 2047)")));
     }
 
     @Override
-    public String summary() {
-        return "clear a large off-heap buffer (clear_gigantic_page), GB/s with and without ktask";
-    }
-
-    @Override
-    public String description() {
-        return "Fills an off-heap buffer of MIB MiB with non-zero bytes, clears it single-threaded, fills\n"
-                + "it again and clears it with ktask (chunks aligned to 4 KiB pages, at least 2 MiB).\n"
-                + "Reports GB/s for both and checks that every byte is zero afterwards. The buffer is\n"
-                + "a direct ByteBuffer, so MIB is limited by -XX:MaxDirectMemorySize (default: the heap).";
-    }
-
-    @Override
-    public List<Option> options() {
-        return List.of(Option.value("mib", "N", 1024, "buffer size in MiB (at most 2047)"));
-    }
-
-    @Override
-    public Outcome run(CommandLine args, Console console) {
+    Outcome run(CommandLine args, Console console) {
         long bytes = args.number("mib", 1, 2047) << 20;
         ByteBuffer buffer = allocate(bytes);
         fill(buffer, 0, bytes, DIRT);
