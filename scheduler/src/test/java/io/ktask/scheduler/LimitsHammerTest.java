@@ -92,8 +92,10 @@ class LimitsHammerTest {
         for (Future<Void> f : threads.invokeAll(tasks, 30, TimeUnit.SECONDS)) {
             f.get();
         }
+        // A permit is returned just after its body's last line, so wait for the counts too.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (bodiesOutstanding.get() != 0 && System.nanoTime() < deadline) {
+        while ((bodiesOutstanding.get() != 0 || scheduler.stats().helpersRunning() != 0)
+                && System.nanoTime() < deadline) {
             LockSupport.parkNanos(100_000);
         }
         assertThat(bodyFailure.get()).as("a helper body saw a limit exceeded").isNull();
