@@ -32,10 +32,11 @@ final class BrcSample extends Sample {
     BrcSample() {
         super(NAME,
                 "One Billion Row Challenge: min/mean/max per station of a generated file",
-                "Generates ROWS lines of 'station;temperature' (fixed seed) and computes min/mean/max per\n"
-                        + "station three ways with the same parser: a sequential reader, a parallel stream, and\n"
-                        + "ktask splitting the file's byte range into chunks moved to line ends. Checks that all\n"
-                        + "three results are identical.",
+                """
+                Generates --rows lines of 'station;temperature' (fixed seed) and computes min/mean/max
+                per station three ways with the same parser: a sequential reader, a parallel stream, and
+                ktask splitting the file's byte range into chunks moved to line ends. Checks that all
+                three results are identical.""",
                 SchedulerFactory.with(List.of(
                         Option.value("rows", "N", "10000000", "rows to generate"),
                         Option.value("stations", "N", 400, "distinct station names"),

@@ -36,12 +36,13 @@ final class PreallocSample extends Sample {
     PreallocSample() {
         super(NAME,
                 "fill a file chunk by chunk (hugetlbfs_fallocate); --fail-at shows the rollback",
-                "Creates a file holding MIB/2 MiB of old data and fills it to MIB MiB chunk by chunk, each\n"
-                        + "chunk journaling the bytes it overwrites. With --fail-at K, chunk K fails (as if the disk\n"
-                        + "were full): every chunk that had finished is undone (old bytes restored, file cut back to\n"
-                        + "its old length), the undone chunks are listed, and the file's SHA-256 must equal the one\n"
-                        + "from before. Without it, the content is checked. ktask runs first to fix the chunk layout;\n"
-                        + "the sequential run then fills the same chunks in a loop.",
+                """
+                Creates a file holding --mib/2 MiB of old data and fills it to --mib MiB chunk by chunk,
+                each chunk journaling the bytes it overwrites. With --fail-at K, chunk K fails (as if the disk
+                were full): every chunk that had finished is undone (old bytes restored, file cut back to
+                its old length), the undone chunks are listed, and the file's SHA-256 must equal the one
+                from before. Without it, the content is checked. ktask runs first to fix the chunk layout;
+                the sequential run then fills the same chunks in a loop.""",
                 SchedulerFactory.with(List.of(
                         Option.value("mib", "N", 256, "final file size in MiB"),
                         Option.value("fail-at", "K", null, "inject a failure into chunk K (0-based); default: none"))));

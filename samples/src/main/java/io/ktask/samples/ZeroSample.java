@@ -33,10 +33,11 @@ final class ZeroSample extends Sample {
     ZeroSample() {
         super(NAME,
                 "clear a large off-heap buffer (clear_gigantic_page), GB/s with and without ktask",
-                "Fills an off-heap buffer of MIB MiB with non-zero bytes, clears it single-threaded, fills\n"
-                        + "it again and clears it with ktask (chunks aligned to 4 KiB pages, at least 2 MiB).\n"
-                        + "Reports GB/s for both and checks that every byte is zero afterwards. The buffer is\n"
-                        + "a direct ByteBuffer, so MIB is limited by -XX:MaxDirectMemorySize (default: the heap).",
+                """
+                Fills an off-heap buffer of --mib MiB with non-zero bytes, clears it single-threaded,
+                fills it again and clears it with ktask (chunks aligned to 4 KiB pages, at least 2 MiB).
+                Reports GB/s for both and checks that every byte is zero afterwards. The buffer is a
+                direct ByteBuffer, so --mib is limited by -XX:MaxDirectMemorySize (default: the heap).""",
                 SchedulerFactory.with(List.of(Option.value("mib", "N", 1024, "buffer size in MiB (at most 2047)"))));
     }
 
