@@ -37,12 +37,12 @@ final class PipelineSample extends Sample {
                         + "helpers each task gets; requests past them are refused, never queued. Prints stats()\n"
                         + "every 0.5 s. --nodes N simulates N NUMA nodes (NodeTopology.uniform) and spreads the\n"
                         + "inputs over them. Compares with summarizing the inputs one after another.",
-                List.of(
+                SchedulerFactory.with(List.of(
                         Option.value("inputs", "N", 8, "number of inputs (data sets)"),
                         Option.value("size", "N", "20000000", "values per input"),
                         Option.value("concurrency", "N", 4, "inputs in flight at once (flatMap concurrency)"),
-                        Option.value("nodes", "N", null, "simulate N nodes of cpus/N CPUs each; default: the detected topology"),
-                        Option.value("max-helpers", "N", null, "global helper limit; default: the scheduler's (80% of CPUs)")));
+                        Option.value("nodes", "N", null,
+                                "simulate N nodes of max(1, cpus/N) CPUs each; default: the detected topology"))));
     }
 
     @Override
@@ -52,14 +52,14 @@ final class PipelineSample extends Sample {
         int concurrency = args.intNumber("concurrency", 1, 1024);
         int cpus = Runtime.getRuntime().availableProcessors();
         int nodes = args.has("nodes") ? args.intNumber("nodes", 1, 64) : 0;
-        NodeTopology topology = nodes > 0 ? NodeTopology.uniform(nodes, Math.max(1, cpus / nodes)) : NodeTopology.detect();
-        int maxHelpers = args.has("max-helpers") ? args.intNumber("max-helpers", 1, 4096) : -1;
+        NodeTopology topology = nodes > 0 ? NodeTopology.uniform(nodes, Math.max(1, cpus / nodes)) : null;
 
-        KTaskScheduler scheduler = SchedulerFactory.create(topology, maxHelpers);
+        KTaskScheduler scheduler = SchedulerFactory.create("ktask-pipeline", args, topology);
         try {
-            console.out.printf("pipeline: %d inputs x %s values, %d at a time, on %d node(s) x %s CPUs, max helpers %s%n",
-                    inputs, Format.count(size), concurrency, topology.nodeCount(), cpusPerNode(topology),
-                    maxHelpers < 0 ? "default" : maxHelpers);
+            NodeTopology used = scheduler.topology();
+            console.out.printf("pipeline: %d inputs x %s values, %d at a time, on %d node(s) x %s CPUs, max helpers %d%s%n",
+                    inputs, Format.count(size), concurrency, used.nodeCount(), cpusPerNode(used),
+                    scheduler.maxHelpers(), used.nodeCount() == 1 ? "" : " (" + perNodeLimits(scheduler) + " per node)");
             Timed<List<Dataset.Summary>> sequential = Timed.of(() -> sequential(inputs, size, console));
             StatsPrinter stats = new StatsPrinter(scheduler, console);
             Timed<List<Dataset.Summary>> ktask;
@@ -123,12 +123,24 @@ final class PipelineSample extends Sample {
         }
     }
 
+    private static String perNodeLimits(KTaskScheduler scheduler) {
+        int[] limits = new int[scheduler.topology().nodeCount()];
+        for (int n = 0; n < limits.length; n++) {
+            limits[n] = scheduler.maxHelpersPerNode(n);
+        }
+        return sameOrList(limits);
+    }
+
     private static String cpusPerNode(NodeTopology topology) {
         int[] counts = new int[topology.nodeCount()];
         for (int n = 0; n < counts.length; n++) {
             counts[n] = topology.cpus(n).length;
         }
-        return Arrays.stream(counts).distinct().count() == 1 ? String.valueOf(counts[0]) : Arrays.toString(counts);
+        return sameOrList(counts);
+    }
+
+    private static String sameOrList(int[] values) {
+        return Arrays.stream(values).distinct().count() == 1 ? String.valueOf(values[0]) : Arrays.toString(values);
     }
 
     /** Prints one line of the scheduler's stats; tracks the peak helper count seen. */
