@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.function.BinaryOperator;
 import java.util.function.Function;
 
+import io.ktask.scheduler.KTaskScheduler;
 import reactor.core.publisher.Flux;
 
 /**
@@ -28,7 +29,13 @@ public final class KTask {
      * @throws IllegalArgumentException if {@code count < 0} or {@code start + count} overflows
      */
     public static Flux<Long> range(long start, long count) {
-        throw new UnsupportedOperationException("TODO(issue 3)");
+        if (count < 0) {
+            throw new IllegalArgumentException("count must be >= 0 but was " + count);
+        }
+        if (start + count < start) {
+            throw new IllegalArgumentException("start + count overflows: start=" + start + ", count=" + count);
+        }
+        return new LongRangeFlux(start, count);
     }
 
     /**
@@ -51,6 +58,17 @@ public final class KTask {
      * @throws NullPointerException if {@code spec} is null
      */
     public static <T, R> Function<Flux<T>, Flux<R>> parallelize(KTaskSpec<T, R> spec) {
-        throw new UnsupportedOperationException("TODO(issue 3)");
+        Objects.requireNonNull(spec, "spec must not be null");
+        return upstream -> new FluxKTask<>(upstream, spec);
+    }
+
+    /** The scheduler of specs that name none: created on first use, daemon threads, never disposed. */
+    static KTaskScheduler defaultScheduler() {
+        return DefaultScheduler.INSTANCE;
+    }
+
+    /** Lazy holder: the class is initialised, and the scheduler created, on first use only. */
+    private static final class DefaultScheduler {
+        static final KTaskScheduler INSTANCE = KTaskScheduler.create();
     }
 }

@@ -1,0 +1,35 @@
+package io.ktask.operators;
+
+/**
+ * Where a task's chunks come from: arithmetic for {@link KTask#range}, batches of elements for any
+ * other upstream. Every method may be called from any of the task's threads.
+ */
+interface ChunkSource<T> {
+
+    /** Called once, on the task's first request, before any chunk is claimed. */
+    void start();
+
+    /**
+     * @param node the node of the claiming thread (chunks of that node's share come first)
+     * @return the next chunk, now owned by the caller, or null if none can be claimed right now
+     */
+    TaskChunk<T> claim(int node);
+
+    /** @return true if {@link #claim} might return a chunk now (a hint; may be stale at once) */
+    boolean hasClaimable();
+
+    /** @return true once every chunk there will ever be has been claimed (final once true) */
+    boolean done();
+
+    /** One chunk's result left the task (emitted or folded): room for one more chunk. */
+    void retired();
+
+    /** Stops producing chunks and discards buffered elements. Idempotent. */
+    void cancel();
+
+    /** @return the upstream subscription or publisher, for {@code Scannable.Attr.PARENT} */
+    Object parent();
+
+    /** @return elements or units buffered but not yet claimed */
+    long buffered();
+}

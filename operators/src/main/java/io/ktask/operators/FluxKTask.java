@@ -1,0 +1,64 @@
+package io.ktask.operators;
+
+import io.ktask.scheduler.KTaskScheduler;
+import reactor.core.CoreSubscriber;
+import reactor.core.Scannable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Operators;
+import reactor.util.annotation.Nullable;
+
+/** The Flux that {@link KTask#parallelize} returns: each subscription starts one {@link TaskRun}. */
+final class FluxKTask<T, R> extends Flux<R> implements Scannable {
+
+    private final Flux<T> source;
+    private final KTaskSpec<T, R> spec;
+
+    FluxKTask(Flux<T> source, KTaskSpec<T, R> spec) {
+        this.source = source;
+        this.spec = spec;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked") // a LongRangeFlux upstream means T is Long
+    public void subscribe(CoreSubscriber<? super R> actual) {
+        KTaskScheduler scheduler = scheduler();
+        if (spec.node >= scheduler.topology().nodeCount()) {
+            Operators.error(actual, new IllegalArgumentException("node must be < "
+                    + scheduler.topology().nodeCount() + " (the scheduler's node count) but was " + spec.node));
+            return;
+        }
+        TaskRun<T, R> run = new TaskRun<>(actual, spec, scheduler);
+        if (source instanceof LongRangeFlux) {
+            LongRangeFlux range = (LongRangeFlux) source;
+            run.source((ChunkSource<T>) (ChunkSource<?>) new RangeSource((TaskRun<Long, ?>) run, range.start, range.count));
+            actual.onSubscribe(run);
+        } else {
+            long chunk = spec.minChunk == KTaskSpec.ADAPTIVE ? FluxSource.DEFAULT_CHUNK : spec.minChunk;
+            FluxSource<T> upstream = new FluxSource<>(run, Sizing.roundUp(chunk, spec.align));
+            run.source(upstream);
+            source.subscribe(upstream);
+        }
+    }
+
+    private KTaskScheduler scheduler() {
+        return spec.scheduler != null ? spec.scheduler : KTask.defaultScheduler();
+    }
+
+    @Override
+    @Nullable
+    public Object scanUnsafe(Attr key) {
+        if (key == Attr.PARENT) {
+            return source;
+        }
+        if (key == Attr.RUN_ON) {
+            return scheduler();
+        }
+        if (key == Attr.RUN_STYLE) {
+            return Attr.RunStyle.ASYNC;
+        }
+        if (key == Attr.PREFETCH) {
+            return Integer.MAX_VALUE;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,284 @@
+package io.ktask.operators;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.Fuseable;
+import reactor.core.Scannable;
+import reactor.core.publisher.Operators;
+import reactor.util.annotation.Nullable;
+import reactor.util.context.Context;
+
+/**
+ * Chunks of any upstream Flux: elements batched in upstream order, {@code chunkSize} per chunk.
+ *
+ * <p>Memory is bounded: the upstream is asked for at most {@code window} chunks of elements
+ * beyond those whose results have left the task, so an unbounded upstream never floods it.
+ * Sources that support synchronous fusion ({@code Flux.range}, {@code fromIterable},
+ * {@code fromArray}) are read by {@code poll()} on the claiming thread, with no signal per
+ * element; others push through {@code onNext} with backpressure.
+ */
+final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannable {
+
+    /** Chunk size when the user gave no {@code minChunk} and the size is not known in advance. */
+    static final long DEFAULT_CHUNK = 1024;
+
+    private final TaskRun<T, ?> run;
+    private final long chunkSize;
+
+    private Subscription upstream;
+    @Nullable
+    private Fuseable.QueueSubscription<T> fused; // non-null: pulled with poll() (SYNC fusion)
+
+    // Push mode: written by the upstream's signalling thread only (Reactive Streams §1.3).
+    private List<T> batch;
+    private long pushedUnits;
+    private long pushedChunks;
+
+    private final Queue<Batch<T>> ready = new ConcurrentLinkedQueue<>();
+    private volatile boolean upstreamDone;
+    private volatile boolean cancelled;
+
+    // Pull mode: one puller at a time, by token; the others leave and are woken afterwards.
+    volatile int pulling;
+    private volatile boolean missedPull;
+    private volatile boolean exhausted;
+    private volatile long pulledChunks; // written under the token only
+    private long pulledUnits;           // read and written under the token only
+
+    static final AtomicIntegerFieldUpdater<FluxSource> PULLING =
+            AtomicIntegerFieldUpdater.newUpdater(FluxSource.class, "pulling");
+
+    FluxSource(TaskRun<T, ?> run, long chunkSize) {
+        this.run = run;
+        this.chunkSize = chunkSize;
+        this.batch = newBatch();
+    }
+
+    @Override
+    public Context currentContext() {
+        return run.actual.currentContext();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void onSubscribe(Subscription s) {
+        if (!Operators.validate(upstream, s)) {
+            return;
+        }
+        upstream = s;
+        if (s instanceof Fuseable.QueueSubscription) {
+            Fuseable.QueueSubscription<T> qs = (Fuseable.QueueSubscription<T>) s;
+            // THREAD_BARRIER: helpers poll on other threads, so upstream user code must agree.
+            if (qs.requestFusion(Fuseable.SYNC | Fuseable.THREAD_BARRIER) == Fuseable.SYNC) {
+                fused = qs;
+            }
+        }
+        run.actual.onSubscribe(run);
+    }
+
+    @Override
+    public void start() {
+        run.helperTarget(Math.min(run.spec.maxThreads, run.cpus()) - 1);
+        if (fused == null) {
+            upstream.request(run.window * chunkSize > 0 ? run.window * chunkSize : Long.MAX_VALUE);
+        }
+    }
+
+    // ------------------------------------------------------------------ push mode
+
+    @Override
+    public void onNext(T t) {
+        if (run.stopped()) {
+            Operators.onDiscard(t, currentContext());
+            Operators.onDiscardMultiple(batch, currentContext());
+            batch.clear();
+            return;
+        }
+        batch.add(t);
+        if (batch.size() == chunkSize) {
+            publish();
+            run.wakeUp(true);
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        if (upstreamDone) {
+            Operators.onErrorDropped(t, currentContext());
+            return;
+        }
+        Operators.onDiscardMultiple(batch, currentContext());
+        batch.clear();
+        run.fail(t, KTaskException.NO_CHUNK);
+        upstreamDone = true;
+        run.drain();
+    }
+
+    @Override
+    public void onComplete() {
+        if (upstreamDone) {
+            return;
+        }
+        if (!batch.isEmpty()) {
+            publish();
+        }
+        upstreamDone = true; // after the last publish: done() must not see an empty queue too early
+        run.drain();
+        run.wakeUp(true);
+    }
+
+    private void publish() {
+        int n = batch.size();
+        ready.offer(new Batch<>(pushedChunks++, pushedUnits, batch));
+        pushedUnits += n;
+        batch = newBatch();
+    }
+
+    private List<T> newBatch() {
+        return new ArrayList<>((int) Math.min(chunkSize, 4096));
+    }
+
+    // ------------------------------------------------------------------ ChunkSource
+
+    @Override
+    @Nullable
+    public TaskChunk<T> claim(int node) {
+        if (fused != null) {
+            return pull(node);
+        }
+        Batch<T> b = ready.poll();
+        return b == null ? null : new TaskChunk<>(b.index, b.start, b.start + b.items.size(), node, b.items, run.context);
+    }
+
+    @Nullable
+    private TaskChunk<T> pull(int node) {
+        if (exhausted) {
+            return null;
+        }
+        if (!PULLING.compareAndSet(this, 0, 1)) {
+            missedPull = true; // the puller wakes workers when it is done
+            return null;
+        }
+        TaskChunk<T> chunk = null;
+        try {
+            long index = pulledChunks;
+            if (!exhausted && !cancelled && run.inWindow(index)) {
+                List<T> items = newBatch();
+                while (items.size() < chunkSize) {
+                    T t = fused.poll();
+                    if (t == null) {
+                        exhausted = true;
+                        break;
+                    }
+                    items.add(t);
+                }
+                if (!items.isEmpty()) {
+                    chunk = new TaskChunk<>(index, pulledUnits, pulledUnits + items.size(), node, items, run.context);
+                    pulledUnits += items.size();
+                    pulledChunks = index + 1;
+                }
+            }
+        } catch (Throwable e) {
+            exhausted = true;
+            run.fail(Operators.onOperatorError(upstream, e, currentContext()), KTaskException.NO_CHUNK);
+        } finally {
+            pulling = 0;
+        }
+        if (missedPull) {
+            missedPull = false;
+            run.wakeUp(false);
+        }
+        return chunk;
+    }
+
+    @Override
+    public boolean hasClaimable() {
+        if (fused != null) {
+            return !exhausted && pulling == 0 && run.inWindow(pulledChunks);
+        }
+        return !ready.isEmpty();
+    }
+
+    @Override
+    public boolean done() {
+        return fused != null ? exhausted : upstreamDone && ready.isEmpty();
+    }
+
+    @Override
+    public void retired() {
+        if (fused == null && !upstreamDone) {
+            upstream.request(chunkSize);
+        }
+    }
+
+    @Override
+    public void cancel() {
+        if (cancelled) {
+            return;
+        }
+        cancelled = true;
+        if (upstream == null) {
+            return;
+        }
+        upstream.cancel();
+        for (Batch<T> b; (b = ready.poll()) != null; ) {
+            Operators.onDiscardMultiple(b.items, currentContext());
+        }
+        if (fused != null && PULLING.compareAndSet(this, 0, 1)) {
+            // Only with the token: poll/clear are single-consumer. A puller racing us sees
+            // cancelled and stops; what it already took goes through the task's own discard.
+            exhausted = true;
+            Operators.onDiscardQueueWithClear(fused, currentContext(), null);
+        }
+    }
+
+    @Override
+    public Object parent() {
+        return upstream;
+    }
+
+    @Override
+    public long buffered() {
+        return (long) ready.size() * chunkSize;
+    }
+
+    @Override
+    @Nullable
+    public Object scanUnsafe(Attr key) {
+        if (key == Attr.PARENT) {
+            return upstream;
+        }
+        if (key == Attr.ACTUAL) {
+            return run;
+        }
+        if (key == Attr.PREFETCH) {
+            return (int) Math.min(Integer.MAX_VALUE, run.window * chunkSize);
+        }
+        if (key == Attr.TERMINATED) {
+            return upstreamDone;
+        }
+        if (key == Attr.CANCELLED) {
+            return cancelled;
+        }
+        return null;
+    }
+
+    /** Elements of one chunk waiting to be claimed. */
+    static final class Batch<T> {
+        final long index;
+        final long start;
+        final List<T> items;
+
+        Batch(long index, long start, List<T> items) {
+            this.index = index;
+            this.start = start;
+            this.items = items;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package io.ktask.operators;
+
+import reactor.core.CoreSubscriber;
+import reactor.core.Scannable;
+import reactor.core.publisher.Flux;
+import reactor.util.annotation.Nullable;
+
+/**
+ * {@link KTask#range}: for a plain subscriber an ordinary backpressured range of longs; for
+ * {@link FluxKTask} just two numbers to split by arithmetic.
+ */
+final class LongRangeFlux extends Flux<Long> implements Scannable {
+
+    final long start;
+    final long count;
+    private final Flux<Long> plain;
+
+    LongRangeFlux(long start, long count) {
+        this.start = start;
+        this.count = count;
+        long end = start + count;
+        // Plain subscribers are rare (the operator never subscribes): reuse generate's backpressure.
+        this.plain = Flux.generate(() -> start, (next, sink) -> {
+            if (next == end) {
+                sink.complete();
+            } else {
+                sink.next(next);
+            }
+            return next + 1;
+        });
+    }
+
+    @Override
+    public void subscribe(CoreSubscriber<? super Long> actual) {
+        plain.subscribe(actual);
+    }
+
+    @Override
+    @Nullable
+    public Object scanUnsafe(Attr key) {
+        if (key == Attr.BUFFERED) {
+            return (int) Math.min(Integer.MAX_VALUE, count);
+        }
+        if (key == Attr.RUN_STYLE) {
+            return Attr.RunStyle.SYNC;
+        }
+        return null;
+    }
+
+    @Override
+    public String toString() {
+        return "KTask.range(" + start + ", " + count + ")";
+    }
+}

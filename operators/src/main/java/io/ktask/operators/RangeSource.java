@@ -1,0 +1,216 @@
+package io.ktask.operators;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.ktask.scheduler.NodeTopology;
+
+/**
+ * Chunks of {@link KTask#range} by arithmetic: no element, signal or allocation per unit.
+ *
+ * <p>With a given {@code minChunk} the range is laid out at start (ktask sizing). Without one the
+ * task's own thread first runs small probe chunks alone (threadlets: stay inline while that is
+ * cheapest), times them, and lays out the rest for helpers only when the remaining work is worth
+ * more than starting them costs. With {@code allNodes} the layout is one share per node in
+ * proportion to its CPUs, and a thread drains its own node's share before helping the others
+ * (ktask_run_numa).
+ */
+final class RangeSource implements ChunkSource<Long> {
+
+    /** Units of the first probe chunk: small, so that one expensive unit cannot stall the task. */
+    static final long FIRST_PROBE_UNITS = 16;
+    /** Below this much estimated remaining work, waking helpers costs more than it saves. */
+    static final long HELPER_PAYOFF_NANOS = 100_000;
+    /** Target duration of an adaptive chunk: claims stay rare against the work they hand out. */
+    static final long TARGET_CHUNK_NANOS = 50_000;
+
+    private final TaskRun<Long, ?> run;
+    private final long start;
+    private final long end;
+
+    // Probe state: touched only by the task's own thread while probing (no helper runs then).
+    private volatile boolean probing;
+    private long probeNext;
+    private long probeIndex;
+    private long probeStartNanos;
+    private long lastProbe;
+
+    /** Published once (volatile) when laid out; helpers are started only afterwards. */
+    private volatile Share[] shares;
+
+    RangeSource(TaskRun<Long, ?> run, long start, long count) {
+        this.run = run;
+        this.start = start;
+        this.end = start + count;
+    }
+
+    @Override
+    public void start() {
+        long count = end - start;
+        KTaskSpec<Long, ?> spec = run.spec;
+        int cpus = run.cpus();
+        if (count == 0) {
+            shares = new Share[0];
+        } else if (spec.minChunk != KTaskSpec.ADAPTIVE) {
+            layout(start, 0, spec.minChunk);
+        } else if (Math.min(spec.maxThreads, cpus) == 1) {
+            layout(start, 0, count); // one thread: a single chunk, nothing to balance
+        } else {
+            probeNext = start;
+            probing = true;
+        }
+    }
+
+    @Override
+    public TaskChunk<Long> claim(int node) {
+        if (probing) {
+            return probe(node);
+        }
+        Share[] sh = shares;
+        int n = sh.length;
+        for (int k = 0; k < n; k++) {
+            Share s = sh[(node < 0 ? 0 : node + k) % n];
+            for (;;) {
+                long i = s.next.get();
+                if (i >= s.chunks || !run.inWindow(s.firstIndex + i)) {
+                    break;
+                }
+                if (s.next.compareAndSet(i, i + 1)) {
+                    long from = s.from + i * s.chunk;
+                    return new TaskChunk<>(s.firstIndex + i, from, Math.min(s.to, from + s.chunk), node, null, run.context);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Own thread only: next probe chunk, or the switch to a parallel layout. */
+    private TaskChunk<Long> probe(int node) {
+        long remaining = end - probeNext;
+        long size;
+        if (probeIndex == 0) {
+            probeStartNanos = System.nanoTime();
+            size = FIRST_PROBE_UNITS;
+        } else {
+            double nanosPerUnit = Math.max(1e-3, (double) (System.nanoTime() - probeStartNanos) / (probeNext - start));
+            if (remaining * nanosPerUnit >= HELPER_PAYOFF_NANOS) {
+                long minChunk = Math.max(1, (long) Math.ceil(TARGET_CHUNK_NANOS / nanosPerUnit));
+                layout(probeNext, probeIndex, minChunk);
+                probing = false;
+                run.helpersWanted();
+                return claim(node);
+            }
+            // Cheap enough to finish inline: take what fits the payoff budget, at least double.
+            size = Math.max(2 * lastProbe, (long) (HELPER_PAYOFF_NANOS / nanosPerUnit));
+        }
+        size = Math.min(Sizing.roundUp(size, run.spec.align), remaining);
+        lastProbe = size;
+        long from = probeNext;
+        probeNext += size;
+        TaskChunk<Long> c = new TaskChunk<>(probeIndex++, from, probeNext, node, null, run.context);
+        if (probeNext == end) {
+            shares = new Share[0];
+            probing = false; // after shares: a reader that sees probing false sees the layout
+        }
+        return c;
+    }
+
+    /** Lays out {@code [from, end)} with ktask sizing; chunk indexes continue from {@code firstIndex}. */
+    private void layout(long from, long firstIndex, long minChunk) {
+        KTaskSpec<Long, ?> spec = run.spec;
+        long size = end - from;
+        int threads = Sizing.threads(size, minChunk, spec.maxThreads, run.cpus());
+        long chunk = Sizing.chunkSize(size, minChunk, threads, spec.align);
+        NodeTopology topo = run.scheduler.topology();
+        int nodes = spec.allNodes ? topo.nodeCount() : 1;
+        Share[] sh = new Share[nodes];
+        long cursor = from;
+        long index = firstIndex;
+        for (int n = 0; n < nodes; n++) {
+            long to;
+            if (n == nodes - 1) {
+                to = end;
+            } else {
+                long part = (long) (size * ((double) topo.cpus(n).length / topo.cpuCount()));
+                to = Math.min(end, Sizing.roundUp(cursor - start + part, spec.align) + start);
+            }
+            sh[n] = new Share(cursor, to, chunk, index);
+            index += sh[n].chunks;
+            cursor = to;
+        }
+        run.helperTarget(threads - 1);
+        shares = sh;
+    }
+
+    @Override
+    public boolean hasClaimable() {
+        if (probing) {
+            return true;
+        }
+        Share[] sh = shares;
+        if (sh == null) {
+            return false; // not started yet
+        }
+        for (Share s : sh) {
+            long i = s.next.get();
+            if (i < s.chunks && run.inWindow(s.firstIndex + i)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public boolean done() {
+        if (probing) {
+            return false;
+        }
+        Share[] sh = shares;
+        if (sh == null) {
+            return false; // not started yet
+        }
+        for (Share s : sh) {
+            if (s.next.get() < s.chunks) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void retired() {
+        // Nothing buffered: the window is enforced at claim time through run.inWindow.
+    }
+
+    @Override
+    public void cancel() {
+        // Claims stop through the task's stop flags; there is nothing to release.
+    }
+
+    @Override
+    public Object parent() {
+        return null;
+    }
+
+    @Override
+    public long buffered() {
+        return 0;
+    }
+
+    /** One node's contiguous part of the range, cut into equal chunks claimed in order. */
+    static final class Share {
+        final long from;
+        final long to;
+        final long chunk;
+        final long chunks;
+        final long firstIndex;
+        final AtomicLong next = new AtomicLong();
+
+        Share(long from, long to, long chunk, long firstIndex) {
+            this.from = from;
+            this.to = to;
+            this.chunk = chunk;
+            this.chunks = Sizing.ceilDiv(Math.max(0, to - from), chunk);
+            this.firstIndex = firstIndex;
+        }
+    }
+}

@@ -1,0 +1,541 @@
+package io.ktask.operators;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+
+import io.ktask.scheduler.HelperLease;
+import io.ktask.scheduler.KTaskScheduler;
+import io.ktask.scheduler.TaskHandle;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.Exceptions;
+import reactor.core.Scannable;
+import reactor.core.publisher.Operators;
+import reactor.util.annotation.Nullable;
+import reactor.util.context.Context;
+
+/**
+ * One task: the subscription handed downstream, and the state every thread of the task shares.
+ *
+ * <p>Protocol. A thread claims a chunk by first counting itself in {@code inFlight} and only then
+ * reading the stop flags (failure, cancel); whoever decides the task's end reads the flags first
+ * and {@code inFlight} second. Either the claimer sees the flag and backs out, or the decider sees
+ * the claimer in flight and waits for its {@link #drain()} call: no chunk starts after the end is
+ * decided, and no thread ever waits for another. Every decision (fold, emit, undo, complete) is
+ * made in {@link #drain()}, serialized by {@code wip}: whichever thread finishes last runs it.
+ */
+final class TaskRun<T, R> implements Subscription, Scannable {
+
+    final CoreSubscriber<? super R> actual;
+    final KTaskSpec<T, R> spec;
+    final KTaskScheduler scheduler;
+    final Context context;
+    /** Ordered mode: how many chunks may be computed ahead of the next one to emit. */
+    final int window;
+    private final int cpus;
+
+    private ChunkSource<T> source; // set once by the operator before onSubscribe
+    private int homeNode;          // set in start(), before any worker runs
+    private TaskHandle handle;     // set in start(); closed exactly once by the drain
+
+    volatile int helperTarget;
+    volatile int ownActive;
+    volatile int helpersActive;
+    volatile int inFlight;
+    volatile Throwable failure;
+    volatile long failedChunk = KTaskException.NO_CHUNK;
+    volatile boolean cancelled;
+    volatile int started;
+    volatile long requested;
+    volatile int wip;
+    /** The next chunk index to emit (ordered) or fold (merge); written by the drain only. */
+    volatile long nextIndex;
+
+    private final Queue<Throwable> laterFailures = new ConcurrentLinkedQueue<>();
+    private final Queue<Finished<T, R>> finished = new ConcurrentLinkedQueue<>();
+
+    // Drain-only state: touched by one thread at a time (wip).
+    private final TreeMap<Long, Finished<T, R>> pending = new TreeMap<>();
+    private R accumulated;
+    private volatile boolean terminated; // volatile only for scanUnsafe readers
+
+    static final AtomicIntegerFieldUpdater<TaskRun> OWN_ACTIVE =
+            AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "ownActive");
+    static final AtomicIntegerFieldUpdater<TaskRun> HELPERS_ACTIVE =
+            AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "helpersActive");
+    static final AtomicIntegerFieldUpdater<TaskRun> IN_FLIGHT =
+            AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "inFlight");
+    static final AtomicIntegerFieldUpdater<TaskRun> STARTED =
+            AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "started");
+    static final AtomicIntegerFieldUpdater<TaskRun> WIP =
+            AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "wip");
+    static final AtomicLongFieldUpdater<TaskRun> REQUESTED =
+            AtomicLongFieldUpdater.newUpdater(TaskRun.class, "requested");
+    @SuppressWarnings("rawtypes")
+    static final AtomicReferenceFieldUpdater<TaskRun, Throwable> FAILURE =
+            AtomicReferenceFieldUpdater.newUpdater(TaskRun.class, Throwable.class, "failure");
+
+    TaskRun(CoreSubscriber<? super R> actual, KTaskSpec<T, R> spec, KTaskScheduler scheduler) {
+        this.actual = actual;
+        this.spec = spec;
+        this.scheduler = scheduler;
+        this.context = actual.currentContext();
+        this.cpus = scheduler.topology().cpuCount();
+        this.window = Sizing.LOAD_BALANCE_FACTOR * Math.max(1, Math.min(spec.maxThreads, cpus));
+    }
+
+    void source(ChunkSource<T> source) {
+        this.source = source;
+    }
+
+    int cpus() {
+        return cpus;
+    }
+
+    // ------------------------------------------------------------------ downstream subscription
+
+    @Override
+    public void request(long n) {
+        if (!Operators.validate(n)) {
+            return;
+        }
+        Operators.addCap(REQUESTED, this, n);
+        if (started == 0 && STARTED.compareAndSet(this, 0, 1)) {
+            start();
+        } else {
+            drain();
+            wakeUp(true);
+        }
+    }
+
+    @Override
+    public void cancel() {
+        if (cancelled) {
+            return;
+        }
+        cancelled = true;
+        source.cancel();
+        drain();
+    }
+
+    /** First request: the task begins on the requesting thread (ktask: the caller runs chunks). */
+    private void start() {
+        handle = scheduler.openTask();
+        homeNode = spec.node != KTaskScheduler.ANY_NODE ? spec.node : scheduler.currentNode();
+        try {
+            source.start();
+        } catch (Throwable e) {
+            fail(Exceptions.unwrap(e), KTaskException.NO_CHUNK);
+            drain();
+            return;
+        }
+        drain(); // an empty task completes here
+        wakeUp(true);
+    }
+
+    // ------------------------------------------------------------------ workers
+
+    /** A source has chunks that may be claimable: make sure someone runs them. */
+    void wakeUp(boolean mayRunInline) {
+        if (stopped() || !source.hasClaimable()) {
+            return;
+        }
+        helpersWanted();
+        if (ownActive != 0) {
+            return;
+        }
+        if (spec.callerRuns) {
+            // Inline only on the subscriber's or upstream's own thread; a worker calling this
+            // is active itself and re-checks the source before it leaves.
+            if (mayRunInline && OWN_ACTIVE.compareAndSet(this, 0, 1)) {
+                ownLoop();
+            }
+        } else if (OWN_ACTIVE.compareAndSet(this, 0, 1)) {
+            try {
+                scheduler.schedule(this::ownLoop);
+            } catch (RejectedExecutionException e) {
+                ownActive = 0;
+                fail(e, KTaskException.NO_CHUNK);
+                drain();
+            }
+        }
+    }
+
+    void helperTarget(int helpers) {
+        helperTarget = Math.max(0, helpers);
+    }
+
+    /** Reserves helper slots up to the target, then leases and starts as many as the limits allow. */
+    void helpersWanted() {
+        int want;
+        for (;;) {
+            int active = helpersActive;
+            want = helperTarget - active;
+            if (want <= 0 || stopped()) {
+                return;
+            }
+            if (HELPERS_ACTIVE.compareAndSet(this, active, active + want)) {
+                break;
+            }
+        }
+        int started = 0;
+        try {
+            if (spec.allNodes) {
+                int nodes = scheduler.topology().nodeCount();
+                for (int i = 0; i < want; i++) {
+                    started += launch(1, (homeNode + 1 + i) % nodes);
+                }
+            } else {
+                started = launch(want, homeNode);
+            }
+        } finally {
+            HELPERS_ACTIVE.addAndGet(this, started - want); // give back the slots nobody filled
+        }
+    }
+
+    private int launch(int count, int node) {
+        HelperLease lease;
+        try {
+            lease = scheduler.lease(count, node);
+        } catch (RejectedExecutionException e) {
+            return 0; // disposed scheduler: the task goes on with the threads it has
+        }
+        int started = 0;
+        try {
+            for (int i = 0; i < lease.granted(); i++) {
+                int helperNode = lease.node(i);
+                if (lease.start(i, () -> helperLoop(helperNode))) {
+                    started++;
+                }
+            }
+        } finally {
+            lease.close();
+        }
+        return started;
+    }
+
+    private void helperLoop(int leasedNode) {
+        int node = leasedNode == KTaskScheduler.ANY_NODE ? scheduler.currentNode() : leasedNode;
+        for (;;) {
+            workLoop(node);
+            HELPERS_ACTIVE.decrementAndGet(this);
+            // Work may have appeared after our last claim but before the decrement, when a waker
+            // still counted us as active: look once more, and come back if a slot is free.
+            if (stopped() || !source.hasClaimable() || !reserveHelperSlot()) {
+                return;
+            }
+        }
+    }
+
+    private boolean reserveHelperSlot() {
+        for (;;) {
+            int active = helpersActive;
+            if (active >= helperTarget) {
+                return false;
+            }
+            if (HELPERS_ACTIVE.compareAndSet(this, active, active + 1)) {
+                return true;
+            }
+        }
+    }
+
+    private void ownLoop() {
+        for (;;) {
+            workLoop(homeNode);
+            ownActive = 0;
+            // Same lost-wakeup guard as helpers: the slot is free again before we look.
+            if (stopped() || !source.hasClaimable() || !OWN_ACTIVE.compareAndSet(this, 0, 1)) {
+                return;
+            }
+        }
+    }
+
+    private void workLoop(int node) {
+        for (;;) {
+            TaskChunk<T> chunk = claim(node);
+            if (chunk == null) {
+                return;
+            }
+            runChunk(chunk);
+        }
+    }
+
+    @Nullable
+    private TaskChunk<T> claim(int node) {
+        IN_FLIGHT.incrementAndGet(this);
+        TaskChunk<T> chunk = null;
+        try {
+            if (!stopped()) {
+                chunk = source.claim(node);
+            }
+        } finally {
+            if (chunk == null && IN_FLIGHT.decrementAndGet(this) == 0) {
+                drain();
+            }
+        }
+        return chunk;
+    }
+
+    private void runChunk(TaskChunk<T> chunk) {
+        Throwable fatal = null;
+        try {
+            R result = spec.work.apply(chunk);
+            if (result == null) {
+                fail(new NullPointerException("work returned null for " + chunk), chunk.index());
+            } else {
+                finished.offer(new Finished<>(chunk, result, spec.undo != null));
+                handle.chunksDone(1);
+            }
+        } catch (Throwable e) {
+            fail(e, chunk.index());
+            if (Exceptions.isJvmFatal(e)) {
+                fatal = e;
+            }
+        } finally {
+            IN_FLIGHT.decrementAndGet(this);
+            drain();
+        }
+        if (fatal != null) {
+            Exceptions.throwIfJvmFatal(fatal); // the task is already aborting; the thread learns too
+        }
+    }
+
+    /** Records a failure: the first one becomes the cause, later ones are suppressed. */
+    void fail(Throwable e, long chunkIndex) {
+        if (FAILURE.compareAndSet(this, null, e)) {
+            failedChunk = chunkIndex;
+            source.cancel();
+        } else {
+            laterFailures.offer(e);
+        }
+    }
+
+    boolean stopped() {
+        return failure != null || cancelled;
+    }
+
+    /** Ordered mode bounds the chunks computed ahead of emission; merge mode does not need to. */
+    boolean inWindow(long chunkIndex) {
+        return spec.merge != null || chunkIndex < nextIndex + window;
+    }
+
+    // ------------------------------------------------------------------ drain: all decisions
+
+    void drain() {
+        if (WIP.getAndIncrement(this) != 0) {
+            return;
+        }
+        int missed = 1;
+        for (;;) {
+            if (!terminated) {
+                drainOnce();
+            }
+            missed = WIP.addAndGet(this, -missed);
+            if (missed == 0) {
+                return;
+            }
+        }
+    }
+
+    private void drainOnce() {
+        // Read order matters: stop flags, then source exhaustion, then inFlight, then results.
+        boolean stop = stopped();
+        boolean sourceDone = source.done();
+        boolean idle = inFlight == 0;
+        for (Finished<T, R> f; (f = finished.poll()) != null; ) {
+            pending.put(f.index, f);
+            if (spec.merge != null) {
+                source.retired(); // merge mode: a finished chunk's elements are no longer needed
+            }
+        }
+        if (stop) {
+            if (idle) {
+                abort();
+            }
+            return;
+        }
+        if (spec.merge == null) {
+            if (emitOrdered()) {
+                wakeUp(false);
+            }
+            if (sourceDone && idle && pending.isEmpty() && finished.isEmpty()) {
+                complete(null);
+            }
+            return;
+        }
+        if (spec.undo == null) {
+            try {
+                foldReady(); // no undo: results need not be kept, so merge eagerly (bounded memory)
+            } catch (Throwable e) {
+                fail(e, KTaskException.NO_CHUNK);
+                if (idle) {
+                    abort();
+                }
+                return;
+            }
+        }
+        if (sourceDone && idle && finished.isEmpty()) {
+            R result;
+            try {
+                result = mergeAll();
+            } catch (Throwable e) {
+                fail(e, KTaskException.NO_CHUNK);
+                abort();
+                return;
+            }
+            complete(result);
+        }
+    }
+
+    private boolean emitOrdered() {
+        long r = requested;
+        long emitted = 0;
+        Map.Entry<Long, Finished<T, R>> head;
+        while (emitted != r && (head = pending.firstEntry()) != null && head.getKey() == nextIndex) {
+            pending.pollFirstEntry();
+            nextIndex = nextIndex + 1;
+            source.retired();
+            actual.onNext(head.getValue().result);
+            emitted++;
+            if (cancelled) {
+                break; // onNext may cancel: the next drain pass undoes what was not emitted
+            }
+            r = requested;
+        }
+        if (emitted != 0 && r != Long.MAX_VALUE) {
+            REQUESTED.addAndGet(this, -emitted);
+        }
+        return emitted != 0;
+    }
+
+    private void foldReady() {
+        Map.Entry<Long, Finished<T, R>> head;
+        while ((head = pending.firstEntry()) != null && head.getKey() == nextIndex) {
+            pending.pollFirstEntry();
+            R r = head.getValue().result;
+            accumulated = accumulated == null ? r : spec.merge.apply(accumulated, r);
+            nextIndex = nextIndex + 1;
+        }
+    }
+
+    @Nullable
+    private R mergeAll() {
+        R acc = accumulated;
+        for (Finished<T, R> f : pending.values()) {
+            acc = acc == null ? f.result : spec.merge.apply(acc, f.result);
+        }
+        return acc;
+    }
+
+    private void complete(@Nullable R result) {
+        terminated = true;
+        pending.clear();
+        accumulated = null;
+        handle.close();
+        if (result != null) {
+            actual.onNext(result);
+        }
+        actual.onComplete();
+    }
+
+    /** All or nothing: undo every finished, unemitted chunk in ascending order, then signal. */
+    private void abort() {
+        terminated = true;
+        source.cancel();
+        List<Long> undone = new ArrayList<>();
+        List<Throwable> undoFailures = new ArrayList<>();
+        for (Finished<T, R> f : pending.values()) {
+            if (spec.undo != null) {
+                undone.add(f.index);
+                try {
+                    spec.undo.accept(f.chunk, f.result);
+                } catch (Throwable e) {
+                    undoFailures.add(e); // undo must not fail; if it does, the others still run
+                }
+            }
+            Operators.onDiscard(f.result, context);
+        }
+        pending.clear();
+        if (accumulated != null) {
+            Operators.onDiscard(accumulated, context);
+            accumulated = null;
+        }
+        if (handle != null) {
+            handle.close();
+        }
+        Throwable cause = failure;
+        if (cause == null) {
+            return; // cancelled: nothing more is signalled
+        }
+        KTaskException error = new KTaskException(cause, failedChunk, undone);
+        for (Throwable t; (t = laterFailures.poll()) != null; ) {
+            error.addSuppressed(t);
+        }
+        undoFailures.forEach(error::addSuppressed);
+        if (cancelled) {
+            Operators.onErrorDropped(error, context);
+        } else {
+            actual.onError(error);
+        }
+    }
+
+    // ------------------------------------------------------------------ Scannable
+
+    @Override
+    @Nullable
+    public Object scanUnsafe(Attr key) {
+        if (key == Attr.PARENT) {
+            return source.parent();
+        }
+        if (key == Attr.ACTUAL) {
+            return actual;
+        }
+        if (key == Attr.PREFETCH) {
+            return window;
+        }
+        if (key == Attr.BUFFERED) {
+            return (int) Math.min(Integer.MAX_VALUE, source.buffered() + finished.size());
+        }
+        if (key == Attr.CANCELLED) {
+            return cancelled;
+        }
+        if (key == Attr.TERMINATED) {
+            return terminated;
+        }
+        if (key == Attr.ERROR) {
+            return failure;
+        }
+        if (key == Attr.REQUESTED_FROM_DOWNSTREAM) {
+            return requested;
+        }
+        if (key == Attr.RUN_ON) {
+            return scheduler;
+        }
+        if (key == Attr.RUN_STYLE) {
+            return Attr.RunStyle.ASYNC;
+        }
+        return null;
+    }
+
+    /** A finished chunk's result; the chunk itself (and its items) is kept only for undo. */
+    static final class Finished<T, R> {
+        final long index;
+        @Nullable
+        final TaskChunk<T> chunk;
+        final R result;
+
+        Finished(TaskChunk<T> chunk, R result, boolean keepChunk) {
+            this.index = chunk.index();
+            this.chunk = keepChunk ? chunk : null;
+            this.result = result;
+        }
+    }
+}
