@@ -53,6 +53,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     volatile Throwable failure;
     volatile long failedChunk = KTaskException.NO_CHUNK;
     volatile boolean cancelled;
+    volatile boolean badRequest;
     volatile int started;
     volatile long requested;
     volatile int wip;
@@ -104,7 +105,12 @@ final class TaskRun<T, R> implements Subscription, Scannable {
 
     @Override
     public void request(long n) {
-        if (!Operators.validate(n)) {
+        if (n <= 0) {
+            // Reactive Streams §3.9: signalled (unwrapped, after the usual undo), never thrown.
+            badRequest = true;
+            fail(new IllegalArgumentException("§3.9 violated: request must be > 0 but was " + n),
+                    KTaskException.NO_CHUNK);
+            drain();
             return;
         }
         Operators.addCap(REQUESTED, this, n);
@@ -474,6 +480,10 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         Throwable cause = failure;
         if (cause == null) {
             return; // cancelled: nothing more is signalled
+        }
+        if (badRequest && failedChunk == KTaskException.NO_CHUNK && cause instanceof IllegalArgumentException) {
+            actual.onError(cause);
+            return;
         }
         KTaskException error = new KTaskException(cause, failedChunk, undone);
         for (Throwable t; (t = laterFailures.poll()) != null; ) {

@@ -1,147 +1,338 @@
 package io.ktask.scheduler;
 
-import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.Arrays;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 import reactor.core.Disposable;
+import reactor.core.Exceptions;
 import reactor.core.Scannable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
- * TEMPORARY STUB (issue 2 replaces the body): just enough for the operator to run.
- * Public signatures here are the API; keep them.
+ * A node-aware Reactor {@link Scheduler} with ktask's helper limits.
+ *
+ * <p><b>Plain scheduling</b> ({@link #schedule}, {@link #createWorker()}, {@link #createWorker(int)})
+ * works like {@link Schedulers#parallel()}: per node, one single-threaded executor per CPU of the
+ * node, whose thread is pinned to the node's CPUs (Linux, when pinning is on) and implements
+ * {@link reactor.core.scheduler.NonBlocking}. {@code schedule} picks executors round-robin over
+ * all nodes; a {@link Worker} stays on one executor, so it runs its tasks in FIFO order and never
+ * two at once. An error thrown by a task goes to its thread's uncaught-exception handler; a
+ * periodic task keeps its schedule after an error.
+ *
+ * <p><b>Helpers</b> ({@link #lease(int, int)}) are threads that run chunks of one task beside the
+ * task's own thread. At most {@link #maxHelpers()} run at once, and at most
+ * {@link #maxHelpersPerNode(int)} on each node; a lease never blocks and never queues, it grants
+ * fewer helpers instead. Helper threads run at a low priority (nice 19 by default) and are not
+ * {@code NonBlocking}: chunk code may block.
+ *
+ * <p><b>Lifecycle</b>: {@link #create()} and {@link KTaskSchedulerBuilder#build()} return a ready scheduler
+ * that holds no thread until it is used; idle threads end after the keep-alive. After
+ * {@link #dispose()} or {@link #disposeGracefully()}, {@code schedule*}, {@code createWorker}
+ * tasks and {@link #lease} throw {@link Exceptions#failWithRejected()}.
+ *
+ * <p>Thread-safety: every method may be called from any thread.
  */
 public final class KTaskScheduler implements Scheduler, Scannable {
 
     /** Placement for "any node": the unpinned any-node group. */
     public static final int ANY_NODE = -1;
 
-    private final NodeTopology topology = NodeTopology.detect();
-    private final ExecutorService helpers = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "ktask-helper");
-        t.setDaemon(true);
-        return t;
-    });
-    private final AtomicInteger running = new AtomicInteger();
-    private final AtomicInteger tasks = new AtomicInteger();
-    private final AtomicLong chunks = new AtomicLong();
-    private volatile int maxHelpers = Math.max(1, topology.cpuCount() * 4 / 5);
+    private final String name;
+    private final NodeTopology topology;
+    private final HelperLimits limits;
+    private final Pools pools;
+    private final AtomicInteger tasksRunning = new AtomicInteger();
+    private final LongAdder chunksDone = new LongAdder();
+    private volatile boolean enabled;
+    private volatile boolean disposed;
 
-    public static KTaskScheduler create() {
-        return new KTaskScheduler();
+    KTaskScheduler(String name, NodeTopology topology, int maxHelpers, int[] maxHelpersPerNode,
+            boolean enabled, Pools.Settings settings) {
+        this.name = name;
+        this.topology = topology;
+        this.limits = new HelperLimits(maxHelpers, maxHelpersPerNode);
+        this.enabled = enabled;
+        this.pools = new Pools(this, name, topology, settings);
     }
 
+    /**
+     * @return a scheduler with every default (see {@link KTaskSchedulerBuilder}), ready to use; same as
+     *     {@code builder().build()}
+     * @throws IllegalArgumentException if a {@code ktask.*} system property has a bad value
+     */
+    public static KTaskScheduler create() {
+        return builder().build();
+    }
+
+    /** @return a new builder; each of its options may be set once */
+    public static KTaskSchedulerBuilder builder() {
+        return new KTaskSchedulerBuilder();
+    }
+
+    /** @return the nodes and CPUs this scheduler places its threads on */
     public NodeTopology topology() {
         return topology;
     }
 
+    /**
+     * @return the node the calling thread runs on: its node if it is one of this scheduler's
+     *     node threads, else the node of the CPU the OS reports, else 0 (never {@link #ANY_NODE})
+     */
     public int currentNode() {
-        return 0;
+        if (Thread.currentThread() instanceof KTaskThread t && t.owner == this && t.node >= 0) {
+            return t.node;
+        }
+        int node = topology.nodeOfCpu(ThreadPlacement.currentCpu());
+        return node >= 0 ? node : 0;
     }
 
+    /**
+     * Takes permits for up to {@code wanted} helpers of one task, placed on {@code preferredNode}
+     * while its limit allows, then on another node with room, then in the unpinned any-node
+     * group, while the global limit allows. Never blocks and never queues: past the global limit
+     * the lease grants fewer (possibly 0), and when helpers are disabled it grants 0. The caller's
+     * own thread is not counted. Close the lease when done with it (see {@link HelperLease}).
+     *
+     * @param wanted how many helpers the task would like, {@code >= 0}
+     * @param preferredNode a node id, or {@link #ANY_NODE} for no preference
+     * @throws IllegalArgumentException if {@code wanted < 0} or {@code preferredNode} is not a
+     *     node of {@link #topology()} nor {@link #ANY_NODE}
+     * @throws java.util.concurrent.RejectedExecutionException ({@link Exceptions#failWithRejected()})
+     *     if this scheduler is disposed
+     */
     public HelperLease lease(int wanted, int preferredNode) {
-        int got = 0;
-        while (got < wanted) {
-            int r = running.get();
-            if (r >= maxHelpers) {
+        if (wanted < 0) {
+            throw new IllegalArgumentException("wanted must be >= 0 but was " + wanted);
+        }
+        if (preferredNode != ANY_NODE) {
+            checkNode("preferredNode", preferredNode);
+        }
+        if (disposed) {
+            throw Exceptions.failWithRejected();
+        }
+        int[] placed = new int[enabled ? wanted : 0];
+        int granted = 0;
+        while (granted < placed.length) {
+            int node = limits.acquire(preferredNode);
+            if (node == HelperLimits.REFUSED) {
+                limits.refused(placed.length - granted);
                 break;
             }
-            if (running.compareAndSet(r, r + 1)) {
-                got++;
-            }
+            placed[granted++] = node;
         }
-        int granted = got;
-        AtomicIntegerArray state = new AtomicIntegerArray(granted); // 0 unused, 1 started, 2 closed
-        return new HelperLease() {
-            public int granted() {
-                return granted;
-            }
-
-            public int node(int helper) {
-                return 0;
-            }
-
-            public boolean start(int helper, Runnable body) {
-                if (!state.compareAndSet(helper, 0, 1)) {
-                    throw new IllegalStateException("helper " + helper + " already started or closed");
-                }
-                helpers.execute(() -> {
-                    try {
-                        body.run();
-                    } finally {
-                        running.decrementAndGet();
-                    }
-                });
-                return true;
-            }
-
-            public void close() {
-                for (int i = 0; i < granted; i++) {
-                    if (state.compareAndSet(i, 0, 2)) {
-                        running.decrementAndGet();
-                    }
-                }
-            }
-        };
+        return new Lease(this, limits, granted == placed.length ? placed : Arrays.copyOf(placed, granted));
     }
 
+    ThreadPoolExecutor helpers(int node) {
+        return pools.helpers(node);
+    }
+
+    /**
+     * Records the start of one task, for {@link KTaskStats#tasksRunning()} and
+     * {@link KTaskStats#chunksDone()}; close the handle when the task ends.
+     */
     public TaskHandle openTask() {
-        tasks.incrementAndGet();
-        AtomicInteger closed = new AtomicInteger();
-        return new TaskHandle() {
-            public void chunksDone(long n) {
-                chunks.addAndGet(n);
-            }
-
-            public void close() {
-                if (closed.compareAndSet(0, 1)) {
-                    tasks.decrementAndGet();
-                }
-            }
-        };
+        return new TaskRecord(tasksRunning, chunksDone);
     }
 
+    /** @return a snapshot of the counters now (see {@link KTaskStats} for its atomicity) */
     public KTaskStats stats() {
-        return new KTaskStats(running.get(), new int[] {running.get()}, tasks.get(), chunks.get(), 0, 0, true);
+        int[] perNode = new int[topology.nodeCount()];
+        for (int n = 0; n < perNode.length; n++) {
+            perNode[n] = HelperLimits.countOf(limits.nodeWord(n));
+        }
+        return new KTaskStats(HelperLimits.countOf(limits.globalWord()), perNode, tasksRunning.get(),
+                chunksDone.sum(), limits.refusedByGlobalLimit(), limits.placedElsewhereByNodeLimit(), enabled);
     }
 
+    /** @return the global helper limit now */
+    public int maxHelpers() {
+        return HelperLimits.limitOf(limits.globalWord());
+    }
+
+    /**
+     * Sets the global helper limit. Lowering it never interrupts running helpers: it only stops
+     * new ones until fewer than {@code maxHelpers} run.
+     *
+     * @throws IllegalArgumentException if {@code maxHelpers < 1}
+     */
     public void setMaxHelpers(int maxHelpers) {
-        this.maxHelpers = maxHelpers;
+        limits.setGlobalLimit(KTaskSchedulerBuilder.checkLimit("maxHelpers", maxHelpers));
     }
 
+    /**
+     * @return the helper limit of {@code node} now
+     * @throws IllegalArgumentException if {@code node} is not a node of {@link #topology()}
+     */
+    public int maxHelpersPerNode(int node) {
+        return HelperLimits.limitOf(limits.nodeWord(checkNode("node", node)));
+    }
+
+    /**
+     * Sets the helper limit of {@code node}. Lowering it never interrupts running helpers.
+     *
+     * @throws IllegalArgumentException if {@code node} is not a node of {@link #topology()} or
+     *     {@code limit < 1}
+     */
+    public void setMaxHelpersPerNode(int node, int limit) {
+        limits.setNodeLimit(checkNode("node", node), KTaskSchedulerBuilder.checkLimit("limit", limit));
+    }
+
+    /** @return whether leases grant helpers ({@code ktask.enabled}) */
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    /**
+     * Turns helpers on or off. Off, every lease grants 0 helpers, so each task runs on its own
+     * thread alone (the kernel's {@code CONFIG_KTASK=n}); running helpers finish normally.
+     */
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    private int checkNode(String argument, int node) {
+        if (node < 0 || node >= topology.nodeCount()) {
+            throw new IllegalArgumentException(argument + " must be a node in [0, "
+                    + (topology.nodeCount() - 1) + "] but was " + node);
+        }
+        return node;
+    }
+
+    /**
+     * Runs {@code task} once on the next node worker executor (round-robin over all nodes).
+     *
+     * @throws java.util.concurrent.RejectedExecutionException ({@link Exceptions#failWithRejected()})
+     *     if this scheduler is disposed
+     */
     @Override
     public Disposable schedule(Runnable task) {
-        helpers.execute(task);
-        return () -> { };
+        return schedule(task, 0, -1, TimeUnit.NANOSECONDS);
     }
 
+    /** Like {@link #schedule(Runnable)}, once {@code delay} has passed. */
+    @Override
+    public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
+        return schedule(task, delay, -1, unit);
+    }
+
+    /**
+     * Like {@link #schedule(Runnable)}, first after {@code initialDelay}, then every {@code period}
+     * (at a fixed rate); with {@code period <= 0}, again as soon as each run has ended.
+     */
+    @Override
+    public Disposable schedulePeriodically(Runnable task, long initialDelay, long period, TimeUnit unit) {
+        return schedule(task, initialDelay, Math.max(0, period), unit);
+    }
+
+    private Disposable schedule(Runnable task, long delay, long period, TimeUnit unit) {
+        if (disposed) {
+            throw Exceptions.failWithRejected();
+        }
+        return SchedulerTask.schedule(pools.nextWorker(), null, task, delay, period, unit);
+    }
+
+    /**
+     * @return a worker on the next node worker executor (round-robin over all nodes)
+     * @throws java.util.concurrent.RejectedExecutionException if this scheduler is disposed
+     */
     @Override
     public Worker createWorker() {
-        throw new UnsupportedOperationException();
+        if (disposed) {
+            throw Exceptions.failWithRejected();
+        }
+        return new NodeWorker(this, pools.nextWorker(), ANY_NODE);
     }
 
+    /**
+     * @return a worker on one of {@code node}'s executors (round-robin over its CPUs), whose
+     *     tasks run on that node
+     * @throws IllegalArgumentException if {@code node} is not a node of {@link #topology()}
+     * @throws java.util.concurrent.RejectedExecutionException if this scheduler is disposed
+     */
+    public Worker createWorker(int node) {
+        checkNode("node", node);
+        if (disposed) {
+            throw Exceptions.failWithRejected();
+        }
+        return new NodeWorker(this, pools.nextWorker(node), node);
+    }
+
+    /**
+     * Does nothing more: a built scheduler is already initialized.
+     *
+     * @throws IllegalStateException if this scheduler was disposed
+     */
+    @Override
+    public void init() {
+        if (disposed) {
+            throw new IllegalStateException("KTaskScheduler " + name + " was disposed and cannot be initialized again");
+        }
+    }
+
+    /**
+     * Stops at once: queued tasks are cancelled, running tasks and helpers are interrupted (a
+     * helper's permit is still returned when its body ends). Idempotent.
+     */
     @Override
     public void dispose() {
-        helpers.shutdown();
+        disposed = true;
+        pools.shutdown(true);
     }
 
+    /**
+     * Lazily disposes: when subscribed, stops accepting work, lets queued and running tasks
+     * finish, and completes once every thread of this scheduler has ended. Retryable: each
+     * subscription waits for the same end (bound the wait with {@code timeout(...)}, then call
+     * {@link #dispose()} to force it).
+     */
     @Override
     public Mono<Void> disposeGracefully() {
-        return Mono.fromRunnable(this::dispose);
+        return Mono.defer(() -> {
+            disposed = true;
+            pools.shutdown(false);
+            return Mono.fromFuture(pools.terminated(), true);
+        });
+    }
+
+    /** @return true once {@link #dispose()} was called or {@link #disposeGracefully()} subscribed */
+    @Override
+    public boolean isDisposed() {
+        return disposed;
     }
 
     @Override
     public Object scanUnsafe(Attr key) {
+        if (key == Attr.NAME) {
+            return name;
+        }
+        if (key == Attr.TERMINATED || key == Attr.CANCELLED) {
+            return disposed;
+        }
+        if (key == Attr.CAPACITY) {
+            return pools.workerCount();
+        }
+        if (key == Attr.BUFFERED) {
+            return pools.buffered();
+        }
+        if (key == Attr.RUN_STYLE) {
+            return Attr.RunStyle.ASYNC;
+        }
         return null;
     }
 
-    static Duration unused(TimeUnit u) {
-        return Duration.ZERO;
+    /** @return threads of this scheduler alive now (for tests) */
+    int liveThreads() {
+        return pools.liveThreads();
+    }
+
+    @Override
+    public String toString() {
+        return "KTaskScheduler(" + name + ", nodes=" + topology.nodeCount() + ", cpus=" + topology.cpuCount() + ")";
     }
 }

@@ -1,5 +1,8 @@
 package io.ktask.scheduler;
 
+import java.util.Arrays;
+import java.util.Objects;
+
 /**
  * An immutable snapshot of a {@link KTaskScheduler}'s counters, taken by
  * {@link KTaskScheduler#stats()}. The fields are read one by one without a global lock, so under
@@ -15,6 +18,7 @@ package io.ktask.scheduler;
  * @param placedElsewhereByNodeLimit helpers that could not go on their preferred node because its
  *     limit was reached and were placed on another node or in the any-node group instead
  * @param enabled whether helpers are enabled ({@code ktask.enabled})
+ * @throws NullPointerException if {@code helpersRunningPerNode} is null
  */
 public record KTaskStats(
         int helpersRunning,
@@ -24,4 +28,51 @@ public record KTaskStats(
         long refusedByGlobalLimit,
         long placedElsewhereByNodeLimit,
         boolean enabled) {
+
+    /** Copies {@code helpersRunningPerNode}, so the caller's array cannot change this snapshot. */
+    public KTaskStats {
+        helpersRunningPerNode = helpersRunningPerNode.clone();
+    }
+
+    /** @return a copy of the helpers running on each node (index = node id) */
+    @Override
+    public int[] helpersRunningPerNode() {
+        return helpersRunningPerNode.clone();
+    }
+
+    /**
+     * @return the helpers running on {@code node} when the snapshot was taken
+     * @throws IndexOutOfBoundsException if {@code node} is not a node of the snapshot
+     */
+    public int helpersRunning(int node) {
+        return helpersRunningPerNode[Objects.checkIndex(node, helpersRunningPerNode.length)];
+    }
+
+    /** Compares the per-node counts by content, not by array identity. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof KTaskStats s
+                && helpersRunning == s.helpersRunning
+                && Arrays.equals(helpersRunningPerNode, s.helpersRunningPerNode)
+                && tasksRunning == s.tasksRunning
+                && chunksDone == s.chunksDone
+                && refusedByGlobalLimit == s.refusedByGlobalLimit
+                && placedElsewhereByNodeLimit == s.placedElsewhereByNodeLimit
+                && enabled == s.enabled;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(helpersRunning, Arrays.hashCode(helpersRunningPerNode), tasksRunning,
+                chunksDone, refusedByGlobalLimit, placedElsewhereByNodeLimit, enabled);
+    }
+
+    @Override
+    public String toString() {
+        return "KTaskStats[helpersRunning=" + helpersRunning
+                + ", helpersRunningPerNode=" + Arrays.toString(helpersRunningPerNode)
+                + ", tasksRunning=" + tasksRunning + ", chunksDone=" + chunksDone
+                + ", refusedByGlobalLimit=" + refusedByGlobalLimit
+                + ", placedElsewhereByNodeLimit=" + placedElsewhereByNodeLimit + ", enabled=" + enabled + "]";
+    }
 }

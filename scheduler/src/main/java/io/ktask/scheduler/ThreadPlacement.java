@@ -1,26 +1,184 @@
 package io.ktask.scheduler;
 
+import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import reactor.util.Logger;
+import reactor.util.Loggers;
+
 /**
- * STUB (issue 2, topology/native helper replaces it): OS thread placement and priority.
- * Signatures are the contract the scheduler core calls.
+ * Places the calling thread on CPUs and sets its priority, where the OS allows it (Linux, through
+ * JNA); elsewhere, or when JNA cannot bind libc, the methods do nothing and say so.
+ *
+ * <p>Every method acts on the calling thread only, is thread-safe, and never throws because of
+ * the OS: a refusal returns {@code false} (or -1) and is logged at INFO once per distinct reason
+ * for the whole JVM, on logger {@code io.ktask.scheduler}. Call them from platform threads: on a
+ * virtual thread they would act on its carrier.
+ *
+ * <p>Linux threads inherit their creator's affinity and nice value: a thread started by a pinned,
+ * low-priority thread starts pinned and low-priority too.
  */
 final class ThreadPlacement {
+
+    private static final Logger LOGGER = Loggers.getLogger("io.ktask.scheduler");
+
+    /** The "what: reason" pairs already logged; bounded, as reasons are errnos or fixed texts. */
+    private static final Set<String> REPORTED = ConcurrentHashMap.newKeySet();
+
+    /** glibc's cpu_set_t: a smaller mask could be refused by old kernels and glibc. */
+    private static final int MIN_MASK_BYTES = 128;
 
     private ThreadPlacement() {
     }
 
-    /** Pins the calling thread to {@code cpus}; false (and one log line per reason) if the OS does not allow it. */
+    /**
+     * Binds libc on first use (class initialisation is the lazy, once-only, thread-safe step), so
+     * that loading {@link ThreadPlacement} never needs JNA.
+     */
+    private static final class Libc {
+        /** Null when libc is usable, else why not. */
+        static final String UNAVAILABLE = bind();
+
+        private static String bind() {
+            String os = System.getProperty("os.name", "");
+            if (!os.startsWith("Linux")) {
+                return "not supported on " + os;
+            }
+            try {
+                LinuxLibc.bind();
+                return null;
+            } catch (LinkageError e) {
+                // NoClassDefFoundError (no JNA jar), UnsatisfiedLinkError (no native library),
+                // ExceptionInInitializerError (registration failed): all mean "no native calls".
+                return "JNA cannot bind libc (" + e + ")";
+            }
+        }
+    }
+
+    /**
+     * Pins the calling thread to {@code cpus} (Linux {@code sched_setaffinity}): from now on it
+     * runs only on those of them that the process may use.
+     *
+     * @param cpus CPU ids, at least one, each in {@code [0, 65536)}; not modified
+     * @return true if the thread is now pinned; false if the OS does not allow it (not Linux, no
+     *     JNA, or the call failed, e.g. none of {@code cpus} is allowed for this process)
+     * @throws NullPointerException if {@code cpus} is null
+     * @throws IllegalArgumentException if {@code cpus} is empty or has an id out of range
+     */
     static boolean pinCurrentThread(int[] cpus) {
-        return false;
+        Objects.requireNonNull(cpus, "cpus");
+        checkCpus(cpus);
+        if (Libc.UNAVAILABLE != null) {
+            return refuse("pin threads to CPUs", Libc.UNAVAILABLE);
+        }
+        boolean bigEndian = ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN;
+        int errno = LinuxLibc.setCallingThreadAffinity(cpuMask(cpus, LinuxLibc.LONG_SIZE, bigEndian));
+        return errno == 0 || refuse("pin threads to CPUs", "sched_setaffinity failed with errno "
+                + errno + " (" + LinuxLibc.describe(errno) + ")");
     }
 
-    /** Sets the calling thread's nice value (Linux, 0..19); false if not allowed or not Linux. */
+    /**
+     * Sets the nice value of the calling thread only (Linux {@code setpriority(PRIO_PROCESS, tid,
+     * nice)}, which applies per thread when given a thread id). Raising it (lower priority) is
+     * always allowed; lowering it needs {@code CAP_SYS_NICE} or {@code RLIMIT_NICE}.
+     *
+     * @param nice the nice value, in {@code [-20, 19]}; 19 is the lowest priority
+     * @return true if the thread now has that nice value; false if the OS does not allow it
+     * @throws IllegalArgumentException if {@code nice} is not in {@code [-20, 19]}
+     */
     static boolean setCurrentThreadNice(int nice) {
+        if (nice < -20 || nice > 19) {
+            throw new IllegalArgumentException("nice must be in [-20, 19] but was " + nice);
+        }
+        if (Libc.UNAVAILABLE != null) {
+            return refuse("set thread priorities", Libc.UNAVAILABLE);
+        }
+        int tid = LinuxLibc.gettid();
+        if (tid < 0) {
+            tid = threadIdFromProc();
+            if (tid < 0) {
+                return refuse("set thread priorities", "cannot find the thread id: no gettid for "
+                        + System.getProperty("os.arch") + " and /proc/thread-self is unreadable");
+            }
+        }
+        int errno = LinuxLibc.setThreadNice(tid, nice);
+        return errno == 0 || refuse("set thread priorities", "setpriority(" + nice
+                + ") failed with errno " + errno + " (" + LinuxLibc.describe(errno) + ")");
+    }
+
+    /**
+     * @return the CPU the calling thread runs on at this instant (it may have moved by the time
+     *     the caller looks), or -1 if the OS does not tell
+     */
+    static int currentCpu() {
+        return Libc.UNAVAILABLE == null ? LinuxLibc.currentCpu() : -1;
+    }
+
+    /**
+     * The bytes of a cpu_set_t with the bits of {@code cpus} set: bit {@code c} is bit
+     * {@code c % (8 * wordBytes)} of the unsigned long {@code c / (8 * wordBytes)}, each long in
+     * native byte order; at least {@value #MIN_MASK_BYTES} bytes.
+     *
+     * @param cpus CPU ids, checked by {@link #checkCpus}
+     */
+    static byte[] cpuMask(int[] cpus, int wordBytes, boolean bigEndian) {
+        int wordBits = 8 * wordBytes;
+        int maxCpu = Arrays.stream(cpus).max().orElseThrow();
+        int words = Math.max(MIN_MASK_BYTES / wordBytes, maxCpu / wordBits + 1);
+        byte[] mask = new byte[words * wordBytes];
+        for (int cpu : cpus) {
+            int bit = cpu % wordBits;
+            int byteInWord = bigEndian ? wordBytes - 1 - bit / 8 : bit / 8;
+            mask[cpu / wordBits * wordBytes + byteInWord] |= (byte) (1 << (bit % 8));
+        }
+        return mask;
+    }
+
+    private static void checkCpus(int[] cpus) {
+        if (cpus.length == 0) {
+            throw new IllegalArgumentException("cpus must not be empty");
+        }
+        for (int cpu : cpus) {
+            if (cpu < 0 || cpu >= NodeTopology.CPU_ID_LIMIT) {
+                throw new IllegalArgumentException("cpu id must be in [0, " + NodeTopology.CPU_ID_LIMIT
+                        + ") but was " + cpu);
+            }
+        }
+    }
+
+    /** @return the calling thread's kernel id from the {@code /proc/thread-self} link, or -1 */
+    static int threadIdFromProc() {
+        try {
+            // The link reads "<pid>/task/<tid>".
+            Path link = Files.readSymbolicLink(Path.of("/proc/thread-self"));
+            return Integer.parseInt(link.getFileName().toString());
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** @return false, after {@link #report}ing the refusal */
+    private static boolean refuse(String what, String reason) {
+        report(what, reason);
         return false;
     }
 
-    /** @return the CPU the calling thread runs on now, or -1 if the OS does not tell */
-    static int currentCpu() {
-        return -1;
+    /**
+     * Logs that the JVM cannot {@code what} because of {@code reason}, the first time this pair
+     * is seen in the JVM; racing first callers log once, as the set admits one of them.
+     *
+     * @return true if this call logged
+     */
+    static boolean report(String what, String reason) {
+        boolean first = REPORTED.add(what + ": " + reason);
+        if (first) {
+            LOGGER.info("ktask cannot {}: {}; threads run without it (logged once)", what, reason);
+        }
+        return first;
     }
 }

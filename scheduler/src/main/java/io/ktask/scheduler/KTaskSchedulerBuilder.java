@@ -1,0 +1,220 @@
+package io.ktask.scheduler;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
+
+/**
+ * Builds a {@link KTaskScheduler}; obtained from {@link KTaskScheduler#builder()}.
+ *
+ * <p>Each option may be set at most once (a second call throws {@link IllegalStateException}) and
+ * rejects a bad value at once with an {@link IllegalArgumentException} naming the argument and
+ * the value. Options left unset take their default, in this order: the system property (for the
+ * limits and the enabled switch), then the built-in default:
+ * <ul>
+ *   <li>{@link #name}: {@code "ktask"} (thread names start with it);</li>
+ *   <li>{@link #topology}: {@link NodeTopology#detect()};</li>
+ *   <li>{@link #maxHelpers}: {@code ktask.maxHelpers}, else {@code max(1, cpuCount * 4 / 5)};</li>
+ *   <li>{@link #maxHelpersPerNode(int)}: {@code ktask.maxHelpersPerNode} (same for every node),
+ *       else {@code max(1, cpus(node) * 4 / 5)} per node; {@link #maxHelpersPerNode(int, int)}
+ *       overrides one node;</li>
+ *   <li>{@link #helperNice}: 19 (the lowest priority); 0 leaves helpers at the creator's;</li>
+ *   <li>{@link #pinning}: {@code true};</li>
+ *   <li>{@link #keepAlive}: 60 seconds;</li>
+ *   <li>{@link #daemon}: {@code true};</li>
+ *   <li>{@link #enabled}: {@code ktask.enabled}, else {@code true}.</li>
+ * </ul>
+ *
+ * <p>Not thread-safe: configure and build on one thread. {@link #build()} may be called once.
+ */
+public final class KTaskSchedulerBuilder {
+
+    static final String MAX_HELPERS = "ktask.maxHelpers";
+    static final String MAX_HELPERS_PER_NODE = "ktask.maxHelpersPerNode";
+    static final String ENABLED = "ktask.enabled";
+    private static final int UNSET = -1;
+
+    private String name;
+    private NodeTopology topology;
+    private int maxHelpers = UNSET;
+    private int maxHelpersPerNode = UNSET;
+    private final Map<Integer, Integer> maxHelpersOfNode = new TreeMap<>();
+    private int helperNice = UNSET;
+    private Boolean pinning;
+    private Duration keepAlive;
+    private Boolean daemon;
+    private Boolean enabled;
+    private boolean built;
+
+    KTaskSchedulerBuilder() {
+    }
+
+    /** Names the scheduler (its {@code Scannable} name and its threads' prefix). Default "ktask". */
+    public KTaskSchedulerBuilder name(String name) {
+        requireUnset(this.name == null, "name");
+        Objects.requireNonNull(name, "name");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("name must not be blank but was '" + name + "'");
+        }
+        this.name = name;
+        return this;
+    }
+
+    /** Uses {@code topology} (e.g. a simulated one) instead of {@link NodeTopology#detect()}. */
+    public KTaskSchedulerBuilder topology(NodeTopology topology) {
+        requireUnset(this.topology == null, "topology");
+        this.topology = Objects.requireNonNull(topology, "topology");
+        return this;
+    }
+
+    /** Sets the global helper limit, {@code >= 1}. */
+    public KTaskSchedulerBuilder maxHelpers(int maxHelpers) {
+        requireUnset(this.maxHelpers == UNSET, "maxHelpers");
+        this.maxHelpers = checkLimit("maxHelpers", maxHelpers);
+        return this;
+    }
+
+    /** Sets the helper limit of every node, {@code >= 1}. */
+    public KTaskSchedulerBuilder maxHelpersPerNode(int maxHelpersPerNode) {
+        requireUnset(this.maxHelpersPerNode == UNSET, "maxHelpersPerNode");
+        this.maxHelpersPerNode = checkLimit("maxHelpersPerNode", maxHelpersPerNode);
+        return this;
+    }
+
+    /**
+     * Sets the helper limit of one node, {@code >= 1}, overriding {@link #maxHelpersPerNode(int)}
+     * for it. May be called once per node; {@link #build()} rejects a node the topology lacks.
+     */
+    public KTaskSchedulerBuilder maxHelpersPerNode(int node, int limit) {
+        requireUnset(!maxHelpersOfNode.containsKey(node), "maxHelpersPerNode(" + node + ", ...)");
+        if (node < 0) {
+            throw new IllegalArgumentException("node must be >= 0 but was " + node);
+        }
+        maxHelpersOfNode.put(node, checkLimit("limit", limit));
+        return this;
+    }
+
+    /** Sets the nice value of helper threads (Linux), 0..19; 0 keeps the creator's priority. */
+    public KTaskSchedulerBuilder helperNice(int nice) {
+        requireUnset(this.helperNice == UNSET, "helperNice");
+        if (nice < 0 || nice > 19) {
+            throw new IllegalArgumentException("helperNice must be in [0, 19] but was " + nice);
+        }
+        this.helperNice = nice;
+        return this;
+    }
+
+    /** Whether node threads are pinned to their node's CPUs where the OS allows. */
+    public KTaskSchedulerBuilder pinning(boolean pinning) {
+        requireUnset(this.pinning == null, "pinning");
+        this.pinning = pinning;
+        return this;
+    }
+
+    /** How long an idle thread waits for work before it ends; positive. */
+    public KTaskSchedulerBuilder keepAlive(Duration keepAlive) {
+        requireUnset(this.keepAlive == null, "keepAlive");
+        Objects.requireNonNull(keepAlive, "keepAlive");
+        if (keepAlive.isNegative() || keepAlive.isZero()) {
+            throw new IllegalArgumentException("keepAlive must be positive but was " + keepAlive);
+        }
+        this.keepAlive = keepAlive;
+        return this;
+    }
+
+    /** Whether the scheduler's threads are daemon threads. */
+    public KTaskSchedulerBuilder daemon(boolean daemon) {
+        requireUnset(this.daemon == null, "daemon");
+        this.daemon = daemon;
+        return this;
+    }
+
+    /** Whether leases grant helpers at all (see {@link KTaskScheduler#setEnabled(boolean)}). */
+    public KTaskSchedulerBuilder enabled(boolean enabled) {
+        requireUnset(this.enabled == null, "enabled");
+        this.enabled = enabled;
+        return this;
+    }
+
+    /**
+     * @return a new scheduler, already initialized, holding no thread yet
+     * @throws IllegalStateException if this builder already built one
+     * @throws IllegalArgumentException if a per-node limit names a node the topology lacks, or a
+     *     {@code ktask.*} system property has a bad value (the message names both)
+     */
+    public KTaskScheduler build() {
+        return build(System::getProperty);
+    }
+
+    KTaskScheduler build(UnaryOperator<String> properties) {
+        if (built) {
+            throw new IllegalStateException("this builder already built a KTaskScheduler");
+        }
+        NodeTopology topo = topology != null ? topology : NodeTopology.detect();
+        for (int node : maxHelpersOfNode.keySet()) {
+            if (node >= topo.nodeCount()) {
+                throw new IllegalArgumentException("maxHelpersPerNode node must be a node in [0, "
+                        + (topo.nodeCount() - 1) + "] but was " + node);
+            }
+        }
+        int global = maxHelpers != UNSET ? maxHelpers
+                : intProperty(properties, MAX_HELPERS, Math.max(1, topo.cpuCount() * 4 / 5));
+        int allNodes = maxHelpersPerNode != UNSET ? maxHelpersPerNode
+                : intProperty(properties, MAX_HELPERS_PER_NODE, UNSET);
+        int[] perNode = new int[topo.nodeCount()];
+        for (int n = 0; n < perNode.length; n++) {
+            perNode[n] = maxHelpersOfNode.getOrDefault(n,
+                    allNodes != UNSET ? allNodes : Math.max(1, topo.cpus(n).length * 4 / 5));
+        }
+        boolean on = enabled != null ? enabled : booleanProperty(properties, ENABLED, true);
+        Pools.Settings settings = new Pools.Settings(pinning == null || pinning,
+                helperNice == UNSET ? 19 : helperNice,
+                keepAlive == null ? Duration.ofSeconds(60) : keepAlive,
+                daemon == null || daemon);
+        built = true;
+        return new KTaskScheduler(name == null ? "ktask" : name, topo, global, perNode, on, settings);
+    }
+
+    static int checkLimit(String argument, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException(argument + " must be >= 1 but was " + limit);
+        }
+        return limit;
+    }
+
+    private static void requireUnset(boolean unset, String option) {
+        if (!unset) {
+            throw new IllegalStateException(option + " was already set on this builder");
+        }
+    }
+
+    private static int intProperty(UnaryOperator<String> properties, String key, int fallback) {
+        String value = properties.apply(key);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            int limit = Integer.parseInt(value.trim());
+            if (limit >= 1) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the property's name
+        }
+        throw new IllegalArgumentException("system property " + key + " must be an integer >= 1 but was '" + value + "'");
+    }
+
+    private static boolean booleanProperty(UnaryOperator<String> properties, String key, boolean fallback) {
+        String value = properties.apply(key);
+        if (value == null) {
+            return fallback;
+        }
+        String v = value.trim();
+        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(v);
+        }
+        throw new IllegalArgumentException("system property " + key + " must be true or false but was '" + value + "'");
+    }
+}

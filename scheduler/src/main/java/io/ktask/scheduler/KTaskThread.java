@@ -1,0 +1,40 @@
+package io.ktask.scheduler;
+
+import reactor.core.scheduler.NonBlocking;
+
+/**
+ * A thread of one {@link KTaskScheduler}, remembering its scheduler and node so that
+ * {@link KTaskScheduler#currentNode()} answers without asking the OS.
+ *
+ * <p>Helper threads are plain {@code KTaskThread}s: they run user chunk code, which may block.
+ * Threads of the plain Reactor workers are {@link NonBlockingThread}s, so Reactor's blocking
+ * checks ({@code block()} throws there) apply to them as to {@code Schedulers.parallel()}.
+ */
+class KTaskThread extends Thread {
+
+    final Object owner;
+    final int node;
+
+    KTaskThread(Object owner, int node, Runnable body, String name) {
+        super(body, name);
+        this.owner = owner;
+        this.node = node;
+    }
+
+    /**
+     * Hands {@code error} to the current thread's uncaught-exception handler, as reactor-core's
+     * schedulers do (their {@code onHandleError} hook is not reachable from outside reactor-core).
+     */
+    static void reportUncaught(Throwable error) {
+        Thread t = Thread.currentThread();
+        t.getUncaughtExceptionHandler().uncaughtException(t, error);
+    }
+
+    /** A worker thread that runs only non-blocking Reactor tasks. */
+    static final class NonBlockingThread extends KTaskThread implements NonBlocking {
+
+        NonBlockingThread(Object owner, int node, Runnable body, String name) {
+            super(owner, node, body, name);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.ktask.scheduler;
+
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The {@link HelperLease} of {@link KTaskScheduler#lease(int, int)}. Each slot holds one permit
+ * and moves once, by CAS, from {@link #FREE} to {@link #STARTED} (the running body returns the
+ * permit) or to {@link #CLOSED} ({@link #close()} returns it): whichever wins returns the permit,
+ * so it is returned exactly once.
+ */
+final class Lease implements HelperLease {
+
+    private static final int FREE = 0;
+    private static final int STARTED = 1;
+    private static final int CLOSED = 2;
+
+    private final KTaskScheduler scheduler;
+    private final HelperLimits limits;
+    private final int[] nodes;
+    private final AtomicIntegerArray slots;
+
+    Lease(KTaskScheduler scheduler, HelperLimits limits, int[] nodes) {
+        this.scheduler = scheduler;
+        this.limits = limits;
+        this.nodes = nodes;
+        this.slots = new AtomicIntegerArray(nodes.length);
+    }
+
+    @Override
+    public int granted() {
+        return nodes.length;
+    }
+
+    @Override
+    public int node(int helper) {
+        return nodes[Objects.checkIndex(helper, nodes.length)];
+    }
+
+    @Override
+    public boolean start(int helper, Runnable body) {
+        Objects.checkIndex(helper, nodes.length);
+        Objects.requireNonNull(body, "body");
+        // Wins against a second start() and against close(): only the winner owns the permit.
+        if (!slots.compareAndSet(helper, FREE, STARTED)) {
+            throw new IllegalStateException("helper " + helper + " of this lease was "
+                    + (slots.get(helper) == CLOSED ? "closed" : "already started"));
+        }
+        int node = nodes[helper];
+        if (scheduler.isDisposed()) {
+            limits.release(node);
+            return false;
+        }
+        try {
+            Runnable task = Schedulers.onSchedule(body);
+            scheduler.helpers(node).execute(() -> runHelper(task, node));
+            return true;
+        } catch (RejectedExecutionException e) {
+            // The scheduler was disposed between the check above and execute().
+            limits.release(node);
+            return false;
+        } catch (Throwable e) {
+            // An onSchedule hook failed: the body will never run, so its permit is ours to return.
+            limits.release(node);
+            throw e;
+        }
+    }
+
+    private void runHelper(Runnable task, int node) {
+        Throwable error = null;
+        try {
+            task.run();
+        } catch (Throwable e) {
+            error = e;
+        } finally {
+            limits.release(node);
+        }
+        if (error != null) {
+            KTaskThread.reportUncaught(error);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (int i = 0; i < nodes.length; i++) {
+            // Loses only to start(): then the running body returns that permit.
+            if (slots.compareAndSet(i, FREE, CLOSED)) {
+                limits.release(nodes[i]);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "HelperLease(granted=" + nodes.length + ", nodes=" + Arrays.toString(nodes) + ")";
+    }
+}

@@ -1,0 +1,105 @@
+package io.ktask.scheduler;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLong;
+import com.sun.jna.Platform;
+
+/**
+ * The few Linux libc calls that {@link ThreadPlacement} needs, bound with JNA direct mapping.
+ *
+ * <p>Every JNA type is confined to this class, so that a JVM without JNA (or without its native
+ * library) fails only when this class is initialised, which {@link ThreadPlacement} catches. Use
+ * only on Linux. Each method acts on the calling thread and is thread-safe.
+ */
+final class LinuxLibc {
+
+    static {
+        Native.register(LinuxLibc.class, Platform.C_LIBRARY_NAME);
+    }
+
+    /** sizeof(unsigned long): the word of a cpu_set_t. */
+    static final int LONG_SIZE = Native.LONG_SIZE;
+
+    private static final int PRIO_PROCESS = 0;
+
+    /**
+     * SYS_gettid for the architectures where it is known; -1 elsewhere. Both are LP64, which
+     * {@link #syscall(long)} relies on.
+     */
+    private static final long SYS_GETTID = sysGettid(System.getProperty("os.arch", ""));
+
+    private LinuxLibc() {
+    }
+
+    private static native int sched_setaffinity(int pid, NativeLong cpusetsize, byte[] mask)
+            throws LastErrorException;
+
+    private static native int setpriority(int which, int who, int prio) throws LastErrorException;
+
+    private static native int sched_getcpu();
+
+    private static native String strerror(int errnum);
+
+    /*
+     * syscall() is variadic, which direct mapping cannot express; calling it through a fixed
+     * one-argument prototype is sound on x86_64 and aarch64, where a variadic integer argument
+     * travels in the same register as a fixed one and glibc's syscall does not read %al.
+     */
+    private static native long syscall(long number);
+
+    /** Forces the binding, so that the caller learns here whether JNA and libc are usable. */
+    static void bind() {
+        // Class initialisation, run by the call to this method, did the work.
+    }
+
+    /**
+     * @param mask a cpu_set_t, see {@link ThreadPlacement#cpuMask}
+     * @return 0, or the errno of sched_setaffinity for the calling thread
+     */
+    static int setCallingThreadAffinity(byte[] mask) {
+        try {
+            sched_setaffinity(0, new NativeLong(mask.length), mask);
+            return 0;
+        } catch (LastErrorException e) {
+            return e.getErrorCode();
+        }
+    }
+
+    /** @return 0, or the errno of setpriority(PRIO_PROCESS, tid, nice) */
+    static int setThreadNice(int tid, int nice) {
+        try {
+            setpriority(PRIO_PROCESS, tid, nice);
+            return 0;
+        } catch (LastErrorException e) {
+            return e.getErrorCode();
+        }
+    }
+
+    /** @return the CPU the calling thread runs on, or -1 */
+    static int currentCpu() {
+        return sched_getcpu();
+    }
+
+    /** @return the kernel thread id of the calling thread, or -1 if gettid is not known here */
+    static int gettid() {
+        return SYS_GETTID < 0 ? -1 : (int) syscall(SYS_GETTID);
+    }
+
+    /** @return the C library's description of {@code errno}, for log messages */
+    static String describe(int errno) {
+        return strerror(errno);
+    }
+
+    private static long sysGettid(String osArch) {
+        switch (osArch) {
+            case "amd64":
+            case "x86_64":
+                return 186;
+            case "aarch64":
+                return 178;
+            default:
+                return -1;
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package io.ktask.scheduler;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+/**
+ * The executors of one {@link KTaskScheduler}: per node, one single-threaded worker executor per
+ * CPU of the node (the plain Reactor scheduling, as {@code Schedulers.parallel()} has one per
+ * CPU) and one helper group; plus the unpinned any-node helper group.
+ *
+ * <p>Every executor starts its threads on first use and lets them go after the keep-alive, so a
+ * scheduler nobody uses holds no thread. Helper groups have no queue: the helper permits already
+ * bound how many bodies run at once, so each start either finds an idle thread or makes one.
+ */
+final class Pools implements PlacedThreadFactory.Lifecycle {
+
+    private final ScheduledThreadPoolExecutor[] workers;
+    /** Node {@code n}'s workers are {@code workers[firstWorker[n] .. firstWorker[n + 1])}. */
+    private final int[] firstWorker;
+    /** Index {@code n} is node {@code n}'s helper group; the last one is the any-node group. */
+    private final ThreadPoolExecutor[] helpers;
+    private final AtomicInteger nextWorker = new AtomicInteger();
+    private final AtomicIntegerArray nextWorkerOnNode;
+    private final AtomicInteger liveThreads = new AtomicInteger();
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private volatile boolean shutDown;
+
+    /** The thread options of a scheduler's pools, as validated by the builder. */
+    record Settings(boolean pinning, int helperNice, Duration keepAlive, boolean daemon) {
+    }
+
+    Pools(Object owner, String name, NodeTopology topology, Settings settings) {
+        int nodes = topology.nodeCount();
+        boolean pinning = settings.pinning();
+        int helperNice = settings.helperNice();
+        boolean daemon = settings.daemon();
+        long keepAliveNanos = settings.keepAlive().toNanos();
+        this.workers = new ScheduledThreadPoolExecutor[topology.cpuCount()];
+        this.firstWorker = new int[nodes + 1];
+        this.helpers = new ThreadPoolExecutor[nodes + 1];
+        this.nextWorkerOnNode = new AtomicIntegerArray(nodes);
+        int w = 0;
+        for (int n = 0; n < nodes; n++) {
+            int[] cpus = topology.cpus(n);
+            int[] pin = pinning ? cpus : null;
+            firstWorker[n] = w;
+            for (int c = 0; c < cpus.length; c++) {
+                ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, new PlacedThreadFactory(
+                        owner, name + "-n" + n + "-w" + c, n, pin, 0, daemon, true, this));
+                e.setKeepAliveTime(keepAliveNanos, TimeUnit.NANOSECONDS);
+                e.allowCoreThreadTimeOut(true);
+                // Cancelled delayed tasks leave the queue at once instead of at their due time.
+                e.setRemoveOnCancelPolicy(true);
+                workers[w++] = e;
+            }
+            helpers[n] = helperGroup(new PlacedThreadFactory(
+                    owner, name + "-helper-n" + n, n, pin, helperNice, daemon, false, this), keepAliveNanos);
+        }
+        firstWorker[nodes] = w;
+        helpers[nodes] = helperGroup(new PlacedThreadFactory(
+                owner, name + "-helper-any", KTaskScheduler.ANY_NODE, null, helperNice, daemon, false, this),
+                keepAliveNanos);
+    }
+
+    private static ThreadPoolExecutor helperGroup(PlacedThreadFactory factory, long keepAliveNanos) {
+        return new ThreadPoolExecutor(0, Integer.MAX_VALUE, keepAliveNanos, TimeUnit.NANOSECONDS,
+                new SynchronousQueue<>(), factory);
+    }
+
+    /** @return the next worker executor, round-robin over every node */
+    ScheduledThreadPoolExecutor nextWorker() {
+        return workers[Math.floorMod(nextWorker.getAndIncrement(), workers.length)];
+    }
+
+    /** @return the next worker executor of {@code node}, round-robin over its CPUs */
+    ScheduledThreadPoolExecutor nextWorker(int node) {
+        int first = firstWorker[node];
+        int count = firstWorker[node + 1] - first;
+        return workers[first + Math.floorMod(nextWorkerOnNode.getAndIncrement(node), count)];
+    }
+
+    /** @return the helper group of {@code node}, or the any-node group for {@link KTaskScheduler#ANY_NODE} */
+    ThreadPoolExecutor helpers(int node) {
+        return helpers[node == KTaskScheduler.ANY_NODE ? helpers.length - 1 : node];
+    }
+
+    /** @return the number of worker executors (one per CPU) */
+    int workerCount() {
+        return workers.length;
+    }
+
+    /** @return the tasks queued (delayed or waiting) in the worker executors now */
+    int buffered() {
+        int total = 0;
+        for (ScheduledThreadPoolExecutor e : workers) {
+            total += e.getQueue().size();
+        }
+        return total;
+    }
+
+    /** @return threads of this scheduler that are alive now */
+    int liveThreads() {
+        return liveThreads.get();
+    }
+
+    /**
+     * Stops every executor: {@code now} cancels queued tasks and interrupts running ones
+     * ({@link ExecutorService#shutdownNow()}); otherwise queued tasks still run. Idempotent.
+     */
+    void shutdown(boolean now) {
+        shutDown = true;
+        for (ScheduledThreadPoolExecutor e : workers) {
+            stop(e, now);
+        }
+        for (ThreadPoolExecutor e : helpers) {
+            stop(e, now);
+        }
+        checkTerminated();
+    }
+
+    private static void stop(ExecutorService e, boolean now) {
+        if (now) {
+            e.shutdownNow();
+        } else {
+            e.shutdown();
+        }
+    }
+
+    /** @return completes once {@link #shutdown} was called and every thread has ended */
+    CompletableFuture<Void> terminated() {
+        return terminated;
+    }
+
+    @Override
+    public void threadStarted() {
+        liveThreads.incrementAndGet();
+    }
+
+    @Override
+    public void threadEnded() {
+        liveThreads.decrementAndGet();
+        checkTerminated();
+    }
+
+    private void checkTerminated() {
+        // An executor is terminated only after its last thread left runWorker, and this thread's
+        // count drops after that: once both hold, no thread can start again.
+        if (!shutDown || liveThreads.get() != 0) {
+            return;
+        }
+        for (ScheduledThreadPoolExecutor e : workers) {
+            if (!e.isTerminated()) {
+                return;
+            }
+        }
+        for (ThreadPoolExecutor e : helpers) {
+            if (!e.isTerminated()) {
+                return;
+            }
+        }
+        terminated.complete(null);
+    }
+}

@@ -1,0 +1,159 @@
+package io.ktask.scheduler;
+
+import java.util.Objects;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+
+import reactor.core.Disposable;
+import reactor.core.Exceptions;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * One task handed to an executor, as the {@link Disposable} its caller gets back. Tracks the
+ * executor's {@link Future} so that disposing cancels a task that has not run yet (and interrupts
+ * one that is running on another thread), and, for a worker's task, removes itself from the
+ * worker's set of pending tasks once it is over.
+ *
+ * <p>{@link #future} moves from {@code null} to the executor's future, and from either to one of
+ * the terminal markers {@link #FINISHED} or {@link #CANCELLED}, by CAS.
+ */
+final class SchedulerTask implements Runnable, Disposable {
+
+    private static final Future<Void> FINISHED = new FutureTask<>(() -> null);
+    private static final Future<Void> CANCELLED = new FutureTask<>(() -> null);
+
+    @SuppressWarnings("rawtypes")
+    private static final AtomicReferenceFieldUpdater<SchedulerTask, Future> FUTURE =
+            AtomicReferenceFieldUpdater.newUpdater(SchedulerTask.class, Future.class, "future");
+
+    private final Runnable task;
+    /** The worker's pending tasks, or {@code null} for a task given to the scheduler itself. */
+    private final Disposable.Composite parent;
+    private final boolean periodic;
+    private volatile Future<?> future;
+    private volatile Thread runner;
+
+    private SchedulerTask(Runnable task, Disposable.Composite parent, boolean periodic) {
+        this.task = task;
+        this.parent = parent;
+        this.periodic = periodic;
+    }
+
+    /**
+     * Decorates {@code task} with {@link Schedulers#onSchedule(Runnable)} (once) and hands it to
+     * {@code executor}.
+     *
+     * @param parent the worker's pending tasks, or {@code null} for the scheduler's own tasks
+     * @param period {@code < 0}: run once; {@code 0}: run again as soon as the last run ended;
+     *     {@code > 0}: at a fixed rate
+     * @throws RejectedExecutionException {@link Exceptions#failWithRejected()} if the executor
+     *     is shut down or the worker disposed
+     */
+    static Disposable schedule(ScheduledExecutorService executor, Disposable.Composite parent,
+            Runnable task, long delay, long period, TimeUnit unit) {
+        Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(unit, "unit");
+        SchedulerTask st = new SchedulerTask(Schedulers.onSchedule(task), parent, period >= 0);
+        if (parent != null && !parent.add(st)) {
+            throw Exceptions.failWithRejected();
+        }
+        try {
+            Future<?> f;
+            if (period < 0) {
+                f = executor.schedule(st, delay, unit);
+            } else if (period == 0) {
+                f = executor.scheduleWithFixedDelay(st, delay, 1, TimeUnit.NANOSECONDS);
+            } else {
+                f = executor.scheduleAtFixedRate(st, delay, period, unit);
+            }
+            st.setFuture(f);
+        } catch (RejectedExecutionException e) {
+            if (parent != null) {
+                parent.remove(st);
+            }
+            throw Exceptions.failWithRejected();
+        }
+        return st;
+    }
+
+    @Override
+    public void run() {
+        runner = Thread.currentThread();
+        try {
+            task.run();
+        } catch (Throwable e) {
+            // A periodic task keeps its schedule after an error, as reactor-core's schedulers do.
+            KTaskThread.reportUncaught(e);
+        } finally {
+            runner = null;
+            if (!periodic) {
+                finish();
+            }
+        }
+    }
+
+    private void finish() {
+        for (;;) {
+            Future<?> f = future;
+            if (f == CANCELLED) {
+                return;
+            }
+            // Loses only to dispose() (then CANCELLED) or to setFuture() (retry with its future).
+            if (FUTURE.compareAndSet(this, f, FINISHED)) {
+                break;
+            }
+        }
+        if (parent != null) {
+            parent.remove(this);
+        }
+    }
+
+    /** Records the executor's future; cancels it at once if the task was disposed meanwhile. */
+    void setFuture(Future<?> f) {
+        for (;;) {
+            Future<?> current = future;
+            if (current == FINISHED) {
+                return;
+            }
+            if (current == CANCELLED) {
+                f.cancel(runner != Thread.currentThread());
+                return;
+            }
+            // Loses only to finish() or dispose() running on another thread: look again.
+            if (FUTURE.compareAndSet(this, current, f)) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void dispose() {
+        for (;;) {
+            Future<?> f = future;
+            if (f == FINISHED || f == CANCELLED) {
+                return;
+            }
+            // Loses to finish() or setFuture(): look again at what they stored.
+            if (FUTURE.compareAndSet(this, f, CANCELLED)) {
+                if (f != null) {
+                    // A task disposing itself from its own run must not interrupt its thread.
+                    f.cancel(runner != Thread.currentThread());
+                }
+                if (parent != null) {
+                    parent.remove(this);
+                }
+                return;
+            }
+        }
+    }
+
+    @Override
+    public boolean isDisposed() {
+        Future<?> f = future;
+        return f == FINISHED || f == CANCELLED;
+    }
+}
