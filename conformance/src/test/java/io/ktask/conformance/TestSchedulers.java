@@ -13,16 +13,27 @@ public final class TestSchedulers {
     }
 
     /**
-     * A scheduler named {@code name} on a simulated topology with the given global helper limit.
+     * A scheduler named {@code name} on a simulated topology with the given global helper limit
+     * (per-node limits keep their default, 80% of the node's CPUs). Simulated CPU ids need not
+     * exist, so threads are not pinned; helpers keep normal priority so that a loaded CI box
+     * does not starve the thread a test waits for.
      */
     public static KTaskScheduler create(String name, NodeTopology topology, int maxHelpers) {
-        KTaskScheduler scheduler = KTaskScheduler.create();
-        scheduler.setMaxHelpers(maxHelpers);
-        return scheduler;
+        return KTaskScheduler.builder()
+                .name(name)
+                .topology(topology)
+                .maxHelpers(maxHelpers)
+                .pinning(false)
+                .helperNice(0)
+                .build();
     }
 
-    /** A one-node, two-CPU scheduler with one helper: enough for a caller and a helper to race. */
+    /**
+     * A one-node scheduler with one helper permit, but 64 simulated CPUs: the operator sizes
+     * tasks by CPUs, so small ranges are cut into one-unit chunks (chunk = max(minChunk,
+     * size / (threads * 4))) while at most one helper races the caller.
+     */
     public static KTaskScheduler small(String name) {
-        return create(name, NodeTopology.uniform(1, 2), 1);
+        return create(name, NodeTopology.uniform(1, 64), 1);
     }
 }

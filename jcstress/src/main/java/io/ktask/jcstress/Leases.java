@@ -1,6 +1,7 @@
 package io.ktask.jcstress;
 
 import io.ktask.scheduler.KTaskScheduler;
+import io.ktask.scheduler.NodeTopology;
 
 /** Scheduler set-up shared by the lease stress tests: one fresh scheduler per state. */
 final class Leases {
@@ -8,11 +9,14 @@ final class Leases {
     private Leases() {
     }
 
-    /** A fresh scheduler with the given global helper limit; leasing alone starts no thread. */
+    /** A fresh one-node scheduler with the given global helper limit; leasing alone starts no thread. */
     static KTaskScheduler scheduler(int maxHelpers) {
-        KTaskScheduler scheduler = KTaskScheduler.create();
-        scheduler.setMaxHelpers(maxHelpers);
-        return scheduler;
+        return KTaskScheduler.builder()
+                .name("jcstress-lease")
+                .topology(NodeTopology.uniform(1, 2))
+                .maxHelpers(maxHelpers)
+                .pinning(false)
+                .build();
     }
 
     /** @return the helpers the scheduler still counts as running; disposes it afterwards */

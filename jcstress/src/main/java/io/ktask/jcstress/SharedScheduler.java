@@ -1,6 +1,7 @@
 package io.ktask.jcstress;
 
 import io.ktask.scheduler.KTaskScheduler;
+import io.ktask.scheduler.NodeTopology;
 
 /**
  * The scheduler the task-level stress tests share: one helper permit in all, so two tasks racing
@@ -14,8 +15,14 @@ final class SharedScheduler {
     }
 
     private static KTaskScheduler create() {
-        KTaskScheduler scheduler = KTaskScheduler.create();
-        scheduler.setMaxHelpers(1);
-        return scheduler;
+        // two simulated CPUs so that a task sizes itself for two threads; helpers at normal
+        // priority so that the arbiter does not wait on a starved nice-19 thread
+        return KTaskScheduler.builder()
+                .name("jcstress-task")
+                .topology(NodeTopology.uniform(1, 2))
+                .maxHelpers(1)
+                .pinning(false)
+                .helperNice(0)
+                .build();
     }
 }

@@ -51,7 +51,8 @@ record Scenario(long seed, int nodes, int cpusPerNode, int maxHelpers, Upstream 
         DISPOSE_IN_CHUNK
     }
 
-    static Scenario random(long seed) {
+    /** Draws a scenario from {@code seed}, with an ending among {@code endings}. */
+    static Scenario random(long seed, Ending... endings) {
         SplittableRandom r = new SplittableRandom(seed);
         Upstream upstream = Upstream.values()[r.nextInt(Upstream.values().length)];
         int size = r.nextInt(10) == 0 ? r.nextInt(3) : 1 + r.nextInt(400);
@@ -70,7 +71,7 @@ record Scenario(long seed, int nodes, int cpusPerNode, int maxHelpers, Upstream 
                 merge && r.nextInt(8) == 0 ? r.nextInt(expectedChunks) : -1,
                 r.nextInt(4) == 0 ? r.nextInt(expectedChunks) : -1,
                 upstream != Upstream.RANGE && r.nextInt(6) == 0 ? r.nextInt(size + 1) : -1,
-                Ending.values()[r.nextInt(Ending.values().length)],
+                endings[r.nextInt(endings.length)],
                 r.nextInt(expectedChunks),
                 r.nextInt(4) == 0 ? 0 : r.nextInt(200));
     }

@@ -133,6 +133,12 @@ final class TaskRecorder {
         if (stats.helpersRunning() > scenario.maxHelpers()) {
             violations.add("helpersRunning " + stats.helpersRunning() + " > maxHelpers " + scenario.maxHelpers());
         }
+        for (int node = 0; node < scenario.nodes(); node++) {
+            if (stats.helpersRunning(node) > scheduler.maxHelpersPerNode(node)) {
+                violations.add("node " + node + " runs " + stats.helpersRunning(node) + " helpers, above its limit "
+                        + scheduler.maxHelpersPerNode(node));
+            }
+        }
     }
 
     private static void spin(long iterations) {

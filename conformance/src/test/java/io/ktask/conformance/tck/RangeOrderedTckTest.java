@@ -9,14 +9,14 @@ import org.testng.annotations.AfterClass;
 
 /**
  * Reactive Streams TCK for {@code KTask.range(..).transform(KTask.parallelize(..))} in ordered
- * mode: {@code KTask.range(0, n)} with {@code minChunk(1)} and two threads cuts n <= 7 units into
- * n one-unit chunks (chunk = max(minChunk, n / (threads * 4)) = 1), so the publisher emits exactly
- * n chunk results in order.
+ * mode: {@code KTask.range(0, n)} with {@code minChunk(1)} on 64 simulated CPUs cuts n < 256 units
+ * into n one-unit chunks (chunk = max(minChunk, n / (threads * 4)) = 1), so the publisher emits
+ * exactly n chunk results in order. Only the TCK's Integer.MAX_VALUE case is out of reach.
  */
 public class RangeOrderedTckTest extends PublisherVerification<Long> {
 
-    /** Largest n for which the sizing rule still gives one-unit chunks whatever the thread count. */
-    private static final long ONE_UNIT_CHUNKS_UP_TO = 7;
+    /** Largest n the sizing rule still cuts into one-unit chunks with 64 threads (n / 256 < 1). */
+    private static final long ONE_UNIT_CHUNKS_UP_TO = 255;
 
     private final KTaskScheduler scheduler = TestSchedulers.small("tck-range-ordered");
 

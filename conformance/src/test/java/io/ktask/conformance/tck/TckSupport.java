@@ -36,13 +36,13 @@ final class TckSupport {
     /** A merge-mode summing spec on {@code scheduler} with the given minimum chunk. */
     static Function<Flux<Long>, Flux<Long>> summing(KTaskScheduler scheduler, long minChunk) {
         return KTask.parallelize(KTaskSpec.<Long, Long>of(TckSupport::sum)
-                .merge(Long::sum).minChunk(minChunk).maxThreads(2).scheduler(scheduler).build());
+                .merge(Long::sum).minChunk(minChunk).maxThreads(64).scheduler(scheduler).build());
     }
 
     /** An ordered spec of one-element chunks, each emitting its element: n elements in, n out. */
     static Function<Flux<Long>, Flux<Long>> onePerChunk(KTaskScheduler scheduler) {
         return KTask.parallelize(KTaskSpec.<Long, Long>of(chunk -> chunk.items().get(0))
-                .ordered().minChunk(1).maxThreads(2).scheduler(scheduler).build());
+                .ordered().minChunk(1).maxThreads(64).scheduler(scheduler).build());
     }
 
     /** A task whose upstream fails at once: the operator must signal onError without any demand. */
