@@ -3,18 +3,8 @@ package io.ktask.bench;
 import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * W4, skewed work: unit {@code i} of {@code n} costs {@code 1 + i * 256 / n} chained hash rounds,
@@ -22,13 +12,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * thread 3x the other's work (at best 1.33x on 2 cores); claiming chunks dynamically approaches
  * 2x. This is where load balancing shows.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(1)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-public class W4SkewedWorkBenchmark {
+public class W4SkewedWorkBenchmark extends RangeBenchmark {
 
     static final int MAX_ROUNDS = 256;
     /** Explicit minChunk of {@link Impl#KTASK_MIN_CHUNK}: 1/64 of the range. */
@@ -37,22 +22,19 @@ public class W4SkewedWorkBenchmark {
     @Param({"65536"})
     long n;
 
-    @Param({Impl.SEQUENTIAL, Impl.PARALLEL_STREAM, Impl.FORK_JOIN, Impl.EXECUTOR, Impl.PARALLEL_FLUX_ELEMENTS,
-            Impl.PARALLEL_FLUX_CHUNKS, Impl.KTASK, Impl.KTASK_MIN_CHUNK})
-    String impl;
-
-    private RangeRunner runner;
-
-    /** Builds the implementation and checks its sum against the loop's before any timing. */
-    @Setup(Level.Trial)
-    public void setUp() {
-        runner = RangeRunners.createChecked(impl, new SkewedWork(n), MIN_CHUNK, n);
+    @Override
+    RangeWork work() {
+        return new SkewedWork(n);
     }
 
-    /** Stops the implementation's own threads (the executor's). */
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        runner.close();
+    @Override
+    long size() {
+        return n;
+    }
+
+    @Override
+    long minChunk() {
+        return MIN_CHUNK;
     }
 
     /** @return the sum of the skewed units */

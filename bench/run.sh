@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs the whole JMH suite with the settings RESULTS.md was made with (each class's @Warmup,
+# @Measurement and @Fork), then regenerates bench/RESULTS.md and bench/results-speedup.png.
+#
+#   bench/run.sh                 full suite, ~15-20 min on 2 cores -> bench/RESULTS.md
+#   bench/run.sh --quick         1 short warm-up + 2 short iterations, ~6 min -> bench/target/quick/RESULTS.md
+#   bench/run.sh [--quick] W1    extra arguments go to JMH (here: only the W1 class)
+#
+# BENCH_NOTE="..." adds a note to the report (e.g. the machine's other load).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+if [[ "${1:-}" == "--quick" ]]; then
+  quick=1
+  shift
+fi
+
+mvn -B -q -pl bench -am package -DskipTests
+
+out=bench
+jmh=(-rf json -rff bench/target/jmh-result.json)
+if [[ $quick == 1 ]]; then
+  out=bench/target/quick
+  jmh+=(-wi 1 -w 200ms -i 2 -r 200ms)
+  mkdir -p "$out"
+fi
+jmh+=("$@")
+
+load() { uptime | sed 's/.*load average: //'; }
+load_before=$(load)
+started=$(date -u '+%Y-%m-%d %H:%M')
+# A benchmark that fails its setup (e.g. an implementation not built yet) is logged by JMH and
+# skipped; the report then says "not measured" for it.
+java -jar bench/target/benchmarks.jar "${jmh[@]}" 2>&1 | tee bench/target/jmh-output.txt \
+  || echo "JMH exited with an error; reporting what it measured" >&2
+load_after=$(load)
+
+cat > bench/target/run.properties <<PROPS
+date=${started} to $(date -u '+%H:%M')
+command=java -jar bench/target/benchmarks.jar ${jmh[*]}
+cores=$(nproc) ($(uname -m), $(uname -sr))
+loadBefore=${load_before}
+loadAfter=${load_after}
+note=${BENCH_NOTE:-}
+PROPS
+
+java -cp bench/target/benchmarks.jar io.ktask.bench.report.ResultsReport \
+  bench/target/jmh-result.json bench/target/run.properties "$out/RESULTS.md"

@@ -1,0 +1,54 @@
+package io.ktask.bench;
+
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The shape of W1 and W4: every {@link Impl} computes one {@link RangeWork} over {@code [0, n)};
+ * the runner is built and checked against the loop once per trial. Subclasses add the size
+ * parameter, the time unit and the {@code @Benchmark} method.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@Fork(1)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public abstract class RangeBenchmark {
+
+    @Param({Impl.SEQUENTIAL, Impl.PARALLEL_STREAM, Impl.FORK_JOIN, Impl.EXECUTOR, Impl.PARALLEL_FLUX_ELEMENTS,
+            Impl.PARALLEL_FLUX_CHUNKS, Impl.KTASK, Impl.KTASK_MIN_CHUNK})
+    String impl;
+
+    /** The implementation under test, built in {@link #setUp()}. */
+    RangeRunner runner;
+
+    /** @return the work of this workload, for a range of {@link #size()} units */
+    abstract RangeWork work();
+
+    /** @return the number of units, the subclass's size parameter */
+    abstract long size();
+
+    /** @return the {@code minChunk} of {@link Impl#KTASK_MIN_CHUNK} for this workload */
+    abstract long minChunk();
+
+    /** Builds the implementation and checks its sum against the loop's before any timing. */
+    @Setup(Level.Trial)
+    public void setUp() {
+        runner = RangeRunners.createChecked(impl, work(), minChunk(), size());
+    }
+
+    /** Stops the implementation's own threads (the executor's). */
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        runner.close();
+    }
+}

@@ -1,0 +1,123 @@
+package io.ktask.bench.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import javax.imageio.ImageIO;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ResultsReportTest {
+
+    @TempDir
+    Path dir;
+
+    /** One JMH JSON entry, in the shape {@code -rf json} writes (scoreError as JMH writes it). */
+    private static String entry(String method, String mode, String unit, Map<String, String> params, double score,
+            String error) {
+        String p = params.entrySet().stream().map(e -> "\"" + e.getKey() + "\" : \"" + e.getValue() + "\"")
+                .collect(Collectors.joining(", "));
+        return String.format(Locale.ROOT, "{ \"jmhVersion\" : \"1.37\", \"benchmark\" : \"io.ktask.bench.%s\","
+                + " \"mode\" : \"%s\", \"threads\" : 1, \"forks\" : 1, \"jvm\" : \"java\", \"jvmArgs\" : [],"
+                + " \"jdkVersion\" : \"17.0.15\", \"vmName\" : \"OpenJDK 64-Bit Server VM\", \"vmVersion\" : \"17.0.15+6\","
+                + " \"warmupIterations\" : 3, \"warmupTime\" : \"1 s\", \"warmupBatchSize\" : 1,"
+                + " \"measurementIterations\" : 5, \"measurementTime\" : \"1 s\", \"measurementBatchSize\" : 1,"
+                + " \"params\" : { %s }, \"primaryMetric\" : { \"score\" : %s, \"scoreError\" : %s,"
+                + " \"scoreConfidence\" : [0, 0], \"scorePercentiles\" : { \"0.0\" : %s, \"50.0\" : %s, \"100.0\" : %s },"
+                + " \"scoreUnit\" : \"%s\", \"rawData\" : [[%s]] }, \"secondaryMetrics\" : {} }",
+                method, mode, p, score, error, score, score, score, unit, score);
+    }
+
+    private Path json(String... entries) throws IOException {
+        Path json = dir.resolve("jmh-result.json");
+        Files.writeString(json, "[\n" + String.join(",\n", entries) + "\n]\n");
+        return json;
+    }
+
+    private Path runProperties() throws IOException {
+        Path props = dir.resolve("run.properties");
+        Files.writeString(props, "date=2026-11-22 04:00\ncommand=bench/run.sh\ncores=2\n"
+                + "loadBefore=3.1 2.0 1.0\nloadAfter=4.2 3.0 1.5\nnote=engine landed\n");
+        return props;
+    }
+
+    private static String w1(String impl, String n, double microseconds) {
+        return entry("W1CheapCpuBenchmark.sumHash", "avgt", "us/op", Map.of("impl", impl, "n", n), microseconds, "0.5");
+    }
+
+    @Test
+    void ratiosTargetsChartAndRunFactsComeFromTheJson() throws IOException {
+        Path json = json(w1("sequential", "10000000", 20_000), w1("parallelStream", "10000000", 11_000),
+                w1("ktask", "10000000", 10_000), w1("ktaskMinChunk", "10000000", 12_000),
+                w1("sequential", "1000", 2.0), w1("ktask", "1000", 3.0));
+        Path md = dir.resolve("RESULTS.md");
+
+        ResultsReport.main(new String[] {json.toString(), runProperties().toString(), md.toString()});
+
+        String out = Files.readString(md);
+        assertThat(out).contains("- Date (UTC): 2026-11-22 04:00", "before: 3.1 2.0 1.0, after: 4.2 3.0 1.5",
+                "- JDK: 17.0.15", "`bench/run.sh`", "warmup 3 x 1 s, measurement 5 x 1 s");
+        // 20 000 / 10 000 = 2.00x the loop; best peer parallelStream 11 000 / 10 000 = 1.10x
+        assertThat(out).contains("| **ktask** | 10000 ± 0.500 | 10000 | 2.00x | 1.10x |");
+        assertThat(out).contains("| W1 n=10^7: >= 1.9x the loop | ktask | sequential | 2.00x | 1.90x | yes | +5.3% |");
+        assertThat(out).contains("| W1 n=10^7: >= 1.9x the loop | ktaskMinChunk | sequential | 1.67x | 1.90x | **no** |");
+        // 3.0 us vs 2.0 us: 0.67x the loop's speed, threshold 1/1.2
+        assertThat(out).contains("| W1 n=1000, no minChunk: <= 1.2x the loop's time | ktask | sequential | 0.67x | 0.83x | **no** | -20.0% |");
+        assertThat(out).contains("| W5 pingPong: within 10% of Schedulers.parallel() | ktask | parallel | not measured |");
+        BufferedImage chart = ImageIO.read(dir.resolve(ResultsReport.CHART).toFile());
+        assertThat(chart.getWidth()).isPositive();
+    }
+
+    @Test
+    void analysisIsKeptAcrossRegenerations() throws IOException {
+        Path json = json(w1("sequential", "1000", 2.0), w1("ktask", "1000", 2.2));
+        Path md = dir.resolve("RESULTS.md");
+        String[] args = {json.toString(), runProperties().toString(), md.toString()};
+        ResultsReport.main(args);
+        assertThat(Files.readString(md)).contains("_No analysis written yet");
+
+        String analysis = "- W1: we lose at n=1000 because ...";
+        Files.writeString(md, Files.readString(md).replace("_No analysis written yet: one line per workload goes here._",
+                analysis));
+        ResultsReport.main(args);
+
+        assertThat(ResultsReport.analysisOf(Files.readString(md))).isEqualTo(analysis);
+    }
+
+    @Test
+    void bytesPerSecondAreShownAsGigabytesPerSecondAndHigherIsBetter() throws IOException {
+        String w2seq = entry("W2MemoryBandwidthBenchmark.fillBytes", "thrpt", "ops/s",
+                Map.of("impl", "sequential", "memory", "heap"), 5e9, "\"NaN\"");
+        String w2ours = entry("W2MemoryBandwidthBenchmark.fillBytes", "thrpt", "ops/s",
+                Map.of("impl", "ktask", "memory", "heap"), 9e9, "\"NaN\"");
+        List<JmhResult> results = JmhResult.read(json(w2seq, w2ours));
+
+        assertThat(results.get(0).error()).isNaN();
+        assertThat(results.get(1).speedupOver(results.get(0))).isEqualTo(1.8);
+        String out = ResultsReport.render(results, new java.util.Properties(), "x");
+        assertThat(out).contains("score (GB/s)", "| **ktask** | 9.00 | 9.00 | 1.80x | 1.80x |",
+                "| W2 heap: within 5% of the best peer's GB/s | ktask | sequential | 1.80x | 0.95x | yes |");
+    }
+
+    @Test
+    void badInputIsRejectedWithAClearMessage() throws IOException {
+        assertThatThrownBy(() -> ResultsReport.main(new String[] {"only-one"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("but got 1 arguments");
+        Path broken = dir.resolve("broken.json");
+        Files.writeString(broken, "[ { \"benchmark\" : \"io.ktask.bench.X.y\" } ]");
+        assertThatThrownBy(() -> JmhResult.read(broken))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lacks field 'primaryMetric'");
+        assertThatThrownBy(() -> ResultsReport.render(List.of(), new java.util.Properties(), ""))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("results must not be empty");
+    }
+}

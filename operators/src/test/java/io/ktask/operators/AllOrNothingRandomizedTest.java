@@ -1,0 +1,251 @@
+package io.ktask.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.ktask.scheduler.KTaskScheduler;
+import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
+import reactor.core.publisher.BaseSubscriber;
+import reactor.core.publisher.Flux;
+
+/**
+ * Thousands of tasks with random sizes, modes, chunk failures, undo failures and cancels, run
+ * concurrently on a scheduler with small limits. For every task: each chunk ran at most once, and
+ * each finished chunk is either in what was emitted or undone exactly once, never both, never
+ * neither. Seeds are fixed; a failure names the seed and the task to replay.
+ */
+class AllOrNothingRandomizedTest {
+
+    static final long[] SEEDS = {1, 7, 42, 1234, 99_991, 20_261_122};
+    static final int TASKS_PER_SEED = 400;
+
+    @Test
+    void everyFinishedChunkIsEmittedXorUndoneExactlyOnce() throws Exception {
+        KTaskScheduler scheduler = KTaskScheduler.create();
+        scheduler.setMaxHelpers(2);
+        ExecutorService callers = Executors.newFixedThreadPool(4);
+        try {
+            for (long seed : SEEDS) {
+                List<Future<?>> futures = new ArrayList<>();
+                for (int t = 0; t < TASKS_PER_SEED; t++) {
+                    long taskSeed = seed * 1_000_003L + t;
+                    futures.add(callers.submit(() -> runAndCheck(taskSeed, scheduler)));
+                }
+                for (Future<?> f : futures) {
+                    f.get(60, TimeUnit.SECONDS);
+                }
+            }
+            Awaits.until(() -> scheduler.stats().helpersRunning() == 0, "helpers back to zero");
+            Awaits.until(() -> scheduler.stats().tasksRunning() == 0, "tasks back to zero");
+        } finally {
+            callers.shutdownNow();
+            scheduler.dispose();
+        }
+    }
+
+    private static void runAndCheck(long taskSeed, KTaskScheduler scheduler) {
+        try {
+            new RandomTask(taskSeed, scheduler).runAndCheck();
+        } catch (Throwable e) {
+            throw new AssertionError("task seed " + taskSeed + " (replay: new RandomTask(" + taskSeed
+                    + "L, scheduler).runAndCheck())", e);
+        }
+    }
+
+    static final class RandomTask {
+        final long seed;
+        final long size;
+        final boolean merge;
+        final long failAt;      // chunk index whose work throws, or -1
+        final long undoFailAt;  // chunk index whose undo throws, or -1
+        final long cancelAt;    // chunk index that cancels the subscription when it runs, or -1
+        final boolean cancelEarly;
+        final int upstreamKind;          // 0 KTask.range, 1 fused fromIterable, 2 push (hidden)
+        final boolean upstreamError;     // generic upstreams only: error after the last element
+        final KTaskSpec<Long, List<Long>> spec;
+
+        final Map<Long, AtomicInteger> runs = new ConcurrentHashMap<>();
+        final Map<Long, AtomicInteger> undos = new ConcurrentHashMap<>();
+        final Set<Long> succeeded = ConcurrentHashMap.newKeySet();
+        final Set<Long> emitted = ConcurrentHashMap.newKeySet();
+        final AtomicReference<Subscription> subscription = new AtomicReference<>();
+        final AtomicReference<Throwable> error = new AtomicReference<>();
+        final CountDownLatch terminated = new CountDownLatch(1);
+        volatile boolean cancelled;
+
+        RandomTask(long seed, KTaskScheduler scheduler) {
+            this.seed = seed;
+            Random r = new Random(seed);
+            size = r.nextInt(10) == 0 ? 0 : 1 + r.nextInt(r.nextBoolean() ? 50 : 5000);
+            merge = r.nextBoolean();
+            failAt = r.nextInt(3) == 0 ? r.nextInt(12) : -1;
+            undoFailAt = r.nextInt(4) == 0 ? r.nextInt(12) : -1;
+            cancelAt = r.nextInt(5) == 0 ? r.nextInt(12) : -1;
+            cancelEarly = r.nextInt(20) == 0;
+            upstreamKind = r.nextInt(3);
+            upstreamError = upstreamKind != 0 && r.nextInt(6) == 0;
+            KTaskSpec.Builder<Long, List<Long>> b = KTaskSpec.<Long, List<Long>>of(this::work)
+                    .undo(this::undo).scheduler(scheduler);
+            if (merge) {
+                b.merge(RandomTask::concat);
+            } else {
+                b.ordered();
+            }
+            if (r.nextInt(3) != 0) {
+                b.minChunk(1 + r.nextInt(200));
+            }
+            if (r.nextBoolean()) {
+                b.maxThreads(1 + r.nextInt(4));
+            }
+            if (r.nextInt(4) == 0) {
+                b.callerRuns(false);
+            }
+            spec = b.build();
+        }
+
+        List<Long> work(Chunk<Long> c) {
+            assertThat(c.size()).isPositive();
+            runs.computeIfAbsent(c.index(), k -> new AtomicInteger()).incrementAndGet();
+            if (c.index() == failAt) {
+                throw new IllegalStateException("injected failure in chunk " + c.index());
+            }
+            if (c.index() == cancelAt) {
+                cancelTask();
+            }
+            succeeded.add(c.index());
+            return List.of(c.index());
+        }
+
+        void undo(Chunk<Long> c, List<Long> result) {
+            assertThat(result).containsExactly(c.index());
+            undos.computeIfAbsent(c.index(), k -> new AtomicInteger()).incrementAndGet();
+            if (c.index() == undoFailAt) {
+                throw new IllegalStateException("injected undo failure in chunk " + c.index());
+            }
+        }
+
+        static List<Long> concat(List<Long> a, List<Long> b) {
+            List<Long> all = new ArrayList<>(a);
+            all.addAll(b);
+            return all;
+        }
+
+        void cancelTask() {
+            cancelled = true;
+            Subscription s = subscription.get();
+            if (s != null) {
+                s.cancel();
+            }
+        }
+
+        void runAndCheck() throws InterruptedException {
+            upstream().transform(KTask.parallelize(spec)).subscribe(new BaseSubscriber<List<Long>>() {
+                @Override
+                protected void hookOnSubscribe(Subscription s) {
+                    subscription.set(s);
+                    if (cancelEarly) {
+                        cancelTask();
+                    } else {
+                        s.request(Long.MAX_VALUE);
+                    }
+                }
+
+                @Override
+                protected void hookOnNext(List<Long> value) {
+                    if (merge) {
+                        assertThat(emitted).isEmpty();
+                        assertThat(value).isSorted(); // merge in chunk order
+                    }
+                    emitted.addAll(value);
+                }
+
+                @Override
+                protected void hookOnError(Throwable e) {
+                    error.set(e);
+                    terminated.countDown();
+                }
+
+                @Override
+                protected void hookOnComplete() {
+                    terminated.countDown();
+                }
+            });
+            // A cancel (possibly from a chunk on another thread) means no terminal signal: then wait
+            // until every finished chunk is accounted for instead.
+            Awaits.until(() -> terminated.getCount() == 0 || (cancelled && everyFinishedChunkAccountedFor()),
+                    "terminated, or cancelled with every finished chunk emitted or undone: " + this);
+            checkInvariant();
+        }
+
+        Flux<Long> upstream() {
+            if (upstreamKind == 0) {
+                return KTask.range(1_000, size);
+            }
+            List<Long> values = Flux.range(1_000, (int) size).map(Long::valueOf).collectList().block();
+            Flux<Long> flux = upstreamKind == 1 ? Flux.fromIterable(values) : Flux.fromIterable(values).hide();
+            return upstreamError ? flux.concatWith(Flux.error(new IllegalStateException("injected upstream error"))) : flux;
+        }
+
+        boolean everyFinishedChunkAccountedFor() {
+            return succeeded.stream().allMatch(i -> emitted.contains(i) || undos.containsKey(i));
+        }
+
+        void checkInvariant() {
+            runs.forEach((i, n) -> assertThat(n.get()).as("runs of chunk %d", i).isEqualTo(1));
+            undos.forEach((i, n) -> assertThat(n.get()).as("undos of chunk %d", i).isEqualTo(1));
+            for (long i : succeeded) {
+                assertThat(emitted.contains(i) ^ undos.containsKey(i))
+                        .as("chunk %d emitted xor undone (emitted=%s, undone=%s)", i, emitted, undos.keySet()).isTrue();
+            }
+            assertThat(succeeded).containsAll(emitted).containsAll(undos.keySet());
+            Throwable e = error.get();
+            if (e != null) {
+                assertThat(e).isInstanceOf(KTaskException.class);
+                KTaskException k = (KTaskException) e;
+                if (k.failedChunk() == KTaskException.NO_CHUNK) {
+                    assertThat(upstreamError).as("only an upstream error has no chunk").isTrue();
+                    assertThat(k).hasRootCauseMessage("injected upstream error");
+                } else {
+                    assertThat(k.failedChunk()).isEqualTo(failAt);
+                }
+                assertThat(k.undoneChunks()).isSorted().containsExactlyInAnyOrderElementsOf(undos.keySet());
+                if (undos.containsKey(undoFailAt)) {
+                    assertThat(k.getSuppressed()).anyMatch(s -> s.getMessage().contains("injected undo failure"));
+                }
+                if (merge) {
+                    assertThat(emitted).isEmpty();
+                }
+            } else if (!cancelled) {
+                assertThat(failAt < 0 || !runs.containsKey(failAt)).as("a failure must be signalled").isTrue();
+                assertThat(upstreamError).as("an upstream error must be signalled").isFalse();
+                assertThat(undos).isEmpty();
+                assertThat(emitted).isEqualTo(runs.keySet());
+                long chunks = runs.size();
+                assertThat(emitted).containsExactlyInAnyOrderElementsOf(
+                        Flux.range(0, (int) chunks).map(Long::valueOf).collectList().block());
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "RandomTask{seed=" + seed + ", size=" + size + ", upstream=" + upstreamKind
+                    + (upstreamError ? "+error" : "") + ", merge=" + merge + ", failAt=" + failAt
+                    + ", undoFailAt=" + undoFailAt + ", cancelAt=" + cancelAt + ", cancelEarly=" + cancelEarly
+                    + ", spec=" + spec + ", runs=" + runs.keySet() + ", emitted=" + emitted + ", undone=" + undos.keySet() + '}';
+        }
+    }
+}

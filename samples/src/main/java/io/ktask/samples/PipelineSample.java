@@ -1,0 +1,169 @@
+package io.ktask.samples;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.ktask.operators.KTask;
+import io.ktask.operators.KTaskSpec;
+import io.ktask.scheduler.KTaskScheduler;
+import io.ktask.scheduler.KTaskStats;
+import io.ktask.scheduler.NodeTopology;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+
+/**
+ * {@code pipeline}: a reactive bulk-data pipeline. A Flux of generated inputs, each parallelized
+ * by ktask, several at once ({@code flatMap} with a concurrency), all under ONE
+ * {@link KTaskScheduler} whose global and per-node helper limits share the machine between
+ * them. The scheduler's {@code stats()} are printed while it runs.
+ */
+final class PipelineSample extends Sample {
+
+    static final String NAME = "pipeline";
+    static final long MIN_CHUNK = 1 << 16;
+    private static final Duration STATS_EVERY = Duration.ofMillis(500);
+
+    PipelineSample() {
+        super(NAME,
+                "several parallelized inputs at once under one scheduler's limits, with live stats",
+                "Runs a Flux of INPUTS generated data sets of SIZE values each; every input is summarized\n"
+                        + "by ktask (KTask.range + parallelize), CONCURRENCY inputs at a time (flatMap), all sharing\n"
+                        + "one KTaskScheduler: its global limit (--max-helpers) and per-node limits decide how many\n"
+                        + "helpers each task gets; requests past them are refused, never queued. Prints stats()\n"
+                        + "every 0.5 s. --nodes N simulates N NUMA nodes (NodeTopology.uniform) and spreads the\n"
+                        + "inputs over them. Compares with summarizing the inputs one after another.",
+                SchedulerFactory.with(List.of(
+                        Option.value("inputs", "N", 8, "number of inputs (data sets)"),
+                        Option.value("size", "N", "20000000", "values per input"),
+                        Option.value("concurrency", "N", 4, "inputs in flight at once (flatMap concurrency)"),
+                        Option.value("nodes", "N", null,
+                                "simulate N nodes of max(1, cpus/N) CPUs each; default: the detected topology"))));
+    }
+
+    @Override
+    Outcome run(CommandLine args, Console console) {
+        int inputs = args.intNumber("inputs", 1, 10_000);
+        long size = args.number("size", 1, 1L << 40);
+        int concurrency = args.intNumber("concurrency", 1, 1024);
+        int cpus = Runtime.getRuntime().availableProcessors();
+        int nodes = args.has("nodes") ? args.intNumber("nodes", 1, 64) : 0;
+        NodeTopology topology = nodes > 0 ? NodeTopology.uniform(nodes, Math.max(1, cpus / nodes)) : null;
+
+        KTaskScheduler scheduler = SchedulerFactory.create("ktask-pipeline", args, topology);
+        try {
+            NodeTopology used = scheduler.topology();
+            console.out.printf("pipeline: %d inputs x %s values, %d at a time, on %d node(s) x %s CPUs, max helpers %d%s%n",
+                    inputs, Format.count(size), concurrency, used.nodeCount(), cpusPerNode(used),
+                    scheduler.maxHelpers(), used.nodeCount() == 1 ? "" : " (" + perNodeLimits(scheduler) + " per node)");
+            Timed<List<Dataset.Summary>> sequential = Timed.of(() -> sequential(inputs, size, console));
+            StatsPrinter stats = new StatsPrinter(scheduler, console);
+            Timed<List<Dataset.Summary>> ktask;
+            Disposable ticker = Flux.interval(STATS_EVERY).subscribe(tick -> stats.print());
+            try {
+                ktask = Timed.of(() -> pipeline(inputs, size, concurrency, scheduler, console));
+            } finally {
+                ticker.dispose();
+            }
+            stats.print();
+            boolean same = sequential.value().equals(ktask.value());
+            console.out.println(Format.timing("one by one", sequential.nanos(), sequential.nanos()));
+            console.out.println(Format.timing("ktask pipeline", ktask.nanos(), sequential.nanos())
+                    + "  (peak " + stats.peak.get() + " helpers seen)");
+            String check = same ? "same summaries for " + inputs + " inputs" : "SUMMARIES DIFFER";
+            console.out.println("  check: " + check);
+            return new Outcome(NAME, inputs + " x " + Format.count(size) + " values", sequential.nanos(),
+                    ktask.nanos(), same, check);
+        } finally {
+            scheduler.dispose();
+        }
+    }
+
+    private static List<Dataset.Summary> sequential(int inputs, long size, Console console) {
+        List<Dataset.Summary> out = new ArrayList<>();
+        try (ProgressBar bar = console.progress("pipeline one by one", (long) inputs * size)) {
+            for (int i = 0; i < inputs; i++) {
+                Dataset.Summary total = null;
+                for (long from = 0; from < size; from += MIN_CHUNK) {
+                    Dataset.Summary part = Dataset.summarize(i, from, Math.min(size, from + MIN_CHUNK));
+                    total = total == null ? part : total.merge(part);
+                    bar.advance(part.count());
+                }
+                out.add(total);
+            }
+        }
+        return out;
+    }
+
+    private static List<Dataset.Summary> pipeline(int inputs, long size, int concurrency, KTaskScheduler scheduler,
+            Console console) {
+        int nodes = scheduler.topology().nodeCount();
+        try (ProgressBar bar = console.progress("pipeline ktask", (long) inputs * size)) {
+            List<Dataset.Summary> out = Flux.range(0, inputs)
+                    .flatMap(i -> KTask.range(0, size).transform(KTask.parallelize(
+                            KTaskSpec.<Long, Dataset.Summary>of(chunk -> {
+                                        Dataset.Summary part = Dataset.summarize(i, chunk.start(), chunk.end());
+                                        bar.advance(part.count());
+                                        return part;
+                                    })
+                                    .merge(Dataset.Summary::merge)
+                                    .minChunk(MIN_CHUNK)
+                                    .node(i % nodes)
+                                    .callerRuns(false) // the task's own thread comes from the scheduler
+                                    .scheduler(scheduler)
+                                    .build())), concurrency)
+                    .collectList()
+                    .block();
+            out.sort(Comparator.comparingInt(Dataset.Summary::input));
+            return out;
+        }
+    }
+
+    private static String perNodeLimits(KTaskScheduler scheduler) {
+        int[] limits = new int[scheduler.topology().nodeCount()];
+        for (int n = 0; n < limits.length; n++) {
+            limits[n] = scheduler.maxHelpersPerNode(n);
+        }
+        return sameOrList(limits);
+    }
+
+    private static String cpusPerNode(NodeTopology topology) {
+        int[] counts = new int[topology.nodeCount()];
+        for (int n = 0; n < counts.length; n++) {
+            counts[n] = topology.cpus(n).length;
+        }
+        return sameOrList(counts);
+    }
+
+    private static String sameOrList(int[] values) {
+        return Arrays.stream(values).distinct().count() == 1 ? String.valueOf(values[0]) : Arrays.toString(values);
+    }
+
+    /** Prints one line of the scheduler's stats; tracks the peak helper count seen. */
+    private static final class StatsPrinter {
+
+        private final KTaskScheduler scheduler;
+        private final Console console;
+        private final long start = System.nanoTime();
+        private final AtomicInteger peak = new AtomicInteger();
+
+        StatsPrinter(KTaskScheduler scheduler, Console console) {
+            this.scheduler = scheduler;
+            this.console = console;
+        }
+
+        void print() {
+            KTaskStats s = scheduler.stats();
+            peak.accumulateAndGet(s.helpersRunning(), Math::max);
+            console.out.printf(Locale.ROOT, "  [%5.1f s] tasks %d, helpers %d %s, chunks %s, refused by global limit %s,"
+                            + " placed off-node %s%n",
+                    (System.nanoTime() - start) / 1e9, s.tasksRunning(), s.helpersRunning(),
+                    Arrays.toString(s.helpersRunningPerNode()), Format.count(s.chunksDone()),
+                    Format.count(s.refusedByGlobalLimit()), Format.count(s.placedElsewhereByNodeLimit()));
+        }
+    }
+}
