@@ -20,7 +20,7 @@ import java.util.function.UnaryOperator;
  *   <li>{@link #maxHelpersPerNode(int)}: {@code ktask.maxHelpersPerNode} (same for every node),
  *       else {@code max(1, cpus(node) * 4 / 5)} per node; {@link #maxHelpersPerNode(int, int)}
  *       overrides one node;</li>
- *   <li>{@link #helperNice}: 19 (the lowest priority); 0 leaves helpers at the creator's;</li>
+ *   <li>{@link #helperNice}: 19 (the lowest priority);</li>
  *   <li>{@link #pinning}: {@code true};</li>
  *   <li>{@link #keepAlive}: 60 seconds;</li>
  *   <li>{@link #daemon}: {@code true};</li>
@@ -96,7 +96,10 @@ public final class KTaskSchedulerBuilder {
         return this;
     }
 
-    /** Sets the nice value of helper threads (Linux), 0..19; 0 keeps the creator's priority. */
+    /**
+     * Sets the nice value of helper threads (Linux), 0..19: 19 is the lowest priority, 0 the
+     * normal one. Where the OS refuses, helpers run at the priority they inherit (logged once).
+     */
     public KTaskSchedulerBuilder helperNice(int nice) {
         requireUnset(this.helperNice == UNSET, "helperNice");
         if (nice < 0 || nice > 19) {
@@ -106,7 +109,11 @@ public final class KTaskSchedulerBuilder {
         return this;
     }
 
-    /** Whether node threads are pinned to their node's CPUs where the OS allows. */
+    /**
+     * Whether threads are pinned where the OS allows: a node's threads to its CPUs, any-node
+     * helpers to all CPUs of the topology. Off, no affinity call is made and each thread keeps
+     * the affinity of the thread that started it.
+     */
     public KTaskSchedulerBuilder pinning(boolean pinning) {
         requireUnset(this.pinning == null, "pinning");
         this.pinning = pinning;

@@ -14,11 +14,14 @@ class KTaskThread extends Thread {
 
     final Object owner;
     final int node;
+    /** Whether this thread lowered its priority (a helper): threads it starts inherit that. */
+    final boolean reniced;
 
-    KTaskThread(Object owner, int node, Runnable body, String name) {
+    KTaskThread(Object owner, int node, boolean reniced, Runnable body, String name) {
         super(body, name);
         this.owner = owner;
         this.node = node;
+        this.reniced = reniced;
     }
 
     /**
@@ -33,8 +36,8 @@ class KTaskThread extends Thread {
     /** A worker thread that runs only non-blocking Reactor tasks. */
     static final class NonBlockingThread extends KTaskThread implements NonBlocking {
 
-        NonBlockingThread(Object owner, int node, Runnable body, String name) {
-            super(owner, node, body, name);
+        NonBlockingThread(Object owner, int node, boolean reniced, Runnable body, String name) {
+            super(owner, node, reniced, body, name);
         }
     }
 }

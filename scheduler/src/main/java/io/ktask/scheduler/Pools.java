@@ -9,6 +9,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.stream.IntStream;
 
 /**
  * The executors of one {@link KTaskScheduler}: per node, one single-threaded worker executor per
@@ -53,7 +54,8 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
             firstWorker[n] = w;
             for (int c = 0; c < cpus.length; c++) {
                 ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, new PlacedThreadFactory(
-                        owner, name + "-n" + n + "-w" + c, n, pin, 0, daemon, true, this));
+                        owner, name + "-n" + n + "-w" + c, n, pin, PlacedThreadFactory.INHERIT_NICE, daemon, true,
+                        this));
                 e.setKeepAliveTime(keepAliveNanos, TimeUnit.NANOSECONDS);
                 e.allowCoreThreadTimeOut(true);
                 // Cancelled delayed tasks leave the queue at once instead of at their due time.
@@ -64,9 +66,15 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
                     owner, name + "-helper-n" + n, n, pin, helperNice, daemon, false, this), keepAliveNanos);
         }
         firstWorker[nodes] = w;
+        // The any-node group may run anywhere, even when started by a thread pinned to one node.
+        int[] allCpus = pinning ? allCpus(topology) : null;
         helpers[nodes] = helperGroup(new PlacedThreadFactory(
-                owner, name + "-helper-any", KTaskScheduler.ANY_NODE, null, helperNice, daemon, false, this),
+                owner, name + "-helper-any", KTaskScheduler.ANY_NODE, allCpus, helperNice, daemon, false, this),
                 keepAliveNanos);
+    }
+
+    private static int[] allCpus(NodeTopology topology) {
+        return IntStream.range(0, topology.nodeCount()).flatMap(n -> IntStream.of(topology.cpus(n))).sorted().toArray();
     }
 
     private static ThreadPoolExecutor helperGroup(PlacedThreadFactory factory, long keepAliveNanos) {

@@ -1,0 +1,114 @@
+package io.ktask.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import reactor.core.scheduler.Scheduler;
+
+/**
+ * Node threads are pinned to their node's CPUs and helpers are reniced, as the OS reports it in
+ * {@code /proc/thread-self/status} and {@code /proc/thread-self/stat}: a simulated topology of two
+ * one-CPU nodes on CPUs 0 and 1.
+ */
+class PlacementTest {
+
+    private final KTaskScheduler scheduler = KTaskScheduler.builder().name("placement")
+            .topology(NodeTopology.of(new int[] {0}, new int[] {1})).maxHelpers(2).build();
+
+    @BeforeAll
+    static void linuxWithTwoCpus() throws IOException {
+        assumeTrue(System.getProperty("os.name", "").startsWith("Linux"), "pinning is proven on Linux only");
+        assumeTrue(Files.isReadable(Path.of("/proc/thread-self/status")), "needs /proc/thread-self");
+        assumeTrue(cpusAllowed().equals("0-1"), "needs CPUs 0 and 1 allowed, had " + cpusAllowed());
+    }
+
+    @AfterEach
+    void dispose() {
+        scheduler.dispose();
+    }
+
+    @Test
+    void workerOfNodeOneRunsOnCpuOneAtNormalPriority() throws Exception {
+        Scheduler.Worker worker = scheduler.createWorker(1);
+        CompletableFuture<String[]> seen = new CompletableFuture<>();
+        worker.schedule(() -> seen.complete(new String[] {cpusAllowedUnchecked(), String.valueOf(niceUnchecked()),
+                String.valueOf(scheduler.currentNode())}));
+        assertThat(seen.get(5, TimeUnit.SECONDS)).containsExactly("1", "0", "1");
+        worker.dispose();
+    }
+
+    @Test
+    void helperOfNodeOneRunsOnCpuOneAtNiceNineteen() throws Exception {
+        assertThat(onHelper(1, () -> cpusAllowedUnchecked() + " nice " + niceUnchecked())).isEqualTo("1 nice 19");
+        assertThat(onHelper(0, () -> cpusAllowedUnchecked() + " nice " + niceUnchecked())).isEqualTo("0 nice 19");
+    }
+
+    @Test
+    void threadsStartedByAPinnedHelperGetTheirOwnPlacement() throws Exception {
+        assumeTrue(mayLowerNice(), "resetting a worker's nice to 0 needs CAP_SYS_NICE");
+        scheduler.setMaxHelpers(3);
+        // The helper on node 1 starts the other threads, so they would inherit CPU 1 and nice 19.
+        String seen = onHelper(1, () -> {
+            CompletableFuture<String> worker = new CompletableFuture<>();
+            scheduler.createWorker(0).schedule(() -> worker.complete(cpusAllowedUnchecked() + " nice " + niceUnchecked()));
+            CompletableFuture<String> anyNode = new CompletableFuture<>();
+            try (HelperLease nodeZero = scheduler.lease(1, 0); HelperLease any = scheduler.lease(1, 1)) {
+                assertThat(nodeZero.node(0)).isZero();
+                assertThat(any.node(0)).as("both nodes are full").isEqualTo(KTaskScheduler.ANY_NODE);
+                any.start(0, () -> anyNode.complete(cpusAllowedUnchecked() + " nice " + niceUnchecked()));
+            }
+            return worker.join() + " / " + anyNode.join();
+        });
+        assertThat(seen).isEqualTo("0 nice 0 / 0-1 nice 19");
+    }
+
+    /** @return whether this process has CAP_SYS_NICE (bit 23 of CapEff) */
+    private static boolean mayLowerNice() throws IOException {
+        String capEff = Files.readAllLines(Path.of("/proc/self/status")).stream()
+                .filter(l -> l.startsWith("CapEff:")).map(l -> l.substring(7).trim()).findFirst().orElse("0");
+        return (Long.parseUnsignedLong(capEff, 16) & (1L << 23)) != 0;
+    }
+
+    private <T> T onHelper(int node, Supplier<T> body) throws Exception {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        try (HelperLease lease = scheduler.lease(1, node)) {
+            assertThat(lease.node(0)).isEqualTo(node);
+            lease.start(0, () -> {
+                try {
+                    result.complete(body.get());
+                } catch (Throwable e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        }
+        return result.get(10, TimeUnit.SECONDS);
+    }
+
+    static String cpusAllowed() throws IOException {
+        return Files.readAllLines(Path.of("/proc/thread-self/status")).stream()
+                .filter(l -> l.startsWith("Cpus_allowed_list:")).map(l -> l.substring(l.indexOf(':') + 1).trim())
+                .findFirst().orElseThrow();
+    }
+
+    private static String cpusAllowedUnchecked() {
+        try {
+            return cpusAllowed();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static int niceUnchecked() {
+        return PlacedThreadFactory.readProcessNice(Path.of("/proc/thread-self/stat"));
+    }
+}

@@ -1,0 +1,101 @@
+package io.ktask.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import reactor.core.scheduler.Scheduler;
+import reactor.test.StepVerifier;
+
+/** Threads start on first use, retire after the keep-alive, and are all gone after dispose. */
+class ThreadLifecycleTest {
+
+    @Test
+    void unusedSchedulerStartsNoThread() {
+        KTaskScheduler s = KTaskScheduler.builder().name("lifecycle-unused").topology(NodeTopology.uniform(2, 2)).build();
+        try {
+            s.init();
+            s.stats();
+            s.createWorker().dispose();
+            s.lease(0, 0).close();
+            assertThat(threadsNamed("lifecycle-unused-")).isEmpty();
+            assertThat(s.liveThreads()).isZero();
+        } finally {
+            s.dispose();
+        }
+    }
+
+    @Test
+    void idleThreadsRetireAfterKeepAlive() throws Exception {
+        KTaskScheduler s = KTaskScheduler.builder().name("lifecycle-idle").topology(NodeTopology.uniform(2, 1))
+                .keepAlive(Duration.ofMillis(50)).build();
+        try {
+            useWorkersAndHelpers(s);
+            assertThat(threadsNamed("lifecycle-idle-")).isNotEmpty();
+            awaitTrue(() -> threadsNamed("lifecycle-idle-").isEmpty() && s.liveThreads() == 0,
+                    () -> "threads still alive: " + threadsNamed("lifecycle-idle-"));
+            // Retired threads come back on demand.
+            useWorkersAndHelpers(s);
+        } finally {
+            s.dispose();
+        }
+    }
+
+    @Test
+    void noThreadLeftAfterDispose() throws Exception {
+        KTaskScheduler s = KTaskScheduler.builder().name("lifecycle-dispose").topology(NodeTopology.uniform(2, 1)).build();
+        useWorkersAndHelpers(s);
+        s.dispose();
+        awaitTrue(() -> threadsNamed("lifecycle-dispose-").isEmpty(),
+                () -> "threads still alive: " + threadsNamed("lifecycle-dispose-"));
+    }
+
+    @Test
+    void gracefulDisposeCompletesWhenEveryThreadHasEnded() throws Exception {
+        KTaskScheduler s = KTaskScheduler.builder().name("lifecycle-graceful").topology(NodeTopology.uniform(2, 1)).build();
+        useWorkersAndHelpers(s);
+        StepVerifier.create(s.disposeGracefully()).expectComplete().verify(Duration.ofSeconds(10));
+        assertThat(s.liveThreads()).isZero();
+        awaitTrue(() -> threadsNamed("lifecycle-graceful-").isEmpty(),
+                () -> "threads still alive: " + threadsNamed("lifecycle-graceful-"));
+    }
+
+    private static void useWorkersAndHelpers(KTaskScheduler s) throws InterruptedException {
+        CountDownLatch done = new CountDownLatch(4);
+        Scheduler.Worker worker = s.createWorker(1);
+        worker.schedule(done::countDown);
+        s.schedule(done::countDown);
+        try (HelperLease lease = s.lease(2, 0)) {
+            for (int i = 0; i < lease.granted(); i++) {
+                lease.start(i, done::countDown);
+            }
+            for (int i = lease.granted(); i < 2; i++) {
+                done.countDown();
+            }
+        }
+        assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+        worker.dispose();
+    }
+
+    static List<String> threadsNamed(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.startsWith(prefix)).sorted().collect(Collectors.toList());
+    }
+
+    static void awaitTrue(BooleanSupplier condition, java.util.function.Supplier<String> message) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(message.get());
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+        }
+    }
+}
