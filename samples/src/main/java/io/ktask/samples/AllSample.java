@@ -17,22 +17,26 @@ final class AllSample extends Sample {
     AllSample(List<Sample> samples) {
         super(NAME,
                 "(default) run every sample at demo size and print a summary table",
-                "Runs brc, zero, prealloc (once clean, once with --fail-at 2) and pipeline (--nodes 2) at\n"
-                        + "demo size, about half a minute on 2 cores, then prints one row per run: the work, the\n"
-                        + "sequential and ktask times, the speedup and the check. --scale shrinks or grows every\n"
-                        + "size (percent).",
-                List.of(Option.value("scale", "PERCENT", 100, "size of every demo, in percent of the default")));
+                """
+                Runs brc, zero, prealloc (once clean, once with --fail-at 2) and pipeline (--nodes 2) at
+                demo size, about half a minute on 2 cores, then prints one row per run: the work, the
+                sequential and ktask times, the speedup and the check. --scale shrinks or grows every
+                size (percent); --max-helpers and --helper-nice are passed on to every run.""",
+                SchedulerFactory.with(List.of(
+                        Option.value("scale", "PERCENT", 100, "size of every demo, in percent of the default"))));
         this.samples = List.copyOf(samples);
     }
 
     @Override
     Outcome run(CommandLine args, Console console) {
         int scale = args.intNumber("scale", 1, 1000);
+        List<String> schedulerOptions = SchedulerFactory.forward(args);
         List<Outcome> outcomes = new ArrayList<>();
         long start = System.nanoTime();
         for (List<String> demo : demos(scale)) {
             Sample sample = find(demo.get(0));
-            List<String> options = demo.subList(1, demo.size());
+            List<String> options = new ArrayList<>(demo.subList(1, demo.size()));
+            options.addAll(schedulerOptions);
             console.out.println();
             console.out.println("=== " + String.join(" ", demo));
             outcomes.add(runOne(sample, options, console));
@@ -67,6 +71,8 @@ final class AllSample extends Sample {
         String work = String.join(" ", options);
         try {
             return sample.run(CommandLine.parse(sample.name(), Main.optionsOf(sample), options), console);
+        } catch (UsageException e) {
+            throw e; // a demo's own arguments are wrong: a bug, not a failed run
         } catch (Exception e) {
             console.err.println("error: " + sample.name() + " failed: " + e);
             e.printStackTrace(console.err);

@@ -32,16 +32,17 @@ final class BrcSample extends Sample {
     BrcSample() {
         super(NAME,
                 "One Billion Row Challenge: min/mean/max per station of a generated file",
-                "Generates ROWS lines of 'station;temperature' (fixed seed) and computes min/mean/max per\n"
-                        + "station three ways with the same parser: a sequential reader, a parallel stream, and\n"
-                        + "ktask splitting the file's byte range into chunks moved to line ends. Checks that all\n"
-                        + "three results are identical.",
-                List.of(
+                """
+                Generates --rows lines of 'station;temperature' (fixed seed) and computes min/mean/max
+                per station three ways with the same parser: a sequential reader, a parallel stream, and
+                ktask splitting the file's byte range into chunks moved to line ends. Checks that all
+                three results are identical.""",
+                SchedulerFactory.with(List.of(
                         Option.value("rows", "N", "10000000", "rows to generate"),
                         Option.value("stations", "N", 400, "distinct station names"),
                         Option.value("seed", "N", 42, "random seed of the data"),
                         Option.value("file", "PATH", null,
-                                "data file: reused if it exists, else generated and kept (default: a temp file, deleted)")));
+                                "data file: reused if it exists, else generated and kept (default: a temp file, deleted)"))));
     }
 
     @Override
@@ -50,17 +51,20 @@ final class BrcSample extends Sample {
         int stations = args.intNumber("stations", 1, 10_000);
         long seed = args.number("seed", Long.MIN_VALUE, Long.MAX_VALUE);
         boolean temp = !args.has("file");
-        Path file = temp ? Files.createTempFile("ktask-brc-", ".txt") : Path.of(args.string("file"));
+        KTaskScheduler scheduler = SchedulerFactory.create("ktask-brc", args, null);
+        Path file = null;
         try {
+            file = temp ? Files.createTempFile("ktask-brc-", ".txt") : Path.of(args.string("file"));
             if (!temp && Files.exists(file)) {
                 console.out.printf("brc: using existing %s (%s bytes); --rows, --stations and --seed are ignored%n",
                         file, Format.count(Files.size(file)));
             } else {
                 generate(file, rows, stations, seed, console);
             }
-            return measure(file, console);
+            return measure(file, scheduler, console);
         } finally {
-            if (temp) {
+            scheduler.dispose();
+            if (temp && file != null) {
                 Files.deleteIfExists(file);
             }
         }
@@ -75,8 +79,7 @@ final class BrcSample extends Sample {
                 Format.count(stations), seed, Format.mib(size.value()), Format.seconds(size.nanos()), file);
     }
 
-    private static Outcome measure(Path file, Console console) throws IOException {
-        KTaskScheduler scheduler = KTaskScheduler.create();
+    private static Outcome measure(Path file, KTaskScheduler scheduler, Console console) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
             BrcParser.parse(channel, size, 0, Math.min(size, SEGMENT)); // warm the parser up for all three
@@ -98,8 +101,6 @@ final class BrcSample extends Sample {
             console.out.println("  " + expected.entrySet().stream().limit(3).map(e -> e.getKey() + "=" + e.getValue())
                     .collect(Collectors.joining(", ", "{", expected.size() > 3 ? ", ...}" : "}")));
             return new Outcome(NAME, Format.count(rows) + " rows", sequential.nanos(), ktask.nanos(), same, check);
-        } finally {
-            scheduler.dispose();
         }
     }
 

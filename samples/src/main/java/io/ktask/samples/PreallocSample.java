@@ -36,15 +36,16 @@ final class PreallocSample extends Sample {
     PreallocSample() {
         super(NAME,
                 "fill a file chunk by chunk (hugetlbfs_fallocate); --fail-at shows the rollback",
-                "Creates a file holding MIB/2 MiB of old data and fills it to MIB MiB chunk by chunk, each\n"
-                        + "chunk journaling the bytes it overwrites. With --fail-at K, chunk K fails (as if the disk\n"
-                        + "were full): every chunk that had finished is undone (old bytes restored, file cut back to\n"
-                        + "its old length), the undone chunks are listed, and the file's SHA-256 must equal the one\n"
-                        + "from before. Without it, the content is checked. ktask runs first to fix the chunk layout;\n"
-                        + "the sequential run then fills the same chunks in a loop.",
-                List.of(
+                """
+                Creates a file holding --mib/2 MiB of old data and fills it to --mib MiB chunk by chunk,
+                each chunk journaling the bytes it overwrites. With --fail-at K, chunk K fails (as if the disk
+                were full): every chunk that had finished is undone (old bytes restored, file cut back to
+                its old length), the undone chunks are listed, and the file's SHA-256 must equal the one
+                from before. Without it, the content is checked. ktask runs first to fix the chunk layout;
+                the sequential run then fills the same chunks in a loop.""",
+                SchedulerFactory.with(List.of(
                         Option.value("mib", "N", 256, "final file size in MiB"),
-                        Option.value("fail-at", "K", null, "inject a failure into chunk K (0-based); default: none")));
+                        Option.value("fail-at", "K", null, "inject a failure into chunk K (0-based); default: none"))));
     }
 
     @Override
@@ -52,12 +53,14 @@ final class PreallocSample extends Sample {
         long bytes = args.number("mib", 1, 1 << 16) << 20;
         long failAt = args.has("fail-at") ? args.number("fail-at", 0, Long.MAX_VALUE) : NO_FAILURE;
         long oldLength = bytes / 2 + 1000; // not on a chunk boundary, so undo must cut mid-chunk
-        Path dir = Files.createTempDirectory("ktask-prealloc-");
+        KTaskScheduler scheduler = SchedulerFactory.create("ktask-prealloc", args, null);
+        Path dir = null;
         try {
+            dir = Files.createTempDirectory("ktask-prealloc-");
             console.out.printf("prealloc: fill a %s file chunk by chunk over %s bytes of old data%s%n",
                     Format.mib(bytes), Format.count(oldLength),
                     failAt == NO_FAILURE ? "" : ", chunk " + failAt + " fails");
-            Run ktask = ktaskRun(dir.resolve("ktask.img"), oldLength, bytes, failAt, console);
+            Run ktask = ktaskRun(dir.resolve("ktask.img"), oldLength, bytes, failAt, scheduler, console);
             long failing = failAt < ktask.chunks.size() ? failAt : NO_FAILURE;
             if (failAt != NO_FAILURE && failing == NO_FAILURE) {
                 console.out.printf("  note: there are only %d chunks, so --fail-at %d injected no failure%n",
@@ -66,7 +69,10 @@ final class PreallocSample extends Sample {
             Run sequential = sequentialRun(dir.resolve("sequential.img"), oldLength, ktask.chunks, failing, console);
             return report(bytes, failing, ktask, sequential, console);
         } finally {
-            Files.deleteIfExists(dir);
+            scheduler.dispose();
+            if (dir != null) {
+                Files.deleteIfExists(dir);
+            }
         }
     }
 
@@ -87,12 +93,11 @@ final class PreallocSample extends Sample {
         }
     }
 
-    private static Run ktaskRun(Path path, long oldLength, long bytes, long failAt, Console console)
-            throws IOException {
+    private static Run ktaskRun(Path path, long oldLength, long bytes, long failAt, KTaskScheduler scheduler,
+            Console console) throws IOException {
         Map<Long, long[]> chunks = new ConcurrentSkipListMap<>();
         Set<Long> finished = new ConcurrentSkipListSet<>();
         List<Long> undone = new ArrayList<>(); // undos run on one thread, one at a time
-        KTaskScheduler scheduler = KTaskScheduler.create();
         try (PreallocFile file = new PreallocFile(path, oldLength);
                 ProgressBar bar = console.progress("prealloc ktask", bytes)) {
             String before = file.sha256();
@@ -125,8 +130,6 @@ final class PreallocSample extends Sample {
             long nanos = System.nanoTime() - start;
             return new Run(nanos, new TreeMap<>(chunks), List.copyOf(finished), undone, reported, failure, before,
                     file.sha256());
-        } finally {
-            scheduler.dispose();
         }
     }
 

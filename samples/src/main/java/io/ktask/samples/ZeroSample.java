@@ -33,17 +33,27 @@ final class ZeroSample extends Sample {
     ZeroSample() {
         super(NAME,
                 "clear a large off-heap buffer (clear_gigantic_page), GB/s with and without ktask",
-                "Fills an off-heap buffer of MIB MiB with non-zero bytes, clears it single-threaded, fills\n"
-                        + "it again and clears it with ktask (chunks aligned to 4 KiB pages, at least 2 MiB).\n"
-                        + "Reports GB/s for both and checks that every byte is zero afterwards. The buffer is\n"
-                        + "a direct ByteBuffer, so MIB is limited by -XX:MaxDirectMemorySize (default: the heap).",
-                List.of(Option.value("mib", "N", 1024, "buffer size in MiB (at most 2047)")));
+                """
+                Fills an off-heap buffer of --mib MiB with non-zero bytes, clears it single-threaded,
+                fills it again and clears it with ktask (chunks aligned to 4 KiB pages, at least 2 MiB).
+                Reports GB/s for both and checks that every byte is zero afterwards. The buffer is a
+                direct ByteBuffer, so --mib is limited by -XX:MaxDirectMemorySize (default: the heap).""",
+                SchedulerFactory.with(List.of(Option.value("mib", "N", 1024, "buffer size in MiB (at most 2047)"))));
     }
 
     @Override
     Outcome run(CommandLine args, Console console) {
         long bytes = args.number("mib", 1, 2047) << 20;
-        ByteBuffer buffer = allocate(bytes);
+        KTaskScheduler scheduler = SchedulerFactory.create("ktask-zero", args, null);
+        try {
+            return clear(allocate(bytes), scheduler, console);
+        } finally {
+            scheduler.dispose();
+        }
+    }
+
+    private static Outcome clear(ByteBuffer buffer, KTaskScheduler scheduler, Console console) {
+        long bytes = buffer.capacity();
         fill(buffer, 0, bytes, DIRT);
         fill(buffer, 0, Math.min(bytes, 16 << 20), ZEROS); // warm the clear loop up for both runs
         fill(buffer, 0, bytes, DIRT);
@@ -51,13 +61,7 @@ final class ZeroSample extends Sample {
         Timed<Long> sequential = Timed.of(() -> clearSequential(buffer, console));
         long sequentialDirt = firstNonZero(buffer);
         fill(buffer, 0, bytes, DIRT);
-        KTaskScheduler scheduler = KTaskScheduler.create();
-        Timed<Long> ktask;
-        try {
-            ktask = Timed.of(() -> clearWithKTask(buffer, scheduler, console));
-        } finally {
-            scheduler.dispose();
-        }
+        Timed<Long> ktask = Timed.of(() -> clearWithKTask(buffer, scheduler, console));
         long ktaskDirt = firstNonZero(buffer);
 
         boolean ok = sequentialDirt < 0 && ktaskDirt < 0 && ktask.value() == bytes;

@@ -49,6 +49,10 @@ class MainTest {
         "zero --no-progress=yes             | option --no-progress takes no value but was given 'yes'",
         "all --scale 0                      | --scale must be between 1 and 1000 but was 0",
         "help bogus                         | unknown command 'bogus'",
+        "brc --helper-nice 20               | --helper-nice must be between 0 and 19 but was 20",
+        "prealloc --max-helpers 0           | --max-helpers must be between 1 and 4096 but was 0",
+        "all --helper-nice -1               | --helper-nice must be between 0 and 19 but was -1",
+        "pipeline --nodes 0                 | --nodes must be between 1 and 64 but was 0",
     })
     void badArgumentsExitWithUsageStatusAndNameTheCulprit(String line, String message) {
         Cli cli = Cli.run(line.trim().split(" +"));

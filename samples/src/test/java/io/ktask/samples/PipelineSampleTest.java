@@ -12,9 +12,10 @@ class PipelineSampleTest {
                 "--max-helpers", "2", "--no-progress");
 
         assertThat(cli.exit()).as(cli.out() + cli.err()).isEqualTo(Main.EXIT_OK);
-        assertThat(cli.out()).contains("5 inputs x 300,000 values, 3 at a time, on 2 node(s)", "max helpers 2",
-                "one by one", "ktask pipeline", "check: same summaries for 5 inputs")
-                .containsPattern("tasks \\d+, helpers \\d+ \\[[\\d, ]+], chunks [\\d,]+, refused by global limit");
+        assertThat(cli.out()).contains("5 inputs x 300,000 values, 3 at a time, on 2 node(s)", "max helpers 2 (",
+                " per node)", "one by one", "ktask pipeline", "check: same summaries for 5 inputs")
+                .containsPattern("tasks \\d+, helpers \\d+ \\[\\d+, \\d+], chunks [\\d,]+, refused by global limit \\d+,"
+                        + " placed off-node \\d+");
     }
 
     @Test
