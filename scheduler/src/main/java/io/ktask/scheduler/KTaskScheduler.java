@@ -234,7 +234,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         if (disposed) {
             throw Exceptions.failWithRejected();
         }
-        return SchedulerTask.schedule(pools.nextWorker(), null, task, delay, period, unit);
+        return SchedulerTask.schedule(pools.worker(pools.nextWorker()), null, task, delay, period, unit);
     }
 
     /**
@@ -246,7 +246,8 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         if (disposed) {
             throw Exceptions.failWithRejected();
         }
-        return new NodeWorker(this, pools.nextWorker(), ANY_NODE);
+        int index = pools.nextWorker();
+        return new NodeWorker(this, pools.worker(index), pools.nodeOfWorker(index));
     }
 
     /**
@@ -260,7 +261,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         if (disposed) {
             throw Exceptions.failWithRejected();
         }
-        return new NodeWorker(this, pools.nextWorker(node), node);
+        return new NodeWorker(this, pools.worker(pools.nextWorker(node)), node);
     }
 
     /**
