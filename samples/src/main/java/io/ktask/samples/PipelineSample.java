@@ -52,6 +52,7 @@ final class PipelineSample extends Sample {
         int inputs = args.intNumber("inputs", 1, 10_000);
         long size = args.number("size", 1, 1L << 40);
         int concurrency = args.intNumber("concurrency", 1, 1024);
+        int runs = Timed.runs(args);
         int cpus = Runtime.getRuntime().availableProcessors();
         int nodes = args.has("nodes") ? args.intNumber("nodes", 1, 64) : 0;
         NodeTopology topology = nodes > 0 ? NodeTopology.uniform(nodes, Math.max(1, cpus / nodes)) : null;
@@ -62,12 +63,12 @@ final class PipelineSample extends Sample {
             console.out.printf("pipeline: %d inputs x %s values, %d at a time, on %d node(s) x %s CPUs, max helpers %d%s%n",
                     inputs, Format.count(size), concurrency, used.nodeCount(), cpusPerNode(used),
                     scheduler.maxHelpers(), used.nodeCount() == 1 ? "" : " (" + perNodeLimits(scheduler) + " per node)");
-            Timed<List<Dataset.Summary>> sequential = Timed.of(() -> sequential(inputs, size, console));
+            Timed<List<Dataset.Summary>> sequential = Timed.best(runs, () -> { }, () -> sequential(inputs, size, console));
             StatsPrinter stats = new StatsPrinter(scheduler, console);
             Timed<List<Dataset.Summary>> ktask;
             Disposable ticker = Flux.interval(STATS_EVERY).subscribe(tick -> stats.print(false));
             try {
-                ktask = Timed.of(() -> pipeline(inputs, size, concurrency, scheduler, console));
+                ktask = Timed.best(runs, () -> { }, () -> pipeline(inputs, size, concurrency, scheduler, console));
             } finally {
                 ticker.dispose();
             }

@@ -44,24 +44,24 @@ final class ZeroSample extends Sample {
     @Override
     Outcome run(CommandLine args, Console console) {
         long bytes = args.number("mib", 1, 2047) << 20;
+        int runs = Timed.runs(args);
         KTaskScheduler scheduler = SchedulerFactory.create("ktask-zero", args, null);
         try {
-            return clear(allocate(bytes), scheduler, console);
+            return clear(allocate(bytes), runs, scheduler, console);
         } finally {
             scheduler.dispose();
         }
     }
 
-    private static Outcome clear(ByteBuffer buffer, KTaskScheduler scheduler, Console console) {
+    private static Outcome clear(ByteBuffer buffer, int runs, KTaskScheduler scheduler, Console console) {
         long bytes = buffer.capacity();
         fill(buffer, 0, bytes, DIRT);
-        fill(buffer, 0, Math.min(bytes, 16 << 20), ZEROS); // warm the clear loop up for both runs
-        fill(buffer, 0, bytes, DIRT);
+        fill(buffer, 0, Math.min(bytes, 16 << 20), ZEROS); // warm the clear loop up for both versions
+        Runnable dirty = () -> fill(buffer, 0, bytes, DIRT);
 
-        Timed<Long> sequential = Timed.of(() -> clearSequential(buffer, console));
+        Timed<Long> sequential = Timed.best(runs, dirty, () -> clearSequential(buffer, console));
         long sequentialDirt = firstNonZero(buffer);
-        fill(buffer, 0, bytes, DIRT);
-        Timed<Long> ktask = Timed.of(() -> clearWithKTask(buffer, scheduler, console));
+        Timed<Long> ktask = Timed.best(runs, dirty, () -> clearWithKTask(buffer, scheduler, console));
         long ktaskDirt = firstNonZero(buffer);
 
         boolean ok = sequentialDirt < 0 && ktaskDirt < 0 && ktask.value() == bytes;
