@@ -58,6 +58,9 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         this.limits = new HelperLimits(maxHelpers, maxHelpersPerNode);
         this.enabled = enabled;
         this.pools = new Pools(this, name, topology, settings);
+        // Binds the native library now, on the building thread: binding reads and writes files
+        // and may fork, which must not happen later on a caller's (maybe NonBlocking) thread.
+        ThreadPlacement.currentCpu();
     }
 
     /**
@@ -86,6 +89,9 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     public int currentNode() {
         if (Thread.currentThread() instanceof KTaskThread t && t.owner == this && t.node >= 0) {
             return t.node;
+        }
+        if (topology.nodeCount() == 1) {
+            return 0;
         }
         int node = topology.nodeOfCpu(ThreadPlacement.currentCpu());
         return node >= 0 ? node : 0;
