@@ -51,7 +51,15 @@ class ScannableTest {
 
         subscriber.request(1);
         assertThat(run.scan(Scannable.Attr.TERMINATED)).isTrue(); // one thread, the caller: done on return
-        subscriber.dispose();
-        assertThat(run.scan(Scannable.Attr.CANCELLED)).isTrue();
+
+        AtomicReference<Subscription> second = new AtomicReference<>();
+        flux.subscribe(new BaseSubscriber<>() {
+            @Override
+            protected void hookOnSubscribe(Subscription s) {
+                second.set(s);
+            }
+        });
+        second.get().cancel();
+        assertThat(Scannable.from(second.get()).scan(Scannable.Attr.CANCELLED)).isTrue();
     }
 }

@@ -58,6 +58,9 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         this.limits = new HelperLimits(maxHelpers, maxHelpersPerNode);
         this.enabled = enabled;
         this.pools = new Pools(this, name, topology, settings);
+        // Binds the native library now, on the building thread: binding reads and writes files
+        // and may fork, which must not happen later on a caller's (maybe NonBlocking) thread.
+        ThreadPlacement.currentCpu();
     }
 
     /**
@@ -86,6 +89,9 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     public int currentNode() {
         if (Thread.currentThread() instanceof KTaskThread t && t.owner == this && t.node >= 0) {
             return t.node;
+        }
+        if (topology.nodeCount() == 1) {
+            return 0;
         }
         int node = topology.nodeOfCpu(ThreadPlacement.currentCpu());
         return node >= 0 ? node : 0;
@@ -234,7 +240,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         if (disposed) {
             throw Exceptions.failWithRejected();
         }
-        return SchedulerTask.schedule(pools.nextWorker(), null, task, delay, period, unit);
+        return SchedulerTask.schedule(pools.worker(pools.nextWorker()), null, task, delay, period, unit);
     }
 
     /**
@@ -246,7 +252,8 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         if (disposed) {
             throw Exceptions.failWithRejected();
         }
-        return new NodeWorker(this, pools.nextWorker(), ANY_NODE);
+        int index = pools.nextWorker();
+        return new NodeWorker(this, pools.worker(index), pools.nodeOfWorker(index));
     }
 
     /**
@@ -260,7 +267,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         if (disposed) {
             throw Exceptions.failWithRejected();
         }
-        return new NodeWorker(this, pools.nextWorker(node), node);
+        return new NodeWorker(this, pools.worker(pools.nextWorker(node)), node);
     }
 
     /**

@@ -1,0 +1,48 @@
+package io.ktask.conformance.tck;
+
+import java.util.List;
+import java.util.stream.LongStream;
+
+import io.ktask.conformance.TestSchedulers;
+import io.ktask.scheduler.KTaskScheduler;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.tck.PublisherVerification;
+import org.testng.annotations.AfterClass;
+import reactor.core.publisher.Flux;
+
+/**
+ * Reactive Streams TCK for a generic upstream ({@code Flux.fromIterable}) in merge mode: the
+ * merged sum of 100 elements in chunks of 8 (so the last chunk is partial), or nothing for an
+ * empty upstream.
+ */
+public class GenericMergeTckTest extends PublisherVerification<Long> {
+
+    private static final List<Long> HUNDRED = LongStream.range(0, 100).boxed().toList();
+
+    private final KTaskScheduler scheduler = TestSchedulers.small("tck-generic-merge");
+
+    public GenericMergeTckTest() {
+        super(TckSupport.environment());
+    }
+
+    @Override
+    public Publisher<Long> createPublisher(long elements) {
+        return Flux.fromIterable(elements == 0 ? List.<Long>of() : HUNDRED)
+                .transform(TckSupport.summing(scheduler, 8));
+    }
+
+    @Override
+    public Publisher<Long> createFailedPublisher() {
+        return TckSupport.failed(TckSupport.summing(scheduler, 8));
+    }
+
+    @Override
+    public long maxElementsFromPublisher() {
+        return 1;
+    }
+
+    @AfterClass
+    public void disposeScheduler() {
+        scheduler.dispose();
+    }
+}
