@@ -105,8 +105,9 @@ final class TaskRun<T, R> implements Subscription, Scannable {
 
     @Override
     public void request(long n) {
-        if (n <= 0) {
-            // Reactive Streams §3.9: signalled (unwrapped, after the usual undo), never thrown.
+        if (!Operators.validate(n)) {
+            // Reactive Streams §3.9: validate only logs, so signal it too (unwrapped, after the
+            // usual undo); never thrown.
             badRequest = true;
             fail(new IllegalArgumentException("§3.9 violated: request must be > 0 but was " + n),
                     KTaskException.NO_CHUNK);

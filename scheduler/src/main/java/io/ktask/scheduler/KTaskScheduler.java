@@ -30,10 +30,11 @@ import reactor.core.scheduler.Schedulers;
  * fewer helpers instead. Helper threads run at a low priority (nice 19 by default) and are not
  * {@code NonBlocking}: chunk code may block.
  *
- * <p><b>Lifecycle</b>: {@link #create()} and {@link KTaskSchedulerBuilder#build()} return a ready scheduler
- * that holds no thread until it is used; idle threads end after the keep-alive. After
- * {@link #dispose()} or {@link #disposeGracefully()}, {@code schedule*}, {@code createWorker}
- * tasks and {@link #lease} throw {@link Exceptions#failWithRejected()}.
+ * <p><b>Lifecycle</b>: {@link #create()} and {@link KTaskSchedulerBuilder#build()} return a ready
+ * scheduler that holds no thread until it is used; idle threads end after the keep-alive. After
+ * {@link #dispose()} (or once {@link #disposeGracefully()} is subscribed) every {@code schedule*}
+ * call, on the scheduler or on its workers, {@code createWorker} and {@link #lease} throw
+ * {@link Exceptions#failWithRejected()}.
  *
  * <p>Thread-safety: every method may be called from any thread.
  */
@@ -313,6 +314,10 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         return disposed;
     }
 
+    /**
+     * NAME: the builder's name; CAPACITY: the number of worker executors (one per CPU); BUFFERED:
+     * tasks queued in them now; TERMINATED and CANCELLED: {@link #isDisposed()}; RUN_STYLE: ASYNC.
+     */
     @Override
     public Object scanUnsafe(Attr key) {
         if (key == Attr.NAME) {
@@ -338,6 +343,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         return pools.liveThreads();
     }
 
+    /** @return the name and the node and CPU counts */
     @Override
     public String toString() {
         return "KTaskScheduler(" + name + ", nodes=" + topology.nodeCount() + ", cpus=" + topology.cpuCount() + ")";
