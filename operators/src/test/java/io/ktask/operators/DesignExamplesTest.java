@@ -51,4 +51,22 @@ class DesignExamplesTest {
             ktask.dispose();
         }
     }
+
+    static void rollBack(Chunk<Long> chunk) {
+        throw new AssertionError("nothing failed, nothing to roll back: " + chunk);
+    }
+
+    @Test
+    void readmeExample() {
+        KTaskScheduler ktask = KTaskScheduler.create();               // node-aware, ktask's limits
+        Long total = KTask.range(0, 1_000_000_000L)                    // split by arithmetic, no signal per unit
+            .transform(KTask.parallelize(KTaskSpec.<Long, Long>of(chunk -> sum(chunk.start(), chunk.end()))
+                .merge(Long::sum)                                      // one result, merged in chunk order
+                .undo((chunk, partial) -> rollBack(chunk))             // all or nothing
+                .scheduler(ktask)
+                .build()))
+            .blockLast();                                              // caller runs chunks too
+        ktask.dispose();
+        assertThat(total).isEqualTo(sum(0, 1_000_000_000L));
+    }
 }
