@@ -301,7 +301,6 @@ final class TaskRun<T, R> implements Subscription, Scannable {
                 fail(new NullPointerException("work returned null for " + chunk), chunk.index());
             } else {
                 finished.offer(new Finished<>(chunk, result, spec.undo != null));
-                handle.chunksDone(1);
             }
         } catch (Throwable e) {
             fail(e, chunk.index());
@@ -355,15 +354,30 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     }
 
     private void drainOnce() {
+        if (!spec.callerRuns && failure == null && !cancelled && scheduler.isDisposed()) {
+            // The task's own thread belongs to that scheduler: a dispatch may have been dropped by
+            // its dispose, so nothing guarantees progress any more. Abort (undo, then signal).
+            fail(Exceptions.failWithRejected(), KTaskException.NO_CHUNK);
+        }
         // Read order matters: stop flags, then source exhaustion, then inFlight, then results.
         boolean stop = stopped();
         boolean sourceDone = source.done();
         boolean idle = inFlight == 0;
-        for (Finished<T, R> f; (f = finished.poll()) != null; ) {
-            pending.put(f.index, f);
+        int absorbed = 0;
+        for (Finished<T, R> f; (f = finished.poll()) != null; absorbed++) {
             if (spec.merge != null) {
                 source.retired(); // merge mode: a finished chunk's elements are no longer needed
+                if (!stop && spec.undo == null && f.index == nextIndex && pending.isEmpty()) {
+                    if (!fold(f.result, idle)) {
+                        return;
+                    }
+                    continue; // in order, nothing to keep: fold now, skip the sorted map
+                }
             }
+            pending.put(f.index, f);
+        }
+        if (absorbed != 0 && handle != null) {
+            handle.chunksDone(absorbed); // one shared-counter update per drain pass, not per chunk
         }
         if (stop) {
             if (idle) {
@@ -381,14 +395,13 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             return;
         }
         if (spec.undo == null) {
-            try {
-                foldReady(); // no undo: results need not be kept, so merge eagerly (bounded memory)
-            } catch (Throwable e) {
-                fail(e, KTaskException.NO_CHUNK);
-                if (idle) {
-                    abort();
+            // No undo: results need not be kept, so merge eagerly (bounded memory).
+            Map.Entry<Long, Finished<T, R>> head;
+            while ((head = pending.firstEntry()) != null && head.getKey() == nextIndex) {
+                pending.pollFirstEntry();
+                if (!fold(head.getValue().result, idle)) {
+                    return;
                 }
-                return;
             }
         }
         if (sourceDone && idle && finished.isEmpty()) {
@@ -424,14 +437,20 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         return emitted != 0;
     }
 
-    private void foldReady() {
-        Map.Entry<Long, Finished<T, R>> head;
-        while ((head = pending.firstEntry()) != null && head.getKey() == nextIndex) {
-            pending.pollFirstEntry();
-            R r = head.getValue().result;
-            accumulated = accumulated == null ? r : spec.merge.apply(accumulated, r);
-            nextIndex = nextIndex + 1;
+    /** Folds the next result in chunk order; false if the merge threw (the task is then failing). */
+    private boolean fold(R result, boolean idle) {
+        try {
+            accumulated = accumulated == null ? result : spec.merge.apply(accumulated, result);
+        } catch (Throwable e) {
+            Operators.onDiscard(result, context);
+            fail(e, KTaskException.NO_CHUNK);
+            if (idle) {
+                abort();
+            }
+            return false;
         }
+        nextIndex = nextIndex + 1;
+        return true;
     }
 
     @Nullable

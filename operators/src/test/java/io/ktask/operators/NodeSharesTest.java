@@ -36,15 +36,18 @@ class NodeSharesTest {
         Map<Long, Integer> nodeOfChunk = new ConcurrentHashMap<>();
         Map<Long, Thread> threadOfChunk = new ConcurrentHashMap<>();
         Map<Thread, Long> firstChunkOf = new ConcurrentHashMap<>();
-        CountDownLatch helperRan = new CountDownLatch(1);
+        CountDownLatch callerStarted = new CountDownLatch(1);
+        CountDownLatch helperStarted = new CountDownLatch(1);
         KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(c -> {
             nodeOfChunk.put(c.index(), c.node());
             threadOfChunk.put(c.index(), Thread.currentThread());
-            firstChunkOf.putIfAbsent(Thread.currentThread(), c.index());
-            if (Thread.currentThread() == caller) {
-                FailureTest.await(helperRan); // the caller waits in its first chunk until a helper ran one
-            } else {
-                helperRan.countDown();
+            boolean first = firstChunkOf.putIfAbsent(Thread.currentThread(), c.index()) == null;
+            if (first) {
+                // each thread holds its first chunk until the other has claimed its own first one,
+                // so neither can drain both shares before the other starts
+                boolean isCaller = Thread.currentThread() == caller;
+                (isCaller ? callerStarted : helperStarted).countDown();
+                FailureTest.await(isCaller ? helperStarted : callerStarted);
             }
             return c.size();
         }).merge(Long::sum).minChunk(100).maxThreads(2).allNodes().scheduler(scheduler).build();
