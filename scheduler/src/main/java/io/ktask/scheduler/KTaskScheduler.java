@@ -322,6 +322,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
      * tasks queued in them now; TERMINATED and CANCELLED: {@link #isDisposed()}; RUN_STYLE: ASYNC.
      */
     @Override
+    @SuppressWarnings("rawtypes") // Scannable declares the parameter raw
     public Object scanUnsafe(Attr key) {
         if (key == Attr.NAME) {
             return name;
