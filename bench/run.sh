@@ -3,7 +3,7 @@
 # @Measurement and @Fork), then regenerates bench/RESULTS.md and bench/results-speedup.png.
 #
 #   bench/run.sh                 full suite, ~15-20 min on 2 cores -> bench/RESULTS.md
-#   bench/run.sh --quick         1 short warm-up + 2 short iterations, ~6 min -> bench/target/quick/RESULTS.md
+#   bench/run.sh --quick         1 short warm-up + 2 short iterations, ~3-5 min -> bench/target/quick/RESULTS.md
 #   bench/run.sh [--quick] W1    extra arguments go to JMH (here: only the W1 class)
 #
 # BENCH_NOTE="..." adds a note to the report (e.g. the machine's other load).

@@ -53,7 +53,21 @@ public final class KTask {
     }
 
     /**
-     * Parallelizes the upstream as {@code spec} describes; each subscription is one task.
+     * Parallelizes the upstream as {@code spec} describes. Each subscription is one task, started
+     * by the first {@code request(n)}.
+     *
+     * <p>Threads: the requesting thread runs chunks (unless {@code callerRuns(false)}), helper
+     * threads of the spec's scheduler run the others, and the thread that finishes last merges
+     * and emits, so downstream signals may arrive on a helper thread. No thread of the task ever
+     * blocks waiting for another.
+     *
+     * <p>Ordering: merge mode emits one value, the chunk results merged in chunk order; ordered
+     * mode emits chunk results in chunk order, honouring demand.
+     *
+     * <p>Errors: a failing chunk, an upstream error or a cancel stops new chunks, lets running
+     * ones finish, undoes every finished unemitted chunk (serially, ascending), then signals
+     * {@link KTaskException} (nothing after a cancel). A {@code request(n <= 0)} is signalled as
+     * {@link IllegalArgumentException}.
      *
      * @throws NullPointerException if {@code spec} is null
      */

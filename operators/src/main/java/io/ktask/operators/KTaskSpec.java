@@ -132,9 +132,11 @@ public final class KTaskSpec<T, R> {
         }
 
         /**
-         * Sets the smallest chunk, in units (ktask's {@code min_chunk_size}): tasks smaller than
-         * twice this run on one thread. Default: adaptive; the first chunk is timed and the
-         * chunk size and helper count follow from the measured cost.
+         * Sets the smallest chunk, in units (ktask's {@code min_chunk_size}): a task gets at most
+         * {@code ceil(size / minChunk)} threads, so a task of at most {@code minChunk} units runs
+         * on one. Default: adaptive; a first small chunk is timed on the task's own thread, and
+         * helpers are used only if the measured remaining work pays for them. For an upstream
+         * other than {@link KTask#range} the adaptive chunk is 1024 elements.
          *
          * @throws IllegalArgumentException if {@code minChunk < 1}
          */
@@ -241,10 +243,10 @@ public final class KTaskSpec<T, R> {
 
         /**
          * @return the immutable spec
-         * @throws IllegalStateException if both {@link #merge} and {@link #ordered()} were set
-         * @throws IllegalArgumentException if {@link #node(int)} and {@link #allNodes()} were both
-         *     set, if {@code align} exceeds a given {@code minChunk}... (see message), or the node
-         *     is not in the given scheduler's topology
+         * @throws IllegalStateException if both {@link #merge} and {@link #ordered()} were set, or
+         *     both {@link #node(int)} and {@link #allNodes()}
+         * @throws IllegalArgumentException if a {@link #node(int)} is not in the given
+         *     {@link #scheduler}'s topology
          */
         public KTaskSpec<T, R> build() {
             if (merge != null && ordered) {

@@ -13,26 +13,24 @@ final class LongRangeFlux extends Flux<Long> implements Scannable {
 
     final long start;
     final long count;
-    private final Flux<Long> plain;
 
     LongRangeFlux(long start, long count) {
         this.start = start;
         this.count = count;
+    }
+
+    /** Plain subscribers are rare (the operator never subscribes): reuse generate's backpressure. */
+    @Override
+    public void subscribe(CoreSubscriber<? super Long> actual) {
         long end = start + count;
-        // Plain subscribers are rare (the operator never subscribes): reuse generate's backpressure.
-        this.plain = Flux.generate(() -> start, (next, sink) -> {
+        Flux.<Long, Long>generate(() -> start, (next, sink) -> {
             if (next == end) {
                 sink.complete();
             } else {
                 sink.next(next);
             }
             return next + 1;
-        });
-    }
-
-    @Override
-    public void subscribe(CoreSubscriber<? super Long> actual) {
-        plain.subscribe(actual);
+        }).subscribe(actual);
     }
 
     @Override

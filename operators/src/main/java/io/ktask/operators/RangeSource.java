@@ -16,8 +16,22 @@ import io.ktask.scheduler.NodeTopology;
  */
 final class RangeSource implements ChunkSource<Long> {
 
-    /** Units of the first probe chunk: small, so that one expensive unit cannot stall the task. */
+    /** Units of the first probe chunk of a work function never timed before. */
     static final long FIRST_PROBE_UNITS = 16;
+    /** First probe of a work function timed before: about this much work at its last known cost. */
+    static final long FIRST_PROBE_NANOS = 20_000;
+    /**
+     * Last measured cost per unit (double bits) of each work function, by its class: a tiny task
+     * then runs as one inline chunk instead of a probe and a rest. Keyed by class so lambdas of
+     * one call site share it and unloaded classes take their entry with them. Benign race: it is
+     * a hint, last writer wins, and a stale value only changes the first probe's size.
+     */
+    private static final ClassValue<AtomicLong> COST_PER_UNIT = new ClassValue<>() {
+        @Override
+        protected AtomicLong computeValue(Class<?> type) {
+            return new AtomicLong(Double.doubleToRawLongBits(Double.NaN));
+        }
+    };
     /** Below this much estimated remaining work, waking helpers costs more than it saves. */
     static final long HELPER_PAYOFF_NANOS = 100_000;
     /** Target duration of an adaptive chunk: claims stay rare against the work they hand out. */
@@ -89,9 +103,11 @@ final class RangeSource implements ChunkSource<Long> {
         long size;
         if (probeIndex == 0) {
             probeStartNanos = System.nanoTime();
-            size = FIRST_PROBE_UNITS;
+            double known = Double.longBitsToDouble(costCell().get());
+            size = Double.isNaN(known) ? FIRST_PROBE_UNITS : Math.max(FIRST_PROBE_UNITS, (long) (FIRST_PROBE_NANOS / known));
         } else {
             double nanosPerUnit = Math.max(1e-3, (double) (System.nanoTime() - probeStartNanos) / (probeNext - start));
+            costCell().set(Double.doubleToRawLongBits(nanosPerUnit));
             if (remaining * nanosPerUnit >= HELPER_PAYOFF_NANOS) {
                 long minChunk = Math.max(1, (long) Math.ceil(TARGET_CHUNK_NANOS / nanosPerUnit));
                 layout(probeNext, probeIndex, minChunk);
@@ -112,6 +128,10 @@ final class RangeSource implements ChunkSource<Long> {
             probing = false; // after shares: a reader that sees probing false sees the layout
         }
         return c;
+    }
+
+    private AtomicLong costCell() {
+        return COST_PER_UNIT.get(run.spec.work.getClass());
     }
 
     /** Lays out {@code [from, end)} with ktask sizing; chunk indexes continue from {@code firstIndex}. */

@@ -105,8 +105,9 @@ final class TaskRun<T, R> implements Subscription, Scannable {
 
     @Override
     public void request(long n) {
-        if (n <= 0) {
-            // Reactive Streams §3.9: signalled (unwrapped, after the usual undo), never thrown.
+        if (!Operators.validate(n)) {
+            // Reactive Streams §3.9: validate only logs, so signal it too (unwrapped, after the
+            // usual undo); never thrown.
             badRequest = true;
             fail(new IllegalArgumentException("§3.9 violated: request must be > 0 but was " + n),
                     KTaskException.NO_CHUNK);
@@ -135,7 +136,9 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     /** First request: the task begins on the requesting thread (ktask: the caller runs chunks). */
     private void start() {
         handle = scheduler.openTask();
-        homeNode = spec.node != KTaskScheduler.ANY_NODE ? spec.node : scheduler.currentNode();
+        // One node: no need to ask the OS where we run (a native call per task start).
+        homeNode = spec.node != KTaskScheduler.ANY_NODE ? spec.node
+                : scheduler.topology().nodeCount() == 1 ? 0 : scheduler.currentNode();
         try {
             source.start();
         } catch (Throwable e) {
@@ -298,7 +301,6 @@ final class TaskRun<T, R> implements Subscription, Scannable {
                 fail(new NullPointerException("work returned null for " + chunk), chunk.index());
             } else {
                 finished.offer(new Finished<>(chunk, result, spec.undo != null));
-                handle.chunksDone(1);
             }
         } catch (Throwable e) {
             fail(e, chunk.index());
@@ -356,11 +358,21 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         boolean stop = stopped();
         boolean sourceDone = source.done();
         boolean idle = inFlight == 0;
-        for (Finished<T, R> f; (f = finished.poll()) != null; ) {
-            pending.put(f.index, f);
+        int absorbed = 0;
+        for (Finished<T, R> f; (f = finished.poll()) != null; absorbed++) {
             if (spec.merge != null) {
                 source.retired(); // merge mode: a finished chunk's elements are no longer needed
+                if (!stop && spec.undo == null && f.index == nextIndex && pending.isEmpty()) {
+                    if (!fold(f.result, idle)) {
+                        return;
+                    }
+                    continue; // in order, nothing to keep: fold now, skip the sorted map
+                }
             }
+            pending.put(f.index, f);
+        }
+        if (absorbed != 0 && handle != null) {
+            handle.chunksDone(absorbed); // one shared-counter update per drain pass, not per chunk
         }
         if (stop) {
             if (idle) {
@@ -378,14 +390,13 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             return;
         }
         if (spec.undo == null) {
-            try {
-                foldReady(); // no undo: results need not be kept, so merge eagerly (bounded memory)
-            } catch (Throwable e) {
-                fail(e, KTaskException.NO_CHUNK);
-                if (idle) {
-                    abort();
+            // No undo: results need not be kept, so merge eagerly (bounded memory).
+            Map.Entry<Long, Finished<T, R>> head;
+            while ((head = pending.firstEntry()) != null && head.getKey() == nextIndex) {
+                pending.pollFirstEntry();
+                if (!fold(head.getValue().result, idle)) {
+                    return;
                 }
-                return;
             }
         }
         if (sourceDone && idle && finished.isEmpty()) {
@@ -405,15 +416,14 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         long r = requested;
         long emitted = 0;
         Map.Entry<Long, Finished<T, R>> head;
-        while (emitted != r && (head = pending.firstEntry()) != null && head.getKey() == nextIndex) {
+        // Checked before each onNext: a cancel seen here leaves the result to the undo pass. One
+        // arriving during onNext is the race Reactive Streams §2.8 allows: that value is emitted.
+        while (!cancelled && emitted != r && (head = pending.firstEntry()) != null && head.getKey() == nextIndex) {
             pending.pollFirstEntry();
             nextIndex = nextIndex + 1;
             source.retired();
             actual.onNext(head.getValue().result);
             emitted++;
-            if (cancelled) {
-                break; // onNext may cancel: the next drain pass undoes what was not emitted
-            }
             r = requested;
         }
         if (emitted != 0 && r != Long.MAX_VALUE) {
@@ -422,14 +432,20 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         return emitted != 0;
     }
 
-    private void foldReady() {
-        Map.Entry<Long, Finished<T, R>> head;
-        while ((head = pending.firstEntry()) != null && head.getKey() == nextIndex) {
-            pending.pollFirstEntry();
-            R r = head.getValue().result;
-            accumulated = accumulated == null ? r : spec.merge.apply(accumulated, r);
-            nextIndex = nextIndex + 1;
+    /** Folds the next result in chunk order; false if the merge threw (the task is then failing). */
+    private boolean fold(R result, boolean idle) {
+        try {
+            accumulated = accumulated == null ? result : spec.merge.apply(accumulated, result);
+        } catch (Throwable e) {
+            Operators.onDiscard(result, context);
+            fail(e, KTaskException.NO_CHUNK);
+            if (idle) {
+                abort();
+            }
+            return false;
         }
+        nextIndex = nextIndex + 1;
+        return true;
     }
 
     @Nullable
@@ -442,10 +458,16 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     }
 
     private void complete(@Nullable R result) {
+        if (cancelled) {
+            abort(); // a cancel that arrived while we merged: nothing is emitted, everything undone
+            return;
+        }
         terminated = true;
         pending.clear();
         accumulated = null;
-        handle.close();
+        if (handle != null) {
+            handle.close(); // null when an empty upstream completed before the first request
+        }
         if (result != null) {
             actual.onNext(result);
         }
@@ -479,7 +501,9 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         }
         Throwable cause = failure;
         if (cause == null) {
-            return; // cancelled: nothing more is signalled
+            // Cancelled without failure: no subscriber to tell, but an undo's error is not lost.
+            undoFailures.forEach(e -> Operators.onErrorDropped(e, context));
+            return;
         }
         if (badRequest && failedChunk == KTaskException.NO_CHUNK && cause instanceof IllegalArgumentException) {
             actual.onError(cause);

@@ -32,11 +32,13 @@ class AllOrNothingRandomizedTest {
 
     static final long[] SEEDS = {1, 7, 42, 1234, 99_991, 20_261_122};
     static final int TASKS_PER_SEED = 400;
+    /** Started once per JVM by JNA's first native binding, not per task: not a leak. */
+    static final Set<String> JVM_WIDE = Set.of("JNA Cleaner", "process reaper");
 
     @Test
     void everyFinishedChunkIsEmittedXorUndoneExactlyOnce() throws Exception {
-        KTaskScheduler scheduler = KTaskScheduler.create();
-        scheduler.setMaxHelpers(2);
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
+        KTaskScheduler scheduler = KTaskScheduler.builder().name("chaos").maxHelpers(2).maxHelpersPerNode(1).build();
         ExecutorService callers = Executors.newFixedThreadPool(4);
         try {
             for (long seed : SEEDS) {
@@ -51,6 +53,14 @@ class AllOrNothingRandomizedTest {
             }
             Awaits.until(() -> scheduler.stats().helpersRunning() == 0, "helpers back to zero");
             Awaits.until(() -> scheduler.stats().tasksRunning() == 0, "tasks back to zero");
+            callers.shutdown();
+            assertThat(callers.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+            // no thread left but the scheduler's own (idle, retiring after keep-alive)
+            Awaits.until(() -> Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> !before.contains(t) && t.isAlive())
+                    .allMatch(t -> t.getName().startsWith("chaos") || JVM_WIDE.contains(t.getName())),
+                    "only scheduler threads remain: "
+                    + Thread.getAllStackTraces().keySet().stream().filter(t -> !before.contains(t)).map(Thread::getName).toList());
         } finally {
             callers.shutdownNow();
             scheduler.dispose();

@@ -177,4 +177,40 @@ class FailureTest {
             throw new IllegalStateException(e);
         }
     }
+
+    @Test
+    void emptyUpstreamCompletingBeforeAnyRequestCompletes() {
+        KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(c -> 1L).merge(Long::sum).minChunk(8).build();
+        StepVerifier.create(Flux.<Long>fromIterable(List.of()).transform(KTask.parallelize(spec)), 0)
+                .expectComplete()
+                .verify(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void undoFailureAfterACancelGoesToOnErrorDropped() throws InterruptedException {
+        List<Throwable> dropped = new CopyOnWriteArrayList<>();
+        Hooks.onErrorDropped(dropped::add);
+        try {
+            RuntimeException undoBoom = new RuntimeException("undo after cancel");
+            CountDownLatch started = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(c -> {
+                if (c.index() == 1) {
+                    started.countDown();
+                    await(release);
+                }
+                return c.index();
+            }).merge(Long::sum).minChunk(1).maxThreads(1).callerRuns(false).undo((c, r) -> {
+                throw undoBoom;
+            }).scheduler(SCHEDULER).build();
+            var d = KTask.range(0, 100).transform(KTask.parallelize(spec)).subscribe();
+            assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+            d.dispose();
+            release.countDown();
+            Awaits.until(() -> dropped.size() == 2, "both undo failures dropped, got " + dropped);
+            assertThat(dropped).containsOnly(undoBoom);
+        } finally {
+            Hooks.resetOnErrorDropped();
+        }
+    }
 }

@@ -17,10 +17,11 @@ final class AllSample extends Sample {
     AllSample(List<Sample> samples) {
         super(NAME,
                 "(default) run every sample at demo size and print a summary table",
-                "Runs brc, zero, prealloc (once clean, once with --fail-at 2) and pipeline (--nodes 2) at\n"
-                        + "demo size, about half a minute on 2 cores, then prints one row per run: the work, the\n"
-                        + "sequential and ktask times, the speedup and the check. --scale shrinks or grows every\n"
-                        + "size (percent); --max-helpers and --helper-nice are passed on to every run.",
+                """
+                Runs brc, zero, prealloc (once clean, once with --fail-at 2) and pipeline (--nodes 2) at
+                demo size, about half a minute on 2 cores, then prints one row per run: the work, the
+                sequential and ktask times, the speedup and the check. --scale shrinks or grows every
+                size (percent); --max-helpers and --helper-nice are passed on to every run.""",
                 SchedulerFactory.with(List.of(
                         Option.value("scale", "PERCENT", 100, "size of every demo, in percent of the default"))));
         this.samples = List.copyOf(samples);

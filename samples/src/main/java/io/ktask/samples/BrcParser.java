@@ -2,7 +2,7 @@ package io.ktask.samples;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.MappedByteBuffer;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 
 /**
@@ -13,15 +13,16 @@ import java.nio.channels.FileChannel;
  * by bytes and the parser move each boundary to a line end.
  *
  * <p>Temperatures are {@code -?D?D.D} (one decimal); names are UTF-8 without {@code ';'}, at
- * most {@value #MAX_NAME} bytes. Thread-safe: ranges are mapped read-only, one mapping per call.
+ * most {@value #MAX_NAME} bytes. Thread-safe: a call reads its range with positional reads into
+ * its own buffer, window by window, so memory stays bounded whatever the range's size.
  */
 final class BrcParser {
 
     static final int MAX_NAME = 100;
     /** Longest line: name, ';', "-99.9", '\n'. */
     static final int MAX_LINE = MAX_NAME + 7;
-    /** Ranges are mapped in windows of at most this size (a mapping is limited to 2 GiB). */
-    private static final long WINDOW = 1L << 30;
+    /** A range is read in windows of at most this many owned bytes. */
+    private static final int WINDOW = 8 << 20;
 
     private BrcParser() {
     }
@@ -31,46 +32,41 @@ final class BrcParser {
      *
      * @param fileSize the file's size (read once by the caller)
      * @throws BadDataException on a malformed line (the message gives its byte offset)
-     * @throws UncheckedIOException if mapping fails
+     * @throws UncheckedIOException if reading fails
      */
     static StationTable parse(FileChannel file, long fileSize, long start, long end) {
         StationTable table = new StationTable();
+        byte[] window = new byte[(int) Math.min(WINDOW, end - start) + MAX_LINE + 1];
         for (long from = start; from < end; from += WINDOW) {
-            parseWindow(file, fileSize, from, Math.min(end, from + WINDOW), table);
+            parseWindow(file, fileSize, from, Math.min(end, from + WINDOW), window, table);
         }
         return table;
     }
 
-    private static void parseWindow(FileChannel file, long fileSize, long start, long end, StationTable table) {
-        long mapStart = Math.max(0, start - 1);
-        long mapEnd = Math.min(fileSize, end + MAX_LINE);
-        MappedByteBuffer buf;
-        try {
-            buf = file.map(FileChannel.MapMode.READ_ONLY, mapStart, mapEnd - mapStart);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        int limit = buf.limit();
-        int pos = (int) (start - mapStart);
-        int owned = (int) (end - mapStart);
-        if (start > 0 && buf.get(pos - 1) != '\n') {
+    private static void parseWindow(FileChannel file, long fileSize, long start, long end, byte[] window,
+            StationTable table) {
+        long base = Math.max(0, start - 1);
+        int limit = read(file, base, (int) (Math.min(fileSize, end + MAX_LINE) - base), window);
+        int pos = (int) (start - base);
+        int owned = (int) (end - base);
+        if (start > 0 && window[pos - 1] != '\n') {
             // the line under the cut started in the previous range: skip to the next line start
-            while (pos < limit && buf.get(pos) != '\n') {
+            while (pos < limit && window[pos] != '\n') {
                 pos++;
             }
             pos++;
         }
         while (pos < owned) {
-            pos = parseLine(buf, pos, limit, mapStart, table);
+            pos = parseLine(window, pos, limit, base, table);
         }
     }
 
     /** @return the offset of the next line */
-    private static int parseLine(MappedByteBuffer buf, int lineStart, int limit, long base, StationTable table) {
+    private static int parseLine(byte[] buf, int lineStart, int limit, long base, StationTable table) {
         int hash = 0;
         int pos = lineStart;
         byte b;
-        while (pos < limit && (b = buf.get(pos)) != ';') {
+        while (pos < limit && (b = buf[pos]) != ';') {
             hash = StationTable.hash(hash, b);
             pos++;
         }
@@ -79,29 +75,44 @@ final class BrcParser {
             throw malformed(base + lineStart);
         }
         pos++;
-        boolean negative = pos < limit && buf.get(pos) == '-';
+        boolean negative = pos < limit && buf[pos] == '-';
         if (negative) {
             pos++;
         }
         int tenths = 0;
         int digits = 0;
-        while (pos < limit && (b = buf.get(pos)) != '.') {
+        while (pos < limit && (b = buf[pos]) != '.') {
             if (b < '0' || b > '9' || ++digits > 2) {
                 throw malformed(base + lineStart);
             }
             tenths = tenths * 10 + (b - '0');
             pos++;
         }
-        if (digits == 0 || pos + 1 >= limit || (b = buf.get(pos + 1)) < '0' || b > '9') {
+        if (digits == 0 || pos + 1 >= limit || (b = buf[pos + 1]) < '0' || b > '9') {
             throw malformed(base + lineStart);
         }
         tenths = tenths * 10 + (b - '0');
         pos += 2;
-        if (pos < limit && buf.get(pos) != '\n') {
+        if (pos < limit && buf[pos] != '\n') {
             throw malformed(base + lineStart);
         }
         table.add(buf, lineStart, nameLength, hash, negative ? -tenths : tenths);
         return pos + 1;
+    }
+
+    /** Reads {@code length} bytes at {@code offset} into {@code into}; @return {@code length}. */
+    private static int read(FileChannel file, long offset, int length, byte[] into) {
+        ByteBuffer buf = ByteBuffer.wrap(into, 0, length);
+        try {
+            while (buf.hasRemaining()) {
+                if (file.read(buf, offset + buf.position()) < 0) {
+                    throw new IOException("file shrank while being read, at byte " + (offset + buf.position()));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return length;
     }
 
     private static BadDataException malformed(long offset) {

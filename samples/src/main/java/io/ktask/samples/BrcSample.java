@@ -32,10 +32,11 @@ final class BrcSample extends Sample {
     BrcSample() {
         super(NAME,
                 "One Billion Row Challenge: min/mean/max per station of a generated file",
-                "Generates ROWS lines of 'station;temperature' (fixed seed) and computes min/mean/max per\n"
-                        + "station three ways with the same parser: a sequential reader, a parallel stream, and\n"
-                        + "ktask splitting the file's byte range into chunks moved to line ends. Checks that all\n"
-                        + "three results are identical.",
+                """
+                Generates --rows lines of 'station;temperature' (fixed seed) and computes min/mean/max
+                per station three ways with the same parser: a sequential reader, a parallel stream, and
+                ktask splitting the file's byte range into chunks moved to line ends. Checks that all
+                three results are identical.""",
                 SchedulerFactory.with(List.of(
                         Option.value("rows", "N", "10000000", "rows to generate"),
                         Option.value("stations", "N", 400, "distinct station names"),
@@ -49,6 +50,7 @@ final class BrcSample extends Sample {
         long rows = args.number("rows", 1, 10_000_000_000L);
         int stations = args.intNumber("stations", 1, 10_000);
         long seed = args.number("seed", Long.MIN_VALUE, Long.MAX_VALUE);
+        int runs = Timed.runs(args);
         boolean temp = !args.has("file");
         KTaskScheduler scheduler = SchedulerFactory.create("ktask-brc", args, null);
         Path file = null;
@@ -60,7 +62,7 @@ final class BrcSample extends Sample {
             } else {
                 generate(file, rows, stations, seed, console);
             }
-            return measure(file, scheduler, console);
+            return measure(file, runs, scheduler, console);
         } finally {
             scheduler.dispose();
             if (temp && file != null) {
@@ -78,14 +80,16 @@ final class BrcSample extends Sample {
                 Format.count(stations), seed, Format.mib(size.value()), Format.seconds(size.nanos()), file);
     }
 
-    private static Outcome measure(Path file, KTaskScheduler scheduler, Console console) throws IOException {
+    private static Outcome measure(Path file, int runs, KTaskScheduler scheduler, Console console)
+            throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
             BrcParser.parse(channel, size, 0, Math.min(size, SEGMENT)); // warm the parser up for all three
-            Timed<StationTable> sequential = Timed.of(() -> sequential(channel, size, console));
-            Timed<StationTable> streams = Timed.of(() -> parallelStream(channel, size, console));
+            Timed<StationTable> sequential = Timed.best(runs, () -> { }, () -> sequential(channel, size, console));
+            Timed<StationTable> streams = Timed.best(runs, () -> { }, () -> parallelStream(channel, size, console));
             AtomicLong chunks = new AtomicLong();
-            Timed<StationTable> ktask = Timed.of(() -> ktask(channel, size, scheduler, chunks, console));
+            Timed<StationTable> ktask = Timed.best(runs, () -> chunks.set(0),
+                    () -> ktask(channel, size, scheduler, chunks, console));
 
             SortedMap<String, StationSummary> expected = sequential.value().summaries();
             boolean same = expected.equals(streams.value().summaries()) && expected.equals(ktask.value().summaries());

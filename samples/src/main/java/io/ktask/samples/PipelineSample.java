@@ -31,12 +31,14 @@ final class PipelineSample extends Sample {
     PipelineSample() {
         super(NAME,
                 "several parallelized inputs at once under one scheduler's limits, with live stats",
-                "Runs a Flux of INPUTS generated data sets of SIZE values each; every input is summarized\n"
-                        + "by ktask (KTask.range + parallelize), CONCURRENCY inputs at a time (flatMap), all sharing\n"
-                        + "one KTaskScheduler: its global limit (--max-helpers) and per-node limits decide how many\n"
-                        + "helpers each task gets; requests past them are refused, never queued. Prints stats()\n"
-                        + "every 0.5 s. --nodes N simulates N NUMA nodes (NodeTopology.uniform) and spreads the\n"
-                        + "inputs over them. Compares with summarizing the inputs one after another.",
+                """
+                Runs a Flux of --inputs generated data sets of --size values each; every input is
+                summarized by ktask (KTask.range + parallelize), --concurrency inputs at a time
+                (flatMap), all sharing one KTaskScheduler: its global limit (--max-helpers) and
+                per-node limits decide how many helpers each task gets; requests past them are
+                refused, never queued. Prints stats() every 0.5 s. --nodes N simulates N NUMA nodes
+                (NodeTopology.uniform) and spreads the inputs over them. Compares with summarizing the
+                inputs one after another.""",
                 SchedulerFactory.with(List.of(
                         Option.value("inputs", "N", 8, "number of inputs (data sets)"),
                         Option.value("size", "N", "20000000", "values per input"),
@@ -50,6 +52,7 @@ final class PipelineSample extends Sample {
         int inputs = args.intNumber("inputs", 1, 10_000);
         long size = args.number("size", 1, 1L << 40);
         int concurrency = args.intNumber("concurrency", 1, 1024);
+        int runs = Timed.runs(args);
         int cpus = Runtime.getRuntime().availableProcessors();
         int nodes = args.has("nodes") ? args.intNumber("nodes", 1, 64) : 0;
         NodeTopology topology = nodes > 0 ? NodeTopology.uniform(nodes, Math.max(1, cpus / nodes)) : null;
@@ -60,16 +63,16 @@ final class PipelineSample extends Sample {
             console.out.printf("pipeline: %d inputs x %s values, %d at a time, on %d node(s) x %s CPUs, max helpers %d%s%n",
                     inputs, Format.count(size), concurrency, used.nodeCount(), cpusPerNode(used),
                     scheduler.maxHelpers(), used.nodeCount() == 1 ? "" : " (" + perNodeLimits(scheduler) + " per node)");
-            Timed<List<Dataset.Summary>> sequential = Timed.of(() -> sequential(inputs, size, console));
+            Timed<List<Dataset.Summary>> sequential = Timed.best(runs, () -> { }, () -> sequential(inputs, size, console));
             StatsPrinter stats = new StatsPrinter(scheduler, console);
             Timed<List<Dataset.Summary>> ktask;
-            Disposable ticker = Flux.interval(STATS_EVERY).subscribe(tick -> stats.print());
+            Disposable ticker = Flux.interval(STATS_EVERY).subscribe(tick -> stats.print(false));
             try {
-                ktask = Timed.of(() -> pipeline(inputs, size, concurrency, scheduler, console));
+                ktask = Timed.best(runs, () -> { }, () -> pipeline(inputs, size, concurrency, scheduler, console));
             } finally {
                 ticker.dispose();
             }
-            stats.print();
+            stats.print(true);
             boolean same = sequential.value().equals(ktask.value());
             console.out.println(Format.timing("one by one", sequential.nanos(), sequential.nanos()));
             console.out.println(Format.timing("ktask pipeline", ktask.nanos(), sequential.nanos())
@@ -150,18 +153,30 @@ final class PipelineSample extends Sample {
         private final Console console;
         private final long start = System.nanoTime();
         private final AtomicInteger peak = new AtomicInteger();
+        private boolean ended; // guarded by this
 
         StatsPrinter(KTaskScheduler scheduler, Console console) {
             this.scheduler = scheduler;
             this.console = console;
         }
 
-        void print() {
+        /**
+         * Prints a line unless the final one was printed (a tick may still be running when the
+         * ticker is disposed; it must not print after the final line).
+         *
+         * @param after whether the pipeline has ended (the line then says so instead of the time)
+         */
+        synchronized void print(boolean after) {
+            if (ended) {
+                return;
+            }
+            ended = after;
             KTaskStats s = scheduler.stats();
             peak.accumulateAndGet(s.helpersRunning(), Math::max);
-            console.out.printf(Locale.ROOT, "  [%5.1f s] tasks %d, helpers %d %s, chunks %s, refused by global limit %s,"
+            String when = after ? "after  " : String.format(Locale.ROOT, "%5.1f s", (System.nanoTime() - start) / 1e9);
+            console.out.printf(Locale.ROOT, "  [%s] tasks %d, helpers %d %s, chunks %s, refused by global limit %s,"
                             + " placed off-node %s%n",
-                    (System.nanoTime() - start) / 1e9, s.tasksRunning(), s.helpersRunning(),
+                    when, s.tasksRunning(), s.helpersRunning(),
                     Arrays.toString(s.helpersRunningPerNode()), Format.count(s.chunksDone()),
                     Format.count(s.refusedByGlobalLimit()), Format.count(s.placedElsewhereByNodeLimit()));
         }

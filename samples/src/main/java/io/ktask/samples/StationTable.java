@@ -1,6 +1,5 @@
 package io.ktask.samples;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.SortedMap;
@@ -37,15 +36,14 @@ final class StationTable {
     }
 
     /** Records one reading for the name at {@code buf[offset, offset + length)}. */
-    void add(ByteBuffer buf, int offset, int length, int hash, int tenths) {
+    void add(byte[] buf, int offset, int length, int hash, int tenths) {
         int slot = hash & (names.length - 1);
-        while (names[slot] != null && !(hashes[slot] == hash && sameName(names[slot], buf, offset, length))) {
+        while (names[slot] != null && !(hashes[slot] == hash
+                && Arrays.equals(names[slot], 0, names[slot].length, buf, offset, offset + length))) {
             slot = (slot + 1) & (names.length - 1);
         }
         if (names[slot] == null) {
-            byte[] name = new byte[length];
-            buf.get(offset, name);
-            slot = insert(name, hash);
+            slot = insert(Arrays.copyOfRange(buf, offset, offset + length), hash);
         }
         record(slot, tenths, tenths, tenths, 1);
     }
@@ -132,17 +130,5 @@ final class StationTable {
         max = bigger.max;
         sum = bigger.sum;
         count = bigger.count;
-    }
-
-    private static boolean sameName(byte[] name, ByteBuffer buf, int offset, int length) {
-        if (name.length != length) {
-            return false;
-        }
-        for (int i = 0; i < length; i++) {
-            if (name[i] != buf.get(offset + i)) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -33,34 +33,35 @@ final class ZeroSample extends Sample {
     ZeroSample() {
         super(NAME,
                 "clear a large off-heap buffer (clear_gigantic_page), GB/s with and without ktask",
-                "Fills an off-heap buffer of MIB MiB with non-zero bytes, clears it single-threaded, fills\n"
-                        + "it again and clears it with ktask (chunks aligned to 4 KiB pages, at least 2 MiB).\n"
-                        + "Reports GB/s for both and checks that every byte is zero afterwards. The buffer is\n"
-                        + "a direct ByteBuffer, so MIB is limited by -XX:MaxDirectMemorySize (default: the heap).",
+                """
+                Fills an off-heap buffer of --mib MiB with non-zero bytes, clears it single-threaded,
+                fills it again and clears it with ktask (chunks aligned to 4 KiB pages, at least 2 MiB).
+                Reports GB/s for both and checks that every byte is zero afterwards. The buffer is a
+                direct ByteBuffer, so --mib is limited by -XX:MaxDirectMemorySize (default: the heap).""",
                 SchedulerFactory.with(List.of(Option.value("mib", "N", 1024, "buffer size in MiB (at most 2047)"))));
     }
 
     @Override
     Outcome run(CommandLine args, Console console) {
         long bytes = args.number("mib", 1, 2047) << 20;
+        int runs = Timed.runs(args);
         KTaskScheduler scheduler = SchedulerFactory.create("ktask-zero", args, null);
         try {
-            return clear(allocate(bytes), scheduler, console);
+            return clear(allocate(bytes), runs, scheduler, console);
         } finally {
             scheduler.dispose();
         }
     }
 
-    private static Outcome clear(ByteBuffer buffer, KTaskScheduler scheduler, Console console) {
+    private static Outcome clear(ByteBuffer buffer, int runs, KTaskScheduler scheduler, Console console) {
         long bytes = buffer.capacity();
         fill(buffer, 0, bytes, DIRT);
-        fill(buffer, 0, Math.min(bytes, 16 << 20), ZEROS); // warm the clear loop up for both runs
-        fill(buffer, 0, bytes, DIRT);
+        fill(buffer, 0, Math.min(bytes, 16 << 20), ZEROS); // warm the clear loop up for both versions
+        Runnable dirty = () -> fill(buffer, 0, bytes, DIRT);
 
-        Timed<Long> sequential = Timed.of(() -> clearSequential(buffer, console));
+        Timed<Long> sequential = Timed.best(runs, dirty, () -> clearSequential(buffer, console));
         long sequentialDirt = firstNonZero(buffer);
-        fill(buffer, 0, bytes, DIRT);
-        Timed<Long> ktask = Timed.of(() -> clearWithKTask(buffer, scheduler, console));
+        Timed<Long> ktask = Timed.best(runs, dirty, () -> clearWithKTask(buffer, scheduler, console));
         long ktaskDirt = firstNonZero(buffer);
 
         boolean ok = sequentialDirt < 0 && ktaskDirt < 0 && ktask.value() == bytes;

@@ -46,10 +46,8 @@ class BrcSampleTest {
 
     @Test
     void sameSeedSameFile() throws IOException {
-        Path a = dir.resolve("a.txt");
-        Path b = dir.resolve("b.txt");
-        BrcGenerator.write(a, 2000, 20, 7, new ProgressBar(null, "", 2000, System::nanoTime));
-        BrcGenerator.write(b, 2000, 20, 7, new ProgressBar(null, "", 2000, System::nanoTime));
+        Path a = generate("a.txt", 2000, 20, 7);
+        Path b = generate("b.txt", 2000, 20, 7);
 
         assertThat(Files.readAllBytes(a)).isEqualTo(Files.readAllBytes(b));
         assertThat(Files.readAllLines(a)).hasSize(2000).allMatch(l -> l.matches("[^;]+;-?\\d{1,2}\\.\\d"));
@@ -58,8 +56,7 @@ class BrcSampleTest {
     /** The rule ktask's byte chunks rely on: any cut, at any byte, parses every line exactly once. */
     @Test
     void anyCutOfTheFileParsesEveryLineExactlyOnce() throws IOException {
-        Path file = dir.resolve("rows.txt");
-        BrcGenerator.write(file, 3000, 30, 1, new ProgressBar(null, "", 3000, System::nanoTime));
+        Path file = generate("rows.txt", 3000, 30, 1);
         SplittableRandom random = new SplittableRandom(3);
         try (FileChannel channel = FileChannel.open(file)) {
             long size = channel.size();
@@ -80,24 +77,34 @@ class BrcSampleTest {
     }
 
     @Test
-    void parsesSignsDecimalsUtf8AndLastLineWithoutNewline() throws IOException {
-        Path file = dir.resolve("rows.txt");
-        Files.writeString(file, "Zürich;-3.5\nA;0.0\nZürich;12.1\nA;-99.9\nA;99.9", StandardCharsets.UTF_8);
+    void rangesLongerThanOneReadWindowCountEveryLineOnce() throws IOException {
+        Path file = generate("big.txt", 700_000, 100, 9);
+        long size = Files.size(file);
+        assertThat(size).isGreaterThan(8 << 20); // more than one 8 MiB window
         try (FileChannel channel = FileChannel.open(file)) {
-            SortedMap<String, StationSummary> result = BrcParser.parse(channel, channel.size(), 0, channel.size())
-                    .summaries();
+            StationTable whole = BrcParser.parse(channel, size, 0, size);
+            StationTable halves = BrcParser.parse(channel, size, 0, size / 2)
+                    .mergeInto(BrcParser.parse(channel, size, size / 2, size));
 
-            assertThat(result).containsOnlyKeys("A", "Zürich");
-            assertThat(result.get("Zürich")).isEqualTo(new StationSummary(-35, 121, 86, 2));
-            assertThat(result.get("A")).isEqualTo(new StationSummary(-999, 999, 0, 3));
-            assertThat(result.get("Zürich").toString()).isEqualTo("-3.5/4.3/12.1");
+            assertThat(whole.summaries().values().stream().mapToLong(StationSummary::count).sum()).isEqualTo(700_000);
+            assertThat(halves.summaries()).isEqualTo(whole.summaries());
         }
     }
 
     @Test
+    void parsesSignsDecimalsUtf8AndLastLineWithoutNewline() throws IOException {
+        SortedMap<String, StationSummary> result =
+                parseAll(text("rows.txt", "Zürich;-3.5\nA;0.0\nZürich;12.1\nA;-99.9\nA;99.9")).summaries();
+
+        assertThat(result).containsOnlyKeys("A", "Zürich");
+        assertThat(result.get("Zürich")).isEqualTo(new StationSummary(-35, 121, 86, 2));
+        assertThat(result.get("A")).isEqualTo(new StationSummary(-999, 999, 0, 3));
+        assertThat(result.get("Zürich").toString()).isEqualTo("-3.5/4.3/12.1");
+    }
+
+    @Test
     void malformedLineIsReportedWithItsOffset() throws IOException {
-        Path file = dir.resolve("bad.txt");
-        Files.writeString(file, "A;1.0\nB;x.5\n", StandardCharsets.UTF_8);
+        Path file = text("bad.txt", "A;1.0\nB;x.5\n");
 
         Cli cli = Cli.run("brc", "--file", file.toString(), "--no-progress");
 
@@ -107,23 +114,33 @@ class BrcSampleTest {
 
     @Test
     void tableGrowsPastItsInitialCapacity() throws IOException {
-        Path file = dir.resolve("many.txt");
-        BrcGenerator.write(file, 20_000, 3000, 5, new ProgressBar(null, "", 20_000, System::nanoTime));
-        try (FileChannel channel = FileChannel.open(file)) {
-            StationTable table = BrcParser.parse(channel, channel.size(), 0, channel.size());
+        StationTable table = parseAll(generate("many.txt", 20_000, 3000, 5));
 
-            assertThat(table.size()).isGreaterThan(2000).isLessThanOrEqualTo(3000);
-            assertThat(table.summaries()).hasSize(table.size());
-        }
+        assertThat(table.size()).isGreaterThan(2000).isLessThanOrEqualTo(3000);
+        assertThat(table.summaries()).hasSize(table.size());
     }
 
     @Test
     void emptyStationNameIsMalformed() throws IOException {
-        Path file = dir.resolve("bad.txt");
-        Files.writeString(file, ";1.0\n", StandardCharsets.UTF_8);
+        Path file = text("bad.txt", ";1.0\n");
+
+        assertThatThrownBy(() -> parseAll(file))
+                .isInstanceOf(BadDataException.class).hasMessageStartingWith("malformed line at byte 0");
+    }
+
+    private Path text(String name, String content) throws IOException {
+        return Files.writeString(dir.resolve(name), content, StandardCharsets.UTF_8);
+    }
+
+    private Path generate(String name, long rows, int stations, long seed) throws IOException {
+        Path file = dir.resolve(name);
+        BrcGenerator.write(file, rows, stations, seed, new ProgressBar(null, "", rows, System::nanoTime));
+        return file;
+    }
+
+    private static StationTable parseAll(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file)) {
-            assertThatThrownBy(() -> BrcParser.parse(channel, channel.size(), 0, channel.size()))
-                    .isInstanceOf(BadDataException.class).hasMessageStartingWith("malformed line at byte 0");
+            return BrcParser.parse(channel, channel.size(), 0, channel.size());
         }
     }
 }

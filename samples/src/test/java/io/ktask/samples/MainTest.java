@@ -53,6 +53,8 @@ class MainTest {
         "prealloc --max-helpers 0           | --max-helpers must be between 1 and 4096 but was 0",
         "all --helper-nice -1               | --helper-nice must be between 0 and 19 but was -1",
         "pipeline --nodes 0                 | --nodes must be between 1 and 64 but was 0",
+        "zero --runs 0                      | --runs must be between 1 and 100 but was 0",
+        "all --runs 101                     | --runs must be between 1 and 100 but was 101",
     })
     void badArgumentsExitWithUsageStatusAndNameTheCulprit(String line, String message) {
         Cli cli = Cli.run(line.trim().split(" +"));

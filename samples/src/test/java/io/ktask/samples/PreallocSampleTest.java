@@ -26,7 +26,7 @@ class PreallocSampleTest {
 
     @RepeatedTest(5)
     void injectedFailureRollsBackToTheSameHash() {
-        Cli cli = Cli.run("prealloc", "--mib", "6", "--fail-at", "2", "--no-progress");
+        Cli cli = Cli.run("prealloc", "--mib", "6", "--fail-at", "2", "--runs", "2", "--no-progress");
 
         assertThat(cli.exit()).as(cli.out() + cli.err()).isEqualTo(Main.EXIT_OK);
         assertThat(cli.out()).contains("chunk 2 fails", "check: rolled back, file unchanged");

@@ -10,7 +10,7 @@ class ZeroSampleTest {
 
     @Test
     void tinyRunClearsEveryByteBothWays() {
-        Cli cli = Cli.run("zero", "--mib", "8", "--no-progress");
+        Cli cli = Cli.run("zero", "--mib", "8", "--runs", "3", "--no-progress");
 
         assertThat(cli.exit()).isEqualTo(Main.EXIT_OK);
         assertThat(cli.out()).contains("cleared 8 MiB", "single thread", "ktask", "GB/s", "check: every byte zero");

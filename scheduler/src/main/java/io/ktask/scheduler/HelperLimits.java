@@ -9,9 +9,9 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Packing is what makes the rule exact: a grant CASes the word it read, so it succeeds only if
  * neither the count nor the limit changed since it checked {@code count < limit}. A grant is
- * therefore always made against the limit in force at that instant, and a concurrent
- * {@code setLimit} either happens before the grant (and is honoured) or after it (and then only
- * stops later grants, as a lowered limit must). Release only decrements the count.
+ * therefore always made against the limit in force at that instant, and a concurrent limit change
+ * either happens before the grant (and is honoured) or after it (and then only stops later
+ * grants, as a lowered limit must). Release only decrements the count.
  *
  * <p>The caller's own thread is never counted: only helpers take permits.
  */

@@ -30,10 +30,11 @@ import reactor.core.scheduler.Schedulers;
  * fewer helpers instead. Helper threads run at a low priority (nice 19 by default) and are not
  * {@code NonBlocking}: chunk code may block.
  *
- * <p><b>Lifecycle</b>: {@link #create()} and {@link KTaskSchedulerBuilder#build()} return a ready scheduler
- * that holds no thread until it is used; idle threads end after the keep-alive. After
- * {@link #dispose()} or {@link #disposeGracefully()}, {@code schedule*}, {@code createWorker}
- * tasks and {@link #lease} throw {@link Exceptions#failWithRejected()}.
+ * <p><b>Lifecycle</b>: {@link #create()} and {@link KTaskSchedulerBuilder#build()} return a ready
+ * scheduler that holds no thread until it is used; idle threads end after the keep-alive. After
+ * {@link #dispose()} (or once {@link #disposeGracefully()} is subscribed) every {@code schedule*}
+ * call, on the scheduler or on its workers, {@code createWorker} and {@link #lease} throw
+ * {@link Exceptions#failWithRejected()}.
  *
  * <p>Thread-safety: every method may be called from any thread.
  */
@@ -58,6 +59,9 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         this.limits = new HelperLimits(maxHelpers, maxHelpersPerNode);
         this.enabled = enabled;
         this.pools = new Pools(this, name, topology, settings);
+        // Binds the native library now, on the building thread: binding reads and writes files
+        // and may fork, which must not happen later on a caller's (maybe NonBlocking) thread.
+        ThreadPlacement.currentCpu();
     }
 
     /**
@@ -86,6 +90,9 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     public int currentNode() {
         if (Thread.currentThread() instanceof KTaskThread t && t.owner == this && t.node >= 0) {
             return t.node;
+        }
+        if (topology.nodeCount() == 1) {
+            return 0;
         }
         int node = topology.nodeOfCpu(ThreadPlacement.currentCpu());
         return node >= 0 ? node : 0;
@@ -234,7 +241,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         if (disposed) {
             throw Exceptions.failWithRejected();
         }
-        return SchedulerTask.schedule(pools.nextWorker(), null, task, delay, period, unit);
+        return SchedulerTask.schedule(pools.worker(pools.nextWorker()), null, task, delay, period, unit);
     }
 
     /**
@@ -246,7 +253,8 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         if (disposed) {
             throw Exceptions.failWithRejected();
         }
-        return new NodeWorker(this, pools.nextWorker(), ANY_NODE);
+        int index = pools.nextWorker();
+        return new NodeWorker(this, pools.worker(index), pools.nodeOfWorker(index));
     }
 
     /**
@@ -260,7 +268,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         if (disposed) {
             throw Exceptions.failWithRejected();
         }
-        return new NodeWorker(this, pools.nextWorker(node), node);
+        return new NodeWorker(this, pools.worker(pools.nextWorker(node)), node);
     }
 
     /**
@@ -306,6 +314,10 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         return disposed;
     }
 
+    /**
+     * NAME: the builder's name; CAPACITY: the number of worker executors (one per CPU); BUFFERED:
+     * tasks queued in them now; TERMINATED and CANCELLED: {@link #isDisposed()}; RUN_STYLE: ASYNC.
+     */
     @Override
     public Object scanUnsafe(Attr key) {
         if (key == Attr.NAME) {
@@ -331,6 +343,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         return pools.liveThreads();
     }
 
+    /** @return the name and the node and CPU counts */
     @Override
     public String toString() {
         return "KTaskScheduler(" + name + ", nodes=" + topology.nodeCount() + ", cpus=" + topology.cpuCount() + ")";

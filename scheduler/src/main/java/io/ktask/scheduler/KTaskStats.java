@@ -18,7 +18,6 @@ import java.util.Objects;
  * @param placedElsewhereByNodeLimit helpers that could not go on their preferred node because its
  *     limit was reached and were placed on another node or in the any-node group instead
  * @param enabled whether helpers are enabled ({@code ktask.enabled})
- * @throws NullPointerException if {@code helpersRunningPerNode} is null
  */
 public record KTaskStats(
         int helpersRunning,
@@ -29,7 +28,11 @@ public record KTaskStats(
         long placedElsewhereByNodeLimit,
         boolean enabled) {
 
-    /** Copies {@code helpersRunningPerNode}, so the caller's array cannot change this snapshot. */
+    /**
+     * Copies {@code helpersRunningPerNode}, so the caller's array cannot change this snapshot.
+     *
+     * @throws NullPointerException if {@code helpersRunningPerNode} is null
+     */
     public KTaskStats {
         helpersRunningPerNode = helpersRunningPerNode.clone();
     }

@@ -67,12 +67,7 @@ final class PlacedThreadFactory implements ThreadFactory {
             // (it lost a race with shutdown) must not hold a graceful dispose open forever.
             lifecycle.threadStarted();
             try {
-                if (cpus != null) {
-                    ThreadPlacement.pinCurrentThread(cpus);
-                }
-                if (niceToSet != INHERIT_NICE) {
-                    ThreadPlacement.setCurrentThreadNice(niceToSet);
-                }
+                placeCurrentThread(cpus, niceToSet);
                 worker.run();
             } finally {
                 lifecycle.threadEnded();
@@ -85,6 +80,19 @@ final class PlacedThreadFactory implements ThreadFactory {
                 : new KTaskThread(owner, node, reniced, body, name);
         t.setDaemon(daemon);
         return t;
+    }
+
+    /**
+     * Pins and renices the calling thread, before it runs any task. May log (once per reason):
+     * {@link KTaskBlockHoundIntegration} allows that on a NonBlocking thread, here only.
+     */
+    static void placeCurrentThread(int[] cpus, int nice) {
+        if (cpus != null) {
+            ThreadPlacement.pinCurrentThread(cpus);
+        }
+        if (nice != INHERIT_NICE) {
+            ThreadPlacement.setCurrentThreadNice(nice);
+        }
     }
 
     /**

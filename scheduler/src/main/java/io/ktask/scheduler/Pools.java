@@ -82,16 +82,29 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
                 new SynchronousQueue<>(), factory);
     }
 
-    /** @return the next worker executor, round-robin over every node */
-    ScheduledThreadPoolExecutor nextWorker() {
-        return workers[Math.floorMod(nextWorker.getAndIncrement(), workers.length)];
+    /** @return the index of the next worker executor, round-robin over every node */
+    int nextWorker() {
+        return Math.floorMod(nextWorker.getAndIncrement(), workers.length);
     }
 
-    /** @return the next worker executor of {@code node}, round-robin over its CPUs */
-    ScheduledThreadPoolExecutor nextWorker(int node) {
+    /** @return the index of the next worker executor of {@code node}, round-robin over its CPUs */
+    int nextWorker(int node) {
         int first = firstWorker[node];
         int count = firstWorker[node + 1] - first;
-        return workers[first + Math.floorMod(nextWorkerOnNode.getAndIncrement(node), count)];
+        return first + Math.floorMod(nextWorkerOnNode.getAndIncrement(node), count);
+    }
+
+    ScheduledThreadPoolExecutor worker(int index) {
+        return workers[index];
+    }
+
+    /** @return the node of worker executor {@code index} */
+    int nodeOfWorker(int index) {
+        int node = 0;
+        while (firstWorker[node + 1] <= index) {
+            node++;
+        }
+        return node;
     }
 
     /** @return the helper group of {@code node}, or the any-node group for {@link KTaskScheduler#ANY_NODE} */

@@ -82,6 +82,10 @@ final class SchedulerTask implements Runnable, Disposable {
 
     @Override
     public void run() {
+        if (future == CANCELLED) {
+            // Disposed after the executor took it but before it started: it must not run.
+            return;
+        }
         runner = Thread.currentThread();
         try {
             task.run();

@@ -45,4 +45,39 @@ class KTaskSchedulerLifecycleTest {
             s.dispose();
         }
     }
+
+    @Test
+    void nodeWorkerRunsOnItsNodesThreadAndKnowsItsNode() throws Exception {
+        KTaskScheduler s = KTaskScheduler.builder().name("nodes").topology(NodeTopology.uniform(3, 1)).build();
+        try {
+            for (int node = 0; node < 3; node++) {
+                java.util.concurrent.CompletableFuture<String> seen = new java.util.concurrent.CompletableFuture<>();
+                Scheduler.Worker worker = s.createWorker(node);
+                worker.schedule(() -> seen.complete(Thread.currentThread().getName() + " node " + s.currentNode()));
+                assertThat(seen.get(5, TimeUnit.SECONDS)).startsWith("nodes-n" + node + "-w0-").endsWith(" node " + node);
+                assertThat(reactor.core.Scannable.from(worker).scan(reactor.core.Scannable.Attr.NAME))
+                        .isEqualTo("nodes.worker-n" + node);
+                assertThat(reactor.core.Scannable.from(worker).scan(reactor.core.Scannable.Attr.PARENT)).isSameAs(s);
+                worker.dispose();
+            }
+            assertThat(s.currentNode()).as("a foreign thread gets a real node").isBetween(0, 2);
+        } finally {
+            s.dispose();
+        }
+    }
+
+    @Test
+    void statsSnapshotIsImmutable() {
+        int[] perNode = {1, 2};
+        KTaskStats stats = new KTaskStats(3, perNode, 1, 10, 0, 0, true);
+        perNode[0] = 99;
+        stats.helpersRunningPerNode()[1] = 99;
+        assertThat(stats.helpersRunningPerNode()).containsExactly(1, 2);
+        assertThat(stats.helpersRunning(1)).isEqualTo(2);
+        assertThat(stats).isEqualTo(new KTaskStats(3, new int[] {1, 2}, 1, 10, 0, 0, true))
+                .hasSameHashCodeAs(new KTaskStats(3, new int[] {1, 2}, 1, 10, 0, 0, true));
+        assertThat(stats.toString()).contains("helpersRunningPerNode=[1, 2]");
+        assertThatThrownBy(() -> stats.helpersRunning(2)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> new KTaskStats(0, null, 0, 0, 0, 0, true)).isInstanceOf(NullPointerException.class);
+    }
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Exceptions;
+import reactor.core.scheduler.Schedulers;
 
 /** Placement and permit rules of {@link KTaskScheduler#lease(int, int)} (DESIGN.md 3, Limits). */
 class LeaseTest {
@@ -123,9 +124,11 @@ class LeaseTest {
         CountDownLatch ended = new CountDownLatch(1);
         AtomicReference<String> threadName = new AtomicReference<>();
         AtomicReference<Integer> node = new AtomicReference<>();
+        AtomicReference<Boolean> nonBlocking = new AtomicReference<>();
         try (HelperLease lease = scheduler.lease(1, 2)) {
             assertThat(lease.start(0, () -> {
                 threadName.set(Thread.currentThread().getName());
+                nonBlocking.set(Schedulers.isInNonBlockingThread());
                 node.set(scheduler.currentNode());
                 await(release);
                 ended.countDown();
@@ -137,6 +140,7 @@ class LeaseTest {
         awaitIdle(scheduler);
         assertThat(threadName.get()).startsWith("lease-test-helper-n2-");
         assertThat(node.get()).isEqualTo(2);
+        assertThat(nonBlocking.get()).as("helpers run user code that may block").isFalse();
     }
 
     @Test
@@ -257,6 +261,35 @@ class LeaseTest {
         b.close();
         assertThat(scheduler.stats().tasksRunning()).isZero();
         assertThat(scheduler.stats().chunksDone()).isEqualTo(7);
+    }
+
+    @Test
+    void anyNodeRequestsSpreadOverTheNodes() {
+        try (HelperLease lease = scheduler.lease(3, KTaskScheduler.ANY_NODE)) {
+            assertThat(new int[] {lease.node(0), lease.node(1), lease.node(2)}).containsExactlyInAnyOrder(0, 1, 2);
+            assertThat(scheduler.stats().placedElsewhereByNodeLimit()).as("no preference, nothing pushed off").isZero();
+        }
+    }
+
+    @Test
+    void permitsComeBackWhenTheSchedulerIsDisposedUnderRunningHelpers() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
+        HelperLease lease = scheduler.lease(2, 0);
+        lease.start(0, () -> {
+            started.countDown();
+            try {
+                new CountDownLatch(1).await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+            }
+        });
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+        scheduler.dispose();
+        assertThat(interrupted.await(5, TimeUnit.SECONDS)).as("dispose interrupts running helpers").isTrue();
+        assertThat(lease.start(1, () -> { })).isFalse();
+        lease.close();
+        awaitIdle(scheduler);
     }
 
     static void assertIdle(KTaskScheduler s) {

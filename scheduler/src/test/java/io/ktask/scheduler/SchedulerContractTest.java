@@ -123,6 +123,28 @@ class SchedulerContractTest {
 
     @ParameterizedTest
     @MethodSource("schedulers")
+    void periodicTaskWithZeroPeriodRunsAgainAndAgain(Supplier<Scheduler> factory) throws Exception {
+        Scheduler s = open(factory);
+        CountDownLatch runs = new CountDownLatch(100);
+        Disposable d = s.schedulePeriodically(runs::countDown, 0, 0, TimeUnit.MILLISECONDS);
+        assertThat(runs.await(5, TimeUnit.SECONDS)).isTrue();
+        d.dispose();
+        assertThat(d.isDisposed()).isTrue();
+    }
+
+    @ParameterizedTest
+    @MethodSource("schedulers")
+    void workerScansItsTermination(Supplier<Scheduler> factory) {
+        Scheduler s = open(factory);
+        Scheduler.Worker worker = s.createWorker();
+        Scannable scannable = Scannable.from(worker);
+        assertThat(scannable.scan(Scannable.Attr.TERMINATED)).isFalse();
+        worker.dispose();
+        assertThat(scannable.scan(Scannable.Attr.TERMINATED)).isTrue();
+    }
+
+    @ParameterizedTest
+    @MethodSource("schedulers")
     void workerRunsTasksInOrderAndNeverTwoAtOnce(Supplier<Scheduler> factory) throws Exception {
         Scheduler s = open(factory);
         Scheduler.Worker worker = s.createWorker();

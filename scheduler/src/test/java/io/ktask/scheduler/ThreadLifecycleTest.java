@@ -11,6 +11,7 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
+import reactor.core.Scannable;
 import reactor.core.scheduler.Scheduler;
 import reactor.test.StepVerifier;
 
@@ -34,11 +35,10 @@ class ThreadLifecycleTest {
 
     @Test
     void idleThreadsRetireAfterKeepAlive() throws Exception {
-        KTaskScheduler s = KTaskScheduler.builder().name("lifecycle-idle").topology(NodeTopology.uniform(2, 1))
+        KTaskScheduler s = KTaskScheduler.builder().name("lifecycle-idle").topology(NodeTopology.uniform(2, 1)).maxHelpers(2)
                 .keepAlive(Duration.ofMillis(50)).build();
         try {
             useWorkersAndHelpers(s);
-            assertThat(threadsNamed("lifecycle-idle-")).isNotEmpty();
             awaitTrue(() -> threadsNamed("lifecycle-idle-").isEmpty() && s.liveThreads() == 0,
                     () -> "threads still alive: " + threadsNamed("lifecycle-idle-"));
             // Retired threads come back on demand.
@@ -50,7 +50,7 @@ class ThreadLifecycleTest {
 
     @Test
     void noThreadLeftAfterDispose() throws Exception {
-        KTaskScheduler s = KTaskScheduler.builder().name("lifecycle-dispose").topology(NodeTopology.uniform(2, 1)).build();
+        KTaskScheduler s = KTaskScheduler.builder().name("lifecycle-dispose").topology(NodeTopology.uniform(2, 1)).maxHelpers(2).build();
         useWorkersAndHelpers(s);
         s.dispose();
         awaitTrue(() -> threadsNamed("lifecycle-dispose-").isEmpty(),
@@ -59,7 +59,7 @@ class ThreadLifecycleTest {
 
     @Test
     void gracefulDisposeCompletesWhenEveryThreadHasEnded() throws Exception {
-        KTaskScheduler s = KTaskScheduler.builder().name("lifecycle-graceful").topology(NodeTopology.uniform(2, 1)).build();
+        KTaskScheduler s = KTaskScheduler.builder().name("lifecycle-graceful").topology(NodeTopology.uniform(2, 1)).maxHelpers(2).build();
         useWorkersAndHelpers(s);
         StepVerifier.create(s.disposeGracefully()).expectComplete().verify(Duration.ofSeconds(10));
         assertThat(s.liveThreads()).isZero();
@@ -67,19 +67,32 @@ class ThreadLifecycleTest {
                 () -> "threads still alive: " + threadsNamed("lifecycle-graceful-"));
     }
 
+    /**
+     * Runs two plain tasks and two helpers at once, each holding its thread until all four are
+     * seen running, so the threads are known to exist whatever the keep-alive.
+     */
     private static void useWorkersAndHelpers(KTaskScheduler s) throws InterruptedException {
+        CountDownLatch running = new CountDownLatch(4);
+        CountDownLatch release = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(4);
+        Runnable task = () -> {
+            running.countDown();
+            LeaseTest.await(release);
+            done.countDown();
+        };
         Scheduler.Worker worker = s.createWorker(1);
-        worker.schedule(done::countDown);
-        s.schedule(done::countDown);
+        worker.schedule(task);
+        s.createWorker(0).schedule(task);
         try (HelperLease lease = s.lease(2, 0)) {
-            for (int i = 0; i < lease.granted(); i++) {
-                lease.start(i, done::countDown);
-            }
-            for (int i = lease.granted(); i < 2; i++) {
-                done.countDown();
-            }
+            assertThat(lease.granted()).isEqualTo(2);
+            lease.start(0, task);
+            lease.start(1, task);
         }
+        assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
+        String prefix = Scannable.from(s).name() + "-";
+        assertThat(threadsNamed(prefix)).hasSize(4);
+        assertThat(s.liveThreads()).isEqualTo(4);
+        release.countDown();
         assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
         worker.dispose();
     }

@@ -88,7 +88,7 @@ public record JmhResult(String benchmark, String impl, Map<String, String> param
         double score = field(metric, "score").getAsDouble();
         JsonObject percentiles = metric.getAsJsonObject("scorePercentiles");
         double median = percentiles != null && percentiles.has("50.0") ? percentiles.get("50.0").getAsDouble() : score;
-        String settings = "fork " + field(o, "forks").getAsInt()
+        String settings = "JMH " + field(o, "jmhVersion").getAsString() + ", fork " + field(o, "forks").getAsInt()
                 + ", warmup " + field(o, "warmupIterations").getAsInt() + " x " + field(o, "warmupTime").getAsString()
                 + ", measurement " + field(o, "measurementIterations").getAsInt() + " x "
                 + field(o, "measurementTime").getAsString() + ", threads " + field(o, "threads").getAsInt();

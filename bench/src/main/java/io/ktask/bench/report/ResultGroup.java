@@ -26,14 +26,32 @@ public record ResultGroup(String benchmark, Map<String, String> params, List<Jmh
     /** Name of the baseline of W5, {@code Schedulers.parallel()}. */
     public static final String PARALLEL = "parallel";
 
-    /** Groups results by benchmark and parameters, keeping the order of first appearance. */
+    /**
+     * Groups results by benchmark and parameters: groups sorted by workload (W1 first), each
+     * keeping JMH's order otherwise; inside a group the baseline comes first, then the peers,
+     * then ours, each in JMH's order.
+     */
     public static List<ResultGroup> of(List<JmhResult> results) {
         Map<String, ResultGroup> groups = new LinkedHashMap<>();
         for (JmhResult r : results) {
             groups.computeIfAbsent(r.benchmark() + r.params(),
                     k -> new ResultGroup(r.benchmark(), r.params(), new ArrayList<>())).results().add(r);
         }
-        return List.copyOf(groups.values());
+        List<ResultGroup> sorted = new ArrayList<>();
+        for (ResultGroup g : groups.values()) {
+            List<JmhResult> rows = new ArrayList<>(g.results());
+            rows.sort(Comparator.comparingInt(ResultGroup::rank));
+            sorted.add(new ResultGroup(g.benchmark(), g.params(), List.copyOf(rows)));
+        }
+        sorted.sort(Comparator.comparing(ResultGroup::workload));
+        return List.copyOf(sorted);
+    }
+
+    private static int rank(JmhResult r) {
+        if (r.impl().equals(SEQUENTIAL) || r.impl().equals(PARALLEL)) {
+            return 0;
+        }
+        return isOurs(r.impl()) ? 2 : 1;
     }
 
     /** @return true for our implementations (names starting with {@code ktask}) */

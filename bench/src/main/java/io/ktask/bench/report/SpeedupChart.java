@@ -26,9 +26,12 @@ final class SpeedupChart {
 
     private static final int WIDTH = 1100;
     private static final int PANEL_HEIGHT = 380;
-    private static final Color[] PALETTE = {
+    /** Ours in reds, so they stand out; the peers in the other colours, one per peer for the whole chart. */
+    private static final Color OURS = new Color(0xD62728);
+    private static final Color OURS_MIN_CHUNK = new Color(0xFF9DA7);
+    private static final Color[] PEERS = {
         new Color(0x4E79A7), new Color(0xF28E2B), new Color(0x76B7B2), new Color(0x59A14F), new Color(0xEDC948),
-        new Color(0xB07AA1), new Color(0xFF9DA7), new Color(0x9C755F), new Color(0xE15759), new Color(0xBAB0AC),
+        new Color(0xB07AA1), new Color(0x9C755F), new Color(0xBAB0AC), new Color(0x1F3A5F), new Color(0x8CD17D),
     };
 
     private SpeedupChart() {
@@ -49,11 +52,11 @@ final class SpeedupChart {
             byWorkload.computeIfAbsent(g.benchmark().substring(0, g.benchmark().indexOf('.')),
                     k -> new ArrayList<>()).add(g);
         }
-        List<String> impls = groups.stream().flatMap(g -> g.results().stream()).map(JmhResult::impl).distinct()
-                .toList();
+        List<String> peers = groups.stream().flatMap(g -> g.results().stream()).map(JmhResult::impl)
+                .filter(impl -> !ResultGroup.isOurs(impl)).distinct().toList();
         List<BufferedImage> panels = new ArrayList<>();
         for (Map.Entry<String, List<ResultGroup>> w : byWorkload.entrySet()) {
-            panels.add(BitmapEncoder.getBufferedImage(panel(w.getKey(), w.getValue(), impls)));
+            panels.add(BitmapEncoder.getBufferedImage(panel(w.getKey(), w.getValue(), peers)));
         }
         BufferedImage all = new BufferedImage(WIDTH, PANEL_HEIGHT * panels.size(), BufferedImage.TYPE_INT_RGB);
         Graphics2D g = all.createGraphics();
@@ -71,8 +74,15 @@ final class SpeedupChart {
         }
     }
 
-    /** @param impls every implementation of the run, so that one gets the same colour in every panel */
-    private static CategoryChart panel(String title, List<ResultGroup> groups, List<String> impls) {
+    private static Color colour(String impl, List<String> peers) {
+        if (ResultGroup.isOurs(impl)) {
+            return impl.equals("ktask") ? OURS : OURS_MIN_CHUNK;
+        }
+        return PEERS[peers.indexOf(impl) % PEERS.length];
+    }
+
+    /** @param peers every peer of the run, so that one gets the same colour in every panel */
+    private static CategoryChart panel(String title, List<ResultGroup> groups, List<String> peers) {
         String baseline = groups.get(0).baseline().map(JmhResult::impl).orElse("first");
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(PANEL_HEIGHT).title(title)
                 .yAxisTitle("speedup vs " + baseline + " (log)").build();
@@ -83,10 +93,9 @@ final class SpeedupChart {
         chart.getStyler().setYAxisDecimalPattern("0.###");
         double[] bounds = {1, 1};
         List<String> cases = groups.stream().map(ResultGroup::caseLabel).toList();
+        List<String> impls = groups.stream().flatMap(g -> g.results().stream()).map(JmhResult::impl).distinct()
+                .toList();
         for (String impl : impls) {
-            if (groups.stream().noneMatch(g -> g.get(impl).isPresent())) {
-                continue;
-            }
             // XChart places bars by position, so every series lists every case; null = did not run.
             List<Double> speedups = new ArrayList<>();
             for (ResultGroup g : groups) {
@@ -97,7 +106,7 @@ final class SpeedupChart {
                     bounds[1] = Math.max(bounds[1], x);
                 }
             }
-            chart.addSeries(impl, cases, speedups).setFillColor(PALETTE[impls.indexOf(impl) % PALETTE.length]);
+            chart.addSeries(impl, cases, speedups).setFillColor(colour(impl, peers));
         }
         // Bars start at the axis minimum, which XChart takes as 0 unless told: a log axis needs it set.
         chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(bounds[0]))));

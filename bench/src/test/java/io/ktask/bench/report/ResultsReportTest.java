@@ -66,7 +66,7 @@ class ResultsReportTest {
 
         String out = Files.readString(md);
         assertThat(out).contains("- Date (UTC): 2026-11-22 04:00", "before: 3.1 2.0 1.0, after: 4.2 3.0 1.5",
-                "- JDK: 17.0.15", "`bench/run.sh`", "warmup 3 x 1 s, measurement 5 x 1 s");
+                "- JDK: 17.0.15", "`bench/run.sh`", "JMH 1.37, fork 1, warmup 3 x 1 s, measurement 5 x 1 s");
         // 20 000 / 10 000 = 2.00x the loop; best peer parallelStream 11 000 / 10 000 = 1.10x
         assertThat(out).contains("| **ktask** | 10000 ± 0.500 | 10000 | 2.00x | 1.10x |");
         assertThat(out).contains("| W1 n=10^7: >= 1.9x the loop | ktask | sequential | 2.00x | 1.90x | yes | +5.3% |");
