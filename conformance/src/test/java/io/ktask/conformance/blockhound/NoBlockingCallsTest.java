@@ -20,7 +20,6 @@ import io.ktask.scheduler.NodeTopology;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import reactor.blockhound.BlockHound;
 import reactor.core.publisher.Flux;
@@ -36,7 +35,7 @@ import reactor.test.StepVerifier;
  * the scheduler's worker threads and Schedulers.parallel() callers) and, for these tests only,
  * the scheduler's helper threads, since the chunk work given to them never blocks.
  * Violations are recorded rather than thrown, so one on a helper thread cannot be swallowed.
- * Known open bugs are isolated in their own (disabled) tests, so that the others stay meaningful.
+ * The first task of the JVM and idle workers are judged in tests of their own, so that a failure says which.
  */
 class NoBlockingCallsTest {
 
@@ -98,14 +97,11 @@ class NoBlockingCallsTest {
     }
 
     @Test
-    @Disabled("see bug: /work/inbox/bugs.md, 'KTaskScheduler.currentNode() binds JNA (file I/O, fork/exec) "
-            + "on the subscriber's thread on first use'")
     void firstTaskOfTheJvmDoesNotBlockItsNonBlockingSubscriber() {
         assertThat(FIRST_USE).isEmpty();
     }
 
     @Test
-    @Disabled("see bug: /work/inbox/bugs.md, 'NonBlocking worker threads park when idle'")
     void idleNonBlockingWorkersDoNotBlock() {
         schedulerWorkersRunReactorPipelinesWithoutBlocking();
         assertThat(IDLE_WORKERS).isEmpty();
