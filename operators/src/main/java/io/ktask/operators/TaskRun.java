@@ -354,6 +354,11 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     }
 
     private void drainOnce() {
+        if (!spec.callerRuns && failure == null && !cancelled && scheduler.isDisposed()) {
+            // The task's own thread belongs to that scheduler: a dispatch may have been dropped by
+            // its dispose, so nothing guarantees progress any more. Abort (undo, then signal).
+            fail(Exceptions.failWithRejected(), KTaskException.NO_CHUNK);
+        }
         // Read order matters: stop flags, then source exhaustion, then inFlight, then results.
         boolean stop = stopped();
         boolean sourceDone = source.done();

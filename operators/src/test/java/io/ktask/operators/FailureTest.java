@@ -213,4 +213,22 @@ class FailureTest {
             Hooks.resetOnErrorDropped();
         }
     }
+
+    @Test
+    void schedulerDisposedUnderACallerlessTaskAbortsIt() {
+        KTaskScheduler own = KTaskScheduler.builder().name("disposed-mid-task").build();
+        List<Long> undone = new CopyOnWriteArrayList<>();
+        KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(c -> {
+            if (c.index() == 0) {
+                own.dispose();
+            }
+            return c.index();
+        }).merge(Long::sum).minChunk(1).maxThreads(1).callerRuns(false).undo((c, r) -> undone.add(c.index()))
+                .scheduler(own).build();
+        StepVerifier.create(KTask.range(0, 100).transform(KTask.parallelize(spec)))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(KTaskException.class)
+                        .hasCauseInstanceOf(java.util.concurrent.RejectedExecutionException.class))
+                .verify(Duration.ofSeconds(10));
+        assertThat(undone).startsWith(0L).isSorted();
+    }
 }

@@ -109,4 +109,33 @@ class MergeModeTest {
         }).minChunk(64).scheduler(SCHEDULER).build();
         assertThat(Flux.range(0, 10_000).hide().transform(KTask.parallelize(spec)).blockLast()).containsExactly(0L, 10_000L);
     }
+
+    /** The result never depends on how many helpers the limits grant (none, some, or all). */
+    @ParameterizedTest
+    @ValueSource(strings = {"disabled", "one-helper", "one-per-node", "two-nodes"})
+    void resultIsIndependentOfSchedulerLimits(String limits) {
+        KTaskScheduler limited = switch (limits) {
+            case "disabled" -> KTaskScheduler.builder().name("limits-" + limits).enabled(false).build();
+            case "one-helper" -> KTaskScheduler.builder().name("limits-" + limits).maxHelpers(1).build();
+            case "one-per-node" -> KTaskScheduler.builder().name("limits-" + limits).maxHelpersPerNode(1).build();
+            default -> KTaskScheduler.builder().name("limits-" + limits)
+                    .topology(io.ktask.scheduler.NodeTopology.uniform(2, 2)).build();
+        };
+        try {
+            for (long count : new long[] {0, 1, 99, 100, 101, 9_973, 1_000_003}) {
+                for (boolean allNodes : new boolean[] {false, true}) {
+                    KTaskSpec.Builder<Long, Long> b = KTaskSpec.<Long, Long>of(MergeModeTest::chunkSum)
+                            .merge(Long::sum).minChunk(100).scheduler(limited);
+                    if (allNodes) {
+                        b.allNodes();
+                    }
+                    Long total = KTask.range(3, count).transform(KTask.parallelize(b.build())).blockLast();
+                    assertThat(total == null ? 0L : total).as("%s count=%d allNodes=%s", limits, count, allNodes)
+                            .isEqualTo(sequentialSum(3, count));
+                }
+            }
+        } finally {
+            limited.dispose();
+        }
+    }
 }

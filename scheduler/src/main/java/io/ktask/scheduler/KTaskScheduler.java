@@ -5,6 +5,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 
 import reactor.core.Disposable;
 import reactor.core.Exceptions;
@@ -51,6 +52,8 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     private final LongAdder chunksDone = new LongAdder();
     private volatile boolean enabled;
     private volatile boolean disposed;
+    /** {@link #isDisposed()} as a supplier, made once rather than per scheduled task. */
+    final BooleanSupplier disposedNow = () -> disposed;
 
     KTaskScheduler(String name, NodeTopology topology, int maxHelpers, int[] maxHelpersPerNode,
             boolean enabled, Pools.Settings settings) {
@@ -241,7 +244,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         if (disposed) {
             throw Exceptions.failWithRejected();
         }
-        return SchedulerTask.schedule(pools.worker(pools.nextWorker()), null, task, delay, period, unit);
+        return SchedulerTask.schedule(pools.worker(pools.nextWorker()), null, task, delay, period, unit, disposedNow);
     }
 
     /**

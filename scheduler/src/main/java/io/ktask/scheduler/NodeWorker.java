@@ -47,7 +47,7 @@ final class NodeWorker implements Scheduler.Worker, Scannable {
         if (tasks.isDisposed()) {
             throw Exceptions.failWithRejected();
         }
-        return SchedulerTask.schedule(executor, tasks, task, delay, period, unit);
+        return SchedulerTask.schedule(executor, tasks, task, delay, period, unit, parent.disposedNow);
     }
 
     @Override

@@ -6,7 +6,9 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.util.function.BooleanSupplier;
 
 import reactor.core.Disposable;
 import reactor.core.Exceptions;
@@ -19,12 +21,22 @@ import reactor.core.scheduler.Schedulers;
  * worker's set of pending tasks once it is over.
  *
  * <p>{@link #future} moves from {@code null} to the executor's future, and from either to one of
- * the terminal markers {@link #FINISHED} or {@link #CANCELLED}, by CAS.
+ * the terminal markers {@link #FINISHED} or {@link #CANCELLED}, by CAS. {@link #start} moves once
+ * from {@link #NOT_STARTED} to {@link #STARTED} (first run) or to {@link #WITHDRAWN} (the
+ * scheduler was disposed while the task was being submitted), by CAS: whichever wins decides
+ * whether the task runs or its submitter is told it was rejected.
  */
 final class SchedulerTask implements Runnable, Disposable {
 
     private static final Future<Void> FINISHED = new FutureTask<>(() -> null);
     private static final Future<Void> CANCELLED = new FutureTask<>(() -> null);
+
+    private static final int NOT_STARTED = 0;
+    private static final int STARTED = 1;
+    private static final int WITHDRAWN = 2;
+
+    private static final AtomicIntegerFieldUpdater<SchedulerTask> START =
+            AtomicIntegerFieldUpdater.newUpdater(SchedulerTask.class, "start");
 
     @SuppressWarnings("rawtypes")
     private static final AtomicReferenceFieldUpdater<SchedulerTask, Future> FUTURE =
@@ -36,6 +48,7 @@ final class SchedulerTask implements Runnable, Disposable {
     private final boolean periodic;
     private volatile Future<?> future;
     private volatile Thread runner;
+    private volatile int start;
 
     private SchedulerTask(Runnable task, Disposable.Composite parent, boolean periodic) {
         this.task = task;
@@ -50,11 +63,13 @@ final class SchedulerTask implements Runnable, Disposable {
      * @param parent the worker's pending tasks, or {@code null} for the scheduler's own tasks
      * @param period {@code < 0}: run once; {@code 0}: run again as soon as the last run ended;
      *     {@code > 0}: at a fixed rate
+     * @param disposed whether the scheduler is disposed now
      * @throws RejectedExecutionException {@link Exceptions#failWithRejected()} if the executor
-     *     is shut down or the worker disposed
+     *     is shut down or the worker disposed, or if the scheduler was disposed while the task was
+     *     being submitted and the task had not started yet
      */
     static Disposable schedule(ScheduledExecutorService executor, Disposable.Composite parent,
-            Runnable task, long delay, long period, TimeUnit unit) {
+            Runnable task, long delay, long period, TimeUnit unit, BooleanSupplier disposed) {
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(unit, "unit");
         SchedulerTask st = new SchedulerTask(Schedulers.onSchedule(task), parent, period >= 0);
@@ -77,11 +92,21 @@ final class SchedulerTask implements Runnable, Disposable {
             }
             throw Exceptions.failWithRejected();
         }
+        // A dispose between the caller's check and the submit would drop the task unseen (its
+        // shutdownNow() drains the queue): take it back and say so, unless it already started.
+        if (disposed.getAsBoolean() && START.compareAndSet(st, NOT_STARTED, WITHDRAWN)) {
+            st.dispose();
+            throw Exceptions.failWithRejected();
+        }
         return st;
     }
 
     @Override
     public void run() {
+        // Loses only to the submitter withdrawing the task after a dispose: then it never runs.
+        if (start != STARTED && !START.compareAndSet(this, NOT_STARTED, STARTED)) {
+            return;
+        }
         if (future == CANCELLED) {
             // Disposed after the executor took it but before it started: it must not run.
             return;

@@ -85,6 +85,15 @@ class LeaseTest {
     }
 
     @Test
+    void theCallerIsNeverCountedSoALimitOfOneStillGrantsOneHelper() {
+        scheduler.setMaxHelpers(1);
+        try (HelperLease lease = scheduler.lease(1, 0)) {
+            assertThat(lease.granted()).as("caller + 1 helper = 2 threads within maxHelpers = 1").isEqualTo(1);
+            assertThat(scheduler.stats().helpersRunning()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void disabledGrantsNothingAndCountsNothing() {
         scheduler.setEnabled(false);
         try (HelperLease lease = scheduler.lease(3, 0)) {
