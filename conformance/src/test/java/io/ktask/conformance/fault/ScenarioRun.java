@@ -34,6 +34,7 @@ final class ScenarioRun {
         this.scenario = scenario;
         this.scheduler = TestSchedulers.create(FaultInjectionTest.THREAD_PREFIX,
                 NodeTopology.uniform(scenario.nodes(), scenario.cpusPerNode()), scenario.maxHelpers());
+        this.scheduler.setEnabled(scenario.helpersEnabled());
         this.recorder = new TaskRecorder(scenario, scheduler);
         this.subscriber = new RecordingSubscriber(scenario.ending() == Scenario.Ending.ONE_BY_ONE, recorder);
     }
@@ -66,6 +67,14 @@ final class ScenarioRun {
                 .scheduler(scheduler);
         if (scenario.align() > 1) {
             spec.align(scenario.align());
+        }
+        if (!scenario.callerRuns()) {
+            spec.callerRuns(false);
+        }
+        if (scenario.node() == Scenario.ALL_NODES) {
+            spec.allNodes();
+        } else if (scenario.node() != Scenario.DEFAULT_NODE) {
+            spec.node(scenario.node());
         }
         if (scenario.merge()) {
             spec.merge(recorder::merge);

@@ -29,6 +29,7 @@ final class TaskRecorder {
     final Map<Long, AtomicInteger> runs = new ConcurrentHashMap<>();
     final Map<Long, Chunk<Long>> chunks = new ConcurrentHashMap<>();
     final Set<Long> finished = ConcurrentHashMap.newKeySet();
+    final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     final Map<Long, AtomicInteger> undos = new ConcurrentHashMap<>();
     final List<Long> undoOrder = Collections.synchronizedList(new ArrayList<>());
     final Set<Throwable> thrown = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
@@ -52,6 +53,10 @@ final class TaskRecorder {
                 violations.add("chunk " + index + " ran more than once");
             }
             chunks.put(index, chunk);
+            threads.add(Thread.currentThread());
+            if (chunk.node() < KTaskScheduler.ANY_NODE || chunk.node() >= scenario.nodes()) {
+                violations.add("chunk " + index + " claims node " + chunk.node() + " of a " + scenario.nodes() + "-node topology");
+            }
             checkItems(chunk);
             checkLimits();
             if (index == scenario.endingChunk()) {
@@ -130,6 +135,9 @@ final class TaskRecorder {
     /** Samples the scheduler's counters from inside a chunk: the limits in force must hold. */
     private void checkLimits() {
         KTaskStats stats = scheduler.stats();
+        if (!scenario.helpersEnabled() && stats.helpersRunning() > 0) {
+            violations.add("helpers disabled, yet helpersRunning is " + stats.helpersRunning());
+        }
         if (stats.helpersRunning() > scenario.maxHelpers()) {
             violations.add("helpersRunning " + stats.helpersRunning() + " > maxHelpers " + scenario.maxHelpers());
         }

@@ -105,9 +105,17 @@ final class Verdict {
         }
     }
 
+    /**
+     * maxThreads caps the chunks running at once; a disabled scheduler runs a task one chunk at a
+     * time (with callerRuns(false) its own thread may resume on another worker, so the thread
+     * itself may change, but never two at once).
+     */
     private void threadCap() {
         if (recorder.maxConcurrentWork > scenario.maxThreads()) {
             broken.add(recorder.maxConcurrentWork + " chunks ran at once, above maxThreads " + scenario.maxThreads());
+        }
+        if (!scenario.helpersEnabled() && recorder.maxConcurrentWork > 1) {
+            broken.add("helpers disabled, yet " + recorder.maxConcurrentWork + " chunks ran at once on " + recorder.threads);
         }
     }
 

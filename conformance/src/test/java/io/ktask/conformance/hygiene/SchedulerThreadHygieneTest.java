@@ -3,6 +3,8 @@ package io.ktask.conformance.hygiene;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -51,8 +53,8 @@ class SchedulerThreadHygieneTest {
     void disposeLeavesNoThreadOfTheScheduler() throws InterruptedException {
         String name = "ktask-hyg-dispose";
         KTaskScheduler scheduler = TestSchedulers.create(name, NodeTopology.uniform(2, 2), 3);
-        keepEveryKindOfThreadBusy(scheduler);
-        assertThat(ThreadsOf.alive(name)).as("the workload must have started threads").isNotEmpty();
+        keepEveryKindOfThreadBusy(scheduler, name);
+        assertThat(ThreadsOf.alive(name)).as("threads kept alive by the 60 s default keep-alive").isNotEmpty();
 
         scheduler.dispose();
 
@@ -64,7 +66,7 @@ class SchedulerThreadHygieneTest {
     void disposeGracefullyCompletesOnlyWhenEveryThreadHasEnded() throws InterruptedException {
         String name = "ktask-hyg-graceful";
         KTaskScheduler scheduler = TestSchedulers.create(name, NodeTopology.uniform(2, 2), 3);
-        keepEveryKindOfThreadBusy(scheduler);
+        keepEveryKindOfThreadBusy(scheduler, name);
 
         scheduler.disposeGracefully().block(WAIT);
 
@@ -77,8 +79,7 @@ class SchedulerThreadHygieneTest {
         KTaskScheduler scheduler = KTaskScheduler.builder().name(name).topology(NodeTopology.uniform(1, 2))
                 .maxHelpers(1).pinning(false).helperNice(0).keepAlive(Duration.ofMillis(50)).build();
         try {
-            keepEveryKindOfThreadBusy(scheduler);
-            assertThat(ThreadsOf.alive(name)).isNotEmpty();
+            keepEveryKindOfThreadBusy(scheduler, name); // proves threads existed; they may already be retiring
             assertThat(ThreadsOf.awaitNone(name)).as("idle threads past a 50 ms keep-alive").isEmpty();
         } finally {
             scheduler.dispose();
@@ -109,20 +110,30 @@ class SchedulerThreadHygieneTest {
     }
 
     /**
-     * Starts helpers (a parallel task), node workers (schedule, a worker, a periodic task) and
-     * waits until each has run at least once, so that every kind of thread exists.
+     * Runs a parallel task (helpers), then schedule, a worker and a periodic task (node workers),
+     * and waits until each has run at least once, so that every kind of thread has existed.
+     *
+     * @return the names of the threads the scheduled tasks ran on (all the scheduler's own)
      */
-    private static void keepEveryKindOfThreadBusy(KTaskScheduler scheduler) throws InterruptedException {
+    private static Set<String> keepEveryKindOfThreadBusy(KTaskScheduler scheduler, String name)
+            throws InterruptedException {
         Long total = KTask.range(0, 100_000).transform(KTask.parallelize(KTaskSpec.<Long, Long>of(chunk -> chunk.size())
                 .merge(Long::sum).minChunk(1_000).scheduler(scheduler).build())).blockLast(WAIT);
         assertThat(total).isEqualTo(100_000L);
+        Set<String> ranOn = ConcurrentHashMap.newKeySet();
         CountDownLatch ran = new CountDownLatch(3);
-        scheduler.schedule(ran::countDown);
+        Runnable probe = () -> {
+            ranOn.add(Thread.currentThread().getName());
+            ran.countDown();
+        };
+        scheduler.schedule(probe);
         Scheduler.Worker worker = scheduler.createWorker();
-        worker.schedule(ran::countDown);
-        Disposable periodic = scheduler.schedulePeriodically(ran::countDown, 0, 1, TimeUnit.MILLISECONDS);
+        worker.schedule(probe);
+        Disposable periodic = scheduler.schedulePeriodically(probe, 0, 1, TimeUnit.MILLISECONDS);
         assertThat(ran.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
         periodic.dispose();
         worker.dispose();
+        assertThat(ranOn).isNotEmpty().allMatch(thread -> thread.startsWith(name));
+        return ranOn;
     }
 }

@@ -3,11 +3,7 @@ package io.ktask.conformance.tck;
 import java.util.List;
 import java.util.stream.LongStream;
 
-import io.ktask.conformance.TestSchedulers;
-import io.ktask.scheduler.KTaskScheduler;
 import org.reactivestreams.Publisher;
-import org.reactivestreams.tck.PublisherVerification;
-import org.testng.annotations.AfterClass;
 import reactor.core.publisher.Flux;
 
 /**
@@ -15,14 +11,12 @@ import reactor.core.publisher.Flux;
  * merged sum of 100 elements in chunks of 8 (so the last chunk is partial), or nothing for an
  * empty upstream.
  */
-public class GenericMergeTckTest extends PublisherVerification<Long> {
+public class GenericMergeTckTest extends KTaskPublisherVerification {
 
     private static final List<Long> HUNDRED = LongStream.range(0, 100).boxed().toList();
 
-    private final KTaskScheduler scheduler = TestSchedulers.small("tck-generic-merge");
-
     public GenericMergeTckTest() {
-        super(TckSupport.environment());
+        super("tck-generic-merge");
     }
 
     @Override
@@ -39,10 +33,5 @@ public class GenericMergeTckTest extends PublisherVerification<Long> {
     @Override
     public long maxElementsFromPublisher() {
         return 1;
-    }
-
-    @AfterClass
-    public void disposeScheduler() {
-        scheduler.dispose();
     }
 }

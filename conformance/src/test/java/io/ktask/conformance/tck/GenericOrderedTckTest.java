@@ -1,10 +1,6 @@
 package io.ktask.conformance.tck;
 
-import io.ktask.conformance.TestSchedulers;
-import io.ktask.scheduler.KTaskScheduler;
 import org.reactivestreams.Publisher;
-import org.reactivestreams.tck.PublisherVerification;
-import org.testng.annotations.AfterClass;
 import reactor.core.publisher.Flux;
 
 /**
@@ -12,12 +8,10 @@ import reactor.core.publisher.Flux;
  * ordered mode: chunks are {@code minChunk} = 1 element, so n elements in give n results out,
  * up to the TCK's unbounded-publisher cases (Long.MAX_VALUE elements, never fully requested).
  */
-public class GenericOrderedTckTest extends PublisherVerification<Long> {
-
-    private final KTaskScheduler scheduler = TestSchedulers.small("tck-generic-ordered");
+public class GenericOrderedTckTest extends KTaskPublisherVerification {
 
     public GenericOrderedTckTest() {
-        super(TckSupport.environment());
+        super("tck-generic-ordered");
     }
 
     @Override
@@ -36,10 +30,5 @@ public class GenericOrderedTckTest extends PublisherVerification<Long> {
     @Override
     public Publisher<Long> createFailedPublisher() {
         return TckSupport.failed(TckSupport.onePerChunk(scheduler));
-    }
-
-    @AfterClass
-    public void disposeScheduler() {
-        scheduler.dispose();
     }
 }

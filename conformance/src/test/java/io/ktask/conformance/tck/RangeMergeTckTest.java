@@ -1,23 +1,17 @@
 package io.ktask.conformance.tck;
 
-import io.ktask.conformance.TestSchedulers;
 import io.ktask.operators.KTask;
-import io.ktask.scheduler.KTaskScheduler;
 import org.reactivestreams.Publisher;
-import org.reactivestreams.tck.PublisherVerification;
-import org.testng.annotations.AfterClass;
 
 /**
  * Reactive Streams TCK for {@code KTask.range(..).transform(KTask.parallelize(..))} in merge mode:
  * at most one element (the merged result), so rules that need more elements are skipped by the
  * TCK itself (see docs/TESTING.md).
  */
-public class RangeMergeTckTest extends PublisherVerification<Long> {
-
-    private final KTaskScheduler scheduler = TestSchedulers.small("tck-range-merge");
+public class RangeMergeTckTest extends KTaskPublisherVerification {
 
     public RangeMergeTckTest() {
-        super(TckSupport.environment());
+        super("tck-range-merge");
     }
 
     @Override
@@ -35,10 +29,5 @@ public class RangeMergeTckTest extends PublisherVerification<Long> {
     @Override
     public long maxElementsFromPublisher() {
         return 1;
-    }
-
-    @AfterClass
-    public void disposeScheduler() {
-        scheduler.dispose();
     }
 }

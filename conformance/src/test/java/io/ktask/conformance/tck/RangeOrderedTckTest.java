@@ -1,11 +1,7 @@
 package io.ktask.conformance.tck;
 
-import io.ktask.conformance.TestSchedulers;
 import io.ktask.operators.KTask;
-import io.ktask.scheduler.KTaskScheduler;
 import org.reactivestreams.Publisher;
-import org.reactivestreams.tck.PublisherVerification;
-import org.testng.annotations.AfterClass;
 
 /**
  * Reactive Streams TCK for {@code KTask.range(..).transform(KTask.parallelize(..))} in ordered
@@ -13,15 +9,13 @@ import org.testng.annotations.AfterClass;
  * into n one-unit chunks (chunk = max(minChunk, n / (threads * 4)) = 1), so the publisher emits
  * exactly n chunk results in order. Only the TCK's Integer.MAX_VALUE case is out of reach.
  */
-public class RangeOrderedTckTest extends PublisherVerification<Long> {
+public class RangeOrderedTckTest extends KTaskPublisherVerification {
 
     /** Largest n the sizing rule still cuts into one-unit chunks with 64 threads (n / 256 < 1). */
     private static final long ONE_UNIT_CHUNKS_UP_TO = 255;
 
-    private final KTaskScheduler scheduler = TestSchedulers.small("tck-range-ordered");
-
     public RangeOrderedTckTest() {
-        super(TckSupport.environment());
+        super("tck-range-ordered");
     }
 
     @Override
@@ -37,10 +31,5 @@ public class RangeOrderedTckTest extends PublisherVerification<Long> {
     @Override
     public long maxElementsFromPublisher() {
         return ONE_UNIT_CHUNKS_UP_TO;
-    }
-
-    @AfterClass
-    public void disposeScheduler() {
-        scheduler.dispose();
     }
 }

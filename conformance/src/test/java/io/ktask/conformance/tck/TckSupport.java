@@ -24,7 +24,7 @@ final class TckSupport {
         return new TestEnvironment(TIMEOUT_MILLIS, NO_SIGNALS_MILLIS);
     }
 
-    /** The sum of a chunk's units, computed by arithmetic for ranges and by iteration otherwise. */
+    /** The sum of a chunk's elements, read through {@link Chunk#items()}. */
     static long sum(Chunk<Long> chunk) {
         long total = 0;
         for (Long value : chunk.items()) {
