@@ -167,14 +167,10 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             if (mayRunInline && OWN_ACTIVE.compareAndSet(this, 0, 1)) {
                 ownLoop();
             }
-        } else if (OWN_ACTIVE.compareAndSet(this, 0, 1)) {
-            try {
-                scheduler.schedule(this::ownLoop);
-            } catch (RejectedExecutionException e) {
-                ownActive = 0;
-                fail(e, KTaskException.NO_CHUNK);
-                drain();
-            }
+        } else if (OWN_ACTIVE.compareAndSet(this, 0, 1) && !scheduler.startTaskThread(homeNode, this::ownLoop)) {
+            ownActive = 0;
+            fail(Exceptions.failWithRejected(), KTaskException.NO_CHUNK);
+            drain();
         }
     }
 
@@ -355,8 +351,8 @@ final class TaskRun<T, R> implements Subscription, Scannable {
 
     private void drainOnce() {
         if (!spec.callerRuns && failure == null && !cancelled && scheduler.isDisposed()) {
-            // The task's own thread belongs to that scheduler: a dispatch may have been dropped by
-            // its dispose, so nothing guarantees progress any more. Abort (undo, then signal).
+            // The task's own thread belongs to that scheduler, which stops every thread it runs:
+            // abort now (undo, then signal) rather than finish on threads being shut down.
             fail(Exceptions.failWithRejected(), KTaskException.NO_CHUNK);
         }
         // Read order matters: stop flags, then source exhaustion, then inFlight, then results.
