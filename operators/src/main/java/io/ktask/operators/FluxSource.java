@@ -44,9 +44,9 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
     private volatile boolean upstreamDone;
     private volatile boolean cancelled;
 
-    // Pull mode: one puller at a time, by token; the others leave and are woken afterwards.
+    // Pull mode: one puller at a time, by token; a claimer that finds it taken spins until it is
+    // free: the holder only copies one chunk of references out of the fused queue.
     volatile int pulling;
-    private volatile boolean missedPull;
     private volatile boolean exhausted;
     private volatile long pulledChunks; // written under the token only
     private long pulledUnits;           // read and written under the token only
@@ -103,6 +103,10 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
         batch.add(t);
         if (batch.size() == chunkSize) {
             publish();
+            if (cancelled) {
+                discardReady(); // cancel() may have drained the queue before this batch got in
+                return;
+            }
             run.wakeUp(true);
         }
     }
@@ -129,6 +133,9 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
             publish();
         }
         upstreamDone = true; // after the last publish: done() must not see an empty queue too early
+        if (cancelled) {
+            discardReady();
+        }
         run.drain();
         run.wakeUp(true);
     }
@@ -158,12 +165,11 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
 
     @Nullable
     private TaskChunk<T> pull(int node) {
-        if (exhausted) {
-            return null;
-        }
-        if (!PULLING.compareAndSet(this, 0, 1)) {
-            missedPull = true; // the puller wakes workers when it is done
-            return null;
+        while (!PULLING.compareAndSet(this, 0, 1)) {
+            if (exhausted || cancelled) {
+                return null;
+            }
+            Thread.onSpinWait();
         }
         TaskChunk<T> chunk = null;
         try {
@@ -190,17 +196,13 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
         } finally {
             pulling = 0;
         }
-        if (missedPull) {
-            missedPull = false;
-            run.wakeUp(false);
-        }
         return chunk;
     }
 
     @Override
     public boolean hasClaimable() {
         if (fused != null) {
-            return !exhausted && pulling == 0 && run.inWindow(pulledChunks);
+            return !exhausted && run.inWindow(pulledChunks);
         }
         return !ready.isEmpty();
     }
@@ -227,14 +229,23 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
             return;
         }
         upstream.cancel();
-        for (Batch<T> b; (b = ready.poll()) != null; ) {
-            Operators.onDiscardMultiple(b.items, currentContext());
-        }
+        discardReady();
         if (fused != null && PULLING.compareAndSet(this, 0, 1)) {
             // Only with the token: poll/clear are single-consumer. A puller racing us sees
             // cancelled and stops; what it already took goes through the task's own discard.
             exhausted = true;
             Operators.onDiscardQueueWithClear(fused, currentContext(), null);
+        }
+    }
+
+    /**
+     * Discards batches nobody will claim. Each batch is polled by one thread only, so a batch is
+     * discarded at most once. A partial batch the upstream thread is still filling when it goes
+     * silent is not reachable from here (it is discarded by its next onNext, if any).
+     */
+    private void discardReady() {
+        for (Batch<T> b; (b = ready.poll()) != null; ) {
+            Operators.onDiscardMultiple(b.items, currentContext());
         }
     }
 

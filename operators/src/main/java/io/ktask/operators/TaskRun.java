@@ -42,11 +42,15 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     final int window;
     private final int cpus;
 
-    private ChunkSource<T> source; // set once by the operator before onSubscribe
-    private int homeNode;          // set in start(), before any worker runs
-    private TaskHandle handle;     // set in start(); closed exactly once by the drain
+    private ChunkSource<T> source;    // set once by the operator before onSubscribe
+    private int homeNode;             // set in start(), before any worker runs
+    private final TaskHandle handle;  // open from subscription; closed by the drain at the end
+
+    /** How long a task waits after a refused lease before it asks for helpers again. */
+    static final long LEASE_RETRY_NANOS = 1_000_000;
 
     volatile int helperTarget;
+    volatile long leaseRetryAt; // 0, or System.nanoTime() before which no lease is attempted
     volatile int ownActive;
     volatile int helpersActive;
     volatile int inFlight;
@@ -66,7 +70,8 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     // Drain-only state: touched by one thread at a time (wip).
     private final TreeMap<Long, Finished<T, R>> pending = new TreeMap<>();
     private R accumulated;
-    private volatile boolean terminated; // volatile only for scanUnsafe readers
+    private volatile boolean terminated; // volatile only for scanUnsafe and request() readers
+    private boolean failureReported;      // the failure was signalled or dropped (drain-only)
 
     static final AtomicIntegerFieldUpdater<TaskRun> OWN_ACTIVE =
             AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "ownActive");
@@ -91,6 +96,8 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         this.context = actual.currentContext();
         this.cpus = scheduler.topology().cpuCount();
         this.window = Sizing.LOAD_BALANCE_FACTOR * Math.max(1, Math.min(spec.maxThreads, cpus));
+        // Opened here, before any signal can end the task, so that every end closes it.
+        this.handle = scheduler.openTask();
     }
 
     void source(ChunkSource<T> source) {
@@ -115,6 +122,9 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             return;
         }
         Operators.addCap(REQUESTED, this, n);
+        if (stopped() || terminated) {
+            return; // §3.6: requests after the end are no-ops
+        }
         if (started == 0 && STARTED.compareAndSet(this, 0, 1)) {
             start();
         } else {
@@ -135,7 +145,6 @@ final class TaskRun<T, R> implements Subscription, Scannable {
 
     /** First request: the task begins on the requesting thread (ktask: the caller runs chunks). */
     private void start() {
-        handle = scheduler.openTask();
         // One node: no need to ask the OS where we run (a native call per task start).
         homeNode = spec.node != KTaskScheduler.ANY_NODE ? spec.node
                 : scheduler.topology().nodeCount() == 1 ? 0 : scheduler.currentNode();
@@ -178,8 +187,15 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         helperTarget = Math.max(0, helpers);
     }
 
-    /** Reserves helper slots up to the target, then leases and starts as many as the limits allow. */
+    /**
+     * Reserves helper slots up to the target, then leases and starts as many as the limits allow.
+     * After a refusal the task waits {@link #LEASE_RETRY_NANOS} before asking again: a saturated
+     * machine is not asked once per chunk, and the refusal counters keep their meaning.
+     */
     void helpersWanted() {
+        if (leaseRetryAt != 0 && System.nanoTime() - leaseRetryAt < 0) {
+            return;
+        }
         int want;
         for (;;) {
             int active = helpersActive;
@@ -203,6 +219,8 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             }
         } finally {
             HELPERS_ACTIVE.addAndGet(this, started - want); // give back the slots nobody filled
+            // Benign race: concurrent wakers may both write; either deadline is a fine back-off.
+            leaseRetryAt = started < want ? System.nanoTime() + LEASE_RETRY_NANOS : 0;
         }
     }
 
@@ -341,6 +359,8 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         for (;;) {
             if (!terminated) {
                 drainOnce();
+            } else {
+                dropLateFailures();
             }
             missed = WIP.addAndGet(this, -missed);
             if (missed == 0) {
@@ -372,7 +392,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             }
             pending.put(f.index, f);
         }
-        if (absorbed != 0 && handle != null) {
+        if (absorbed != 0) {
             handle.chunksDone(absorbed); // one shared-counter update per drain pass, not per chunk
         }
         if (stop) {
@@ -466,13 +486,23 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         terminated = true;
         pending.clear();
         accumulated = null;
-        if (handle != null) {
-            handle.close(); // null when an empty upstream completed before the first request
-        }
+        handle.close();
         if (result != null) {
             actual.onNext(result);
         }
         actual.onComplete();
+    }
+
+    /** Errors recorded after the task ended reach {@code Hooks.onErrorDropped}, each once. */
+    private void dropLateFailures() {
+        Throwable f = failure;
+        if (f != null && !failureReported) {
+            failureReported = true;
+            Operators.onErrorDropped(f, context);
+        }
+        for (Throwable t; (t = laterFailures.poll()) != null; ) {
+            Operators.onErrorDropped(t, context);
+        }
     }
 
     /** All or nothing: undo every finished, unemitted chunk in ascending order, then signal. */
@@ -497,16 +527,19 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             Operators.onDiscard(accumulated, context);
             accumulated = null;
         }
-        if (handle != null) {
-            handle.close();
-        }
+        handle.close();
         Throwable cause = failure;
         if (cause == null) {
             // Cancelled without failure: no subscriber to tell, but an undo's error is not lost.
             undoFailures.forEach(e -> Operators.onErrorDropped(e, context));
             return;
         }
+        failureReported = true;
         if (badRequest && failedChunk == KTaskException.NO_CHUNK && cause instanceof IllegalArgumentException) {
+            for (Throwable t; (t = laterFailures.poll()) != null; ) {
+                cause.addSuppressed(t);
+            }
+            undoFailures.forEach(cause::addSuppressed);
             actual.onError(cause);
             return;
         }
