@@ -107,7 +107,7 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
                 discardReady(); // cancel() may have drained the queue before this batch got in
                 return;
             }
-            run.wakeUp(true);
+            run.wakeUp(TaskRun.INLINE_IF_UNHELPED); // produce, unless helpers cannot keep up
         }
     }
 
@@ -137,7 +137,7 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
             discardReady();
         }
         run.drain();
-        run.wakeUp(true);
+        run.wakeUp(TaskRun.INLINE);
     }
 
     private void publish() {
@@ -208,13 +208,25 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
     }
 
     @Override
+    public long backlog() {
+        if (fused == null) {
+            return ready.size(); // bounded by the window, so the O(n) size is a few nodes
+        }
+        if (!hasClaimable()) {
+            return 0;
+        }
+        long remaining = fused.size(); // racy read of the source's remaining count: a hint
+        return remaining > 0 ? Sizing.ceilDiv(remaining, chunkSize) : 2;
+    }
+
+    @Override
     public boolean done() {
         return fused != null ? exhausted : upstreamDone && ready.isEmpty();
     }
 
     @Override
     public void retired() {
-        if (fused == null && !upstreamDone) {
+        if (fused == null && !upstreamDone && !cancelled) {
             upstream.request(chunkSize);
         }
     }
@@ -231,10 +243,11 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
         upstream.cancel();
         discardReady();
         if (fused != null && PULLING.compareAndSet(this, 0, 1)) {
-            // Only with the token: poll/clear are single-consumer. A puller racing us sees
-            // cancelled and stops; what it already took goes through the task's own discard.
+            // Only with the token: clear is single-consumer. Plain clear(), not a discarding
+            // drain: a SYNC source's "queue" is its generator (an infinite range would never
+            // end), and elements never pulled were never the operator's to discard.
             exhausted = true;
-            Operators.onDiscardQueueWithClear(fused, currentContext(), null);
+            fused.clear();
         }
     }
 

@@ -189,6 +189,22 @@ final class RangeSource implements ChunkSource<Long> {
     }
 
     @Override
+    public long backlog() {
+        if (probing) {
+            return 1; // only the own thread probes
+        }
+        Share[] sh = shares;
+        if (sh == null || !hasClaimable()) {
+            return 0;
+        }
+        long unclaimed = 0;
+        for (Share s : sh) {
+            unclaimed += Math.max(0, s.chunks - s.next.get());
+        }
+        return unclaimed;
+    }
+
+    @Override
     public boolean done() {
         if (probing) {
             return false;

@@ -70,6 +70,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     // Drain-only state: touched by one thread at a time (wip).
     private final TreeMap<Long, Finished<T, R>> pending = new TreeMap<>();
     private R accumulated;
+    private boolean folded; // accumulated holds a value (a merge may not return null, so null means none)
     private volatile boolean terminated; // volatile only for scanUnsafe and request() readers
     private boolean failureReported;      // the failure was signalled or dropped (drain-only)
 
@@ -129,7 +130,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             start();
         } else {
             drain();
-            wakeUp(true);
+            wakeUp(INLINE_IF_UNHELPED); // a later request may come from a downstream's own loop
         }
     }
 
@@ -156,24 +157,36 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             return;
         }
         drain(); // an empty task completes here
-        wakeUp(true);
+        wakeUp(INLINE);
     }
 
     // ------------------------------------------------------------------ workers
 
+    /** {@link #wakeUp}: the waking thread runs chunks (the first request: ktask's caller runs). */
+    static final int INLINE = 0;
+    /** {@link #wakeUp}: the waking thread runs chunks only if helpers do not cover the backlog. */
+    static final int INLINE_IF_UNHELPED = 1;
+    /** {@link #wakeUp}: a worker of the task, active itself; it re-checks before it leaves. */
+    static final int NO_INLINE = 2;
+
     /** A source has chunks that may be claimable: make sure someone runs them. */
-    void wakeUp(boolean mayRunInline) {
-        if (stopped() || !source.hasClaimable()) {
+    void wakeUp(int inline) {
+        if (stopped()) {
             return;
         }
-        helpersWanted();
+        long backlog = source.backlog();
+        if (backlog == 0) {
+            return;
+        }
+        if (backlog > 1 || ownActive != 0) {
+            helpersWanted(); // threadlets: helpers only for work beyond the own thread's next chunk
+        }
         if (ownActive != 0) {
             return;
         }
         if (spec.callerRuns) {
-            // Inline only on the subscriber's or upstream's own thread; a worker calling this
-            // is active itself and re-checks the source before it leaves.
-            if (mayRunInline && OWN_ACTIVE.compareAndSet(this, 0, 1)) {
+            boolean runHere = inline == INLINE || (inline == INLINE_IF_UNHELPED && backlog > helpersActive);
+            if (runHere && OWN_ACTIVE.compareAndSet(this, 0, 1)) {
                 ownLoop();
             }
         } else if (OWN_ACTIVE.compareAndSet(this, 0, 1) && !scheduler.startTaskThread(homeNode, this::ownLoop)) {
@@ -248,8 +261,11 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     private void helperLoop(int leasedNode) {
         int node = leasedNode == KTaskScheduler.ANY_NODE ? scheduler.currentNode() : leasedNode;
         for (;;) {
-            workLoop(node);
-            HELPERS_ACTIVE.decrementAndGet(this);
+            try {
+                workLoop(node);
+            } finally {
+                HELPERS_ACTIVE.decrementAndGet(this); // also when a JVM-fatal error is rethrown
+            }
             // Work may have appeared after our last claim but before the decrement, when a waker
             // still counted us as active: look once more, and come back if a slot is free.
             if (stopped() || !source.hasClaimable() || !reserveHelperSlot()) {
@@ -272,8 +288,11 @@ final class TaskRun<T, R> implements Subscription, Scannable {
 
     private void ownLoop() {
         for (;;) {
-            workLoop(homeNode);
-            ownActive = 0;
+            try {
+                workLoop(homeNode);
+            } finally {
+                ownActive = 0; // also when a JVM-fatal error is rethrown
+            }
             // Same lost-wakeup guard as helpers: the slot is free again before we look.
             if (stopped() || !source.hasClaimable() || !OWN_ACTIVE.compareAndSet(this, 0, 1)) {
                 return;
@@ -403,7 +422,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         }
         if (spec.merge == null) {
             if (emitOrdered()) {
-                wakeUp(false);
+                wakeUp(NO_INLINE);
             }
             if (sourceDone && idle && pending.isEmpty() && finished.isEmpty()) {
                 complete(null);
@@ -456,7 +475,8 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     /** Folds the next result in chunk order; false if the merge threw (the task is then failing). */
     private boolean fold(R result, boolean idle) {
         try {
-            accumulated = accumulated == null ? result : spec.merge.apply(accumulated, result);
+            accumulated = folded ? requireMerged(spec.merge.apply(accumulated, result)) : result;
+            folded = true;
         } catch (Throwable e) {
             Operators.onDiscard(result, context);
             fail(e, KTaskException.NO_CHUNK);
@@ -472,10 +492,19 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     @Nullable
     private R mergeAll() {
         R acc = accumulated;
+        boolean any = folded;
         for (Finished<T, R> f : pending.values()) {
-            acc = acc == null ? f.result : spec.merge.apply(acc, f.result);
+            acc = any ? requireMerged(spec.merge.apply(acc, f.result)) : f.result;
+            any = true;
         }
         return acc;
+    }
+
+    private static <R> R requireMerged(R merged) {
+        if (merged == null) {
+            throw new NullPointerException("merge returned null");
+        }
+        return merged;
     }
 
     private void complete(@Nullable R result) {
@@ -509,6 +538,9 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     private void abort() {
         terminated = true;
         source.cancel();
+        for (Finished<T, R> f; (f = finished.poll()) != null; ) {
+            pending.put(f.index, f); // results absorbed after a failed merge interrupted the drain
+        }
         List<Long> undone = new ArrayList<>();
         List<Throwable> undoFailures = new ArrayList<>();
         for (Finished<T, R> f : pending.values()) {

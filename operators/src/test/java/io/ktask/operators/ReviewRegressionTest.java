@@ -101,4 +101,29 @@ class ReviewRegressionTest {
         assertThat(chunksByCaller.get(true)).isNotNull();
         assertThat(chunksByCaller.get(true).get()).isGreaterThan(1);
     }
+
+    @Test
+    void cancellingOverAnInfiniteFusedSourceReturnsPromptly() {
+        AtomicInteger discarded = new AtomicInteger();
+        KTaskSpec<Integer, Integer> spec = KTaskSpec.<Integer, Integer>of(c -> c.items().get(0)).ordered()
+                .minChunk(1000).scheduler(SCHEDULER).build();
+        List<Integer> firsts = Flux.fromStream(java.util.stream.Stream.iterate(0, i -> i + 1))
+                .transform(KTask.parallelize(spec))
+                .take(3)
+                .doOnDiscard(Object.class, o -> discarded.incrementAndGet())
+                .collectList()
+                .block(java.time.Duration.ofSeconds(10));
+        assertThat(firsts).containsExactly(0, 1000, 2000);
+        assertThat(discarded.get()).isLessThan(100); // results of chunks computed ahead, not the whole source
+    }
+
+    @Test
+    void mergeReturningNullFailsTheTask() {
+        KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(Chunk::size)
+                .merge((a, b) -> a + b > 25 ? null : a + b).minChunk(1).maxThreads(1).scheduler(SCHEDULER).build();
+        reactor.test.StepVerifier.create(KTask.range(0, 100).transform(KTask.parallelize(spec)))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(KTaskException.class)
+                        .hasCauseInstanceOf(NullPointerException.class).hasRootCauseMessage("merge returned null"))
+                .verify(java.time.Duration.ofSeconds(10));
+    }
 }
