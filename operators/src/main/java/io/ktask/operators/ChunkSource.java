@@ -18,6 +18,12 @@ interface ChunkSource<T> {
     /** @return true if {@link #claim} might return a chunk now (a hint; may be stale at once) */
     boolean hasClaimable();
 
+    /**
+     * @return about how many chunks could be claimed now (a hint): 0 when none, and a guess of at
+     *     least 2 when the source cannot tell
+     */
+    long backlog();
+
     /** @return true once every chunk there will ever be has been claimed (final once true) */
     boolean done();
 

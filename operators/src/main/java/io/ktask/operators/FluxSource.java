@@ -44,9 +44,9 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
     private volatile boolean upstreamDone;
     private volatile boolean cancelled;
 
-    // Pull mode: one puller at a time, by token; the others leave and are woken afterwards.
+    // Pull mode: one puller at a time, by token; a claimer that finds it taken spins until it is
+    // free: the holder only copies one chunk of references out of the fused queue.
     volatile int pulling;
-    private volatile boolean missedPull;
     private volatile boolean exhausted;
     private volatile long pulledChunks; // written under the token only
     private long pulledUnits;           // read and written under the token only
@@ -103,7 +103,11 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
         batch.add(t);
         if (batch.size() == chunkSize) {
             publish();
-            run.wakeUp(true);
+            if (cancelled) {
+                discardReady(); // cancel() may have drained the queue before this batch got in
+                return;
+            }
+            run.wakeUp(TaskRun.INLINE_IF_UNHELPED); // produce, unless helpers cannot keep up
         }
     }
 
@@ -129,8 +133,11 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
             publish();
         }
         upstreamDone = true; // after the last publish: done() must not see an empty queue too early
+        if (cancelled) {
+            discardReady();
+        }
         run.drain();
-        run.wakeUp(true);
+        run.wakeUp(TaskRun.INLINE);
     }
 
     private void publish() {
@@ -158,12 +165,11 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
 
     @Nullable
     private TaskChunk<T> pull(int node) {
-        if (exhausted) {
-            return null;
-        }
-        if (!PULLING.compareAndSet(this, 0, 1)) {
-            missedPull = true; // the puller wakes workers when it is done
-            return null;
+        while (!PULLING.compareAndSet(this, 0, 1)) {
+            if (exhausted || cancelled) {
+                return null;
+            }
+            Thread.onSpinWait();
         }
         TaskChunk<T> chunk = null;
         try {
@@ -190,19 +196,27 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
         } finally {
             pulling = 0;
         }
-        if (missedPull) {
-            missedPull = false;
-            run.wakeUp(false);
-        }
         return chunk;
     }
 
     @Override
     public boolean hasClaimable() {
         if (fused != null) {
-            return !exhausted && pulling == 0 && run.inWindow(pulledChunks);
+            return !exhausted && run.inWindow(pulledChunks);
         }
         return !ready.isEmpty();
+    }
+
+    @Override
+    public long backlog() {
+        if (fused == null) {
+            return ready.size(); // bounded by the window, so the O(n) size is a few nodes
+        }
+        if (!hasClaimable()) {
+            return 0;
+        }
+        long remaining = fused.size(); // racy read of the source's remaining count: a hint
+        return remaining > 0 ? Sizing.ceilDiv(remaining, chunkSize) : 2;
     }
 
     @Override
@@ -212,7 +226,7 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
 
     @Override
     public void retired() {
-        if (fused == null && !upstreamDone) {
+        if (fused == null && !upstreamDone && !cancelled) {
             upstream.request(chunkSize);
         }
     }
@@ -227,14 +241,24 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
             return;
         }
         upstream.cancel();
+        discardReady();
+        if (fused != null && PULLING.compareAndSet(this, 0, 1)) {
+            // Only with the token: clear is single-consumer. Plain clear(), not a discarding
+            // drain: a SYNC source's "queue" is its generator (an infinite range would never
+            // end), and elements never pulled were never the operator's to discard.
+            exhausted = true;
+            fused.clear();
+        }
+    }
+
+    /**
+     * Discards batches nobody will claim. Each batch is polled by one thread only, so a batch is
+     * discarded at most once. A partial batch the upstream thread is still filling when it goes
+     * silent is not reachable from here (it is discarded by its next onNext, if any).
+     */
+    private void discardReady() {
         for (Batch<T> b; (b = ready.poll()) != null; ) {
             Operators.onDiscardMultiple(b.items, currentContext());
-        }
-        if (fused != null && PULLING.compareAndSet(this, 0, 1)) {
-            // Only with the token: poll/clear are single-consumer. A puller racing us sees
-            // cancelled and stops; what it already took goes through the task's own discard.
-            exhausted = true;
-            Operators.onDiscardQueueWithClear(fused, currentContext(), null);
         }
     }
 

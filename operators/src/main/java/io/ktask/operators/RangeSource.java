@@ -65,7 +65,7 @@ final class RangeSource implements ChunkSource<Long> {
         if (count == 0) {
             shares = new Share[0];
         } else if (spec.minChunk != KTaskSpec.ADAPTIVE) {
-            layout(start, 0, spec.minChunk);
+            run.helperTarget(layout(start, 0, spec.minChunk) - 1);
         } else if (Math.min(spec.maxThreads, cpus) == 1) {
             layout(start, 0, count); // one thread: a single chunk, nothing to balance
         } else {
@@ -90,7 +90,8 @@ final class RangeSource implements ChunkSource<Long> {
                 }
                 if (s.next.compareAndSet(i, i + 1)) {
                     long from = s.from + i * s.chunk;
-                    return new TaskChunk<>(s.firstIndex + i, from, Math.min(s.to, from + s.chunk), node, null, run.context);
+                    long end = from + Math.min(s.chunk, s.to - from); // no overflow near Long.MAX_VALUE
+                    return new TaskChunk<>(s.firstIndex + i, from, end, node, null, run.context);
                 }
             }
         }
@@ -105,13 +106,17 @@ final class RangeSource implements ChunkSource<Long> {
             probeStartNanos = System.nanoTime();
             double known = Double.longBitsToDouble(costCell().get());
             size = Double.isNaN(known) ? FIRST_PROBE_UNITS : Math.max(FIRST_PROBE_UNITS, (long) (FIRST_PROBE_NANOS / known));
+            // At most half the range: a stale hint (one lambda class, different costs) then costs
+            // at most half a task inline, and the second probe always re-measures it.
+            size = Math.min(size, Math.max(1, remaining / 2));
         } else {
             double nanosPerUnit = Math.max(1e-3, (double) (System.nanoTime() - probeStartNanos) / (probeNext - start));
             costCell().set(Double.doubleToRawLongBits(nanosPerUnit));
             if (remaining * nanosPerUnit >= HELPER_PAYOFF_NANOS) {
                 long minChunk = Math.max(1, (long) Math.ceil(TARGET_CHUNK_NANOS / nanosPerUnit));
-                layout(probeNext, probeIndex, minChunk);
-                probing = false;
+                int threads = layout(probeNext, probeIndex, minChunk);
+                probing = false; // before any helper may exist: only the own thread ever probes
+                run.helperTarget(threads - 1);
                 run.helpersWanted();
                 return claim(node);
             }
@@ -134,8 +139,12 @@ final class RangeSource implements ChunkSource<Long> {
         return COST_PER_UNIT.get(run.spec.work.getClass());
     }
 
-    /** Lays out {@code [from, end)} with ktask sizing; chunk indexes continue from {@code firstIndex}. */
-    private void layout(long from, long firstIndex, long minChunk) {
+    /**
+     * Lays out {@code [from, end)} with ktask sizing; chunk indexes continue from {@code firstIndex}.
+     *
+     * @return the thread count the layout was sized for
+     */
+    private int layout(long from, long firstIndex, long minChunk) {
         KTaskSpec<Long, ?> spec = run.spec;
         long size = end - from;
         int threads = Sizing.threads(size, minChunk, spec.maxThreads, run.cpus());
@@ -157,8 +166,8 @@ final class RangeSource implements ChunkSource<Long> {
             index += sh[n].chunks;
             cursor = to;
         }
-        run.helperTarget(threads - 1);
         shares = sh;
+        return threads;
     }
 
     @Override
@@ -177,6 +186,22 @@ final class RangeSource implements ChunkSource<Long> {
             }
         }
         return false;
+    }
+
+    @Override
+    public long backlog() {
+        if (probing) {
+            return 1; // only the own thread probes
+        }
+        Share[] sh = shares;
+        if (sh == null || !hasClaimable()) {
+            return 0;
+        }
+        long unclaimed = 0;
+        for (Share s : sh) {
+            unclaimed += Math.max(0, s.chunks - s.next.get());
+        }
+        return unclaimed;
     }
 
     @Override

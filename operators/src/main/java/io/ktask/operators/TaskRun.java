@@ -42,11 +42,15 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     final int window;
     private final int cpus;
 
-    private ChunkSource<T> source; // set once by the operator before onSubscribe
-    private int homeNode;          // set in start(), before any worker runs
-    private TaskHandle handle;     // set in start(); closed exactly once by the drain
+    private ChunkSource<T> source;    // set once by the operator before onSubscribe
+    private int homeNode;             // set in start(), before any worker runs
+    private final TaskHandle handle;  // open from subscription; closed by the drain at the end
+
+    /** How long a task waits after a refused lease before it asks for helpers again. */
+    static final long LEASE_RETRY_NANOS = 1_000_000;
 
     volatile int helperTarget;
+    volatile long leaseRetryAt; // 0, or System.nanoTime() before which no lease is attempted
     volatile int ownActive;
     volatile int helpersActive;
     volatile int inFlight;
@@ -66,7 +70,9 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     // Drain-only state: touched by one thread at a time (wip).
     private final TreeMap<Long, Finished<T, R>> pending = new TreeMap<>();
     private R accumulated;
-    private volatile boolean terminated; // volatile only for scanUnsafe readers
+    private boolean folded; // accumulated holds a value (a merge may not return null, so null means none)
+    private volatile boolean terminated; // volatile only for scanUnsafe and request() readers
+    private boolean failureReported;      // the failure was signalled or dropped (drain-only)
 
     static final AtomicIntegerFieldUpdater<TaskRun> OWN_ACTIVE =
             AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "ownActive");
@@ -91,6 +97,8 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         this.context = actual.currentContext();
         this.cpus = scheduler.topology().cpuCount();
         this.window = Sizing.LOAD_BALANCE_FACTOR * Math.max(1, Math.min(spec.maxThreads, cpus));
+        // Opened here, before any signal can end the task, so that every end closes it.
+        this.handle = scheduler.openTask();
     }
 
     void source(ChunkSource<T> source) {
@@ -115,11 +123,14 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             return;
         }
         Operators.addCap(REQUESTED, this, n);
+        if (stopped() || terminated) {
+            return; // §3.6: requests after the end are no-ops
+        }
         if (started == 0 && STARTED.compareAndSet(this, 0, 1)) {
             start();
         } else {
             drain();
-            wakeUp(true);
+            wakeUp(INLINE_IF_UNHELPED); // a later request may come from a downstream's own loop
         }
     }
 
@@ -135,7 +146,6 @@ final class TaskRun<T, R> implements Subscription, Scannable {
 
     /** First request: the task begins on the requesting thread (ktask: the caller runs chunks). */
     private void start() {
-        handle = scheduler.openTask();
         // One node: no need to ask the OS where we run (a native call per task start).
         homeNode = spec.node != KTaskScheduler.ANY_NODE ? spec.node
                 : scheduler.topology().nodeCount() == 1 ? 0 : scheduler.currentNode();
@@ -147,34 +157,42 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             return;
         }
         drain(); // an empty task completes here
-        wakeUp(true);
+        wakeUp(INLINE);
     }
 
     // ------------------------------------------------------------------ workers
 
+    /** {@link #wakeUp}: the waking thread runs chunks (the first request: ktask's caller runs). */
+    static final int INLINE = 0;
+    /** {@link #wakeUp}: the waking thread runs chunks only if helpers do not cover the backlog. */
+    static final int INLINE_IF_UNHELPED = 1;
+    /** {@link #wakeUp}: a worker of the task, active itself; it re-checks before it leaves. */
+    static final int NO_INLINE = 2;
+
     /** A source has chunks that may be claimable: make sure someone runs them. */
-    void wakeUp(boolean mayRunInline) {
-        if (stopped() || !source.hasClaimable()) {
+    void wakeUp(int inline) {
+        if (stopped()) {
             return;
         }
-        helpersWanted();
+        long backlog = source.backlog();
+        if (backlog == 0) {
+            return;
+        }
+        if (backlog > 1 || ownActive != 0) {
+            helpersWanted(); // threadlets: helpers only for work beyond the own thread's next chunk
+        }
         if (ownActive != 0) {
             return;
         }
         if (spec.callerRuns) {
-            // Inline only on the subscriber's or upstream's own thread; a worker calling this
-            // is active itself and re-checks the source before it leaves.
-            if (mayRunInline && OWN_ACTIVE.compareAndSet(this, 0, 1)) {
+            boolean runHere = inline == INLINE || (inline == INLINE_IF_UNHELPED && backlog > helpersActive);
+            if (runHere && OWN_ACTIVE.compareAndSet(this, 0, 1)) {
                 ownLoop();
             }
-        } else if (OWN_ACTIVE.compareAndSet(this, 0, 1)) {
-            try {
-                scheduler.schedule(this::ownLoop);
-            } catch (RejectedExecutionException e) {
-                ownActive = 0;
-                fail(e, KTaskException.NO_CHUNK);
-                drain();
-            }
+        } else if (OWN_ACTIVE.compareAndSet(this, 0, 1) && !scheduler.startTaskThread(homeNode, this::ownLoop)) {
+            ownActive = 0;
+            fail(Exceptions.failWithRejected(), KTaskException.NO_CHUNK);
+            drain();
         }
     }
 
@@ -182,8 +200,15 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         helperTarget = Math.max(0, helpers);
     }
 
-    /** Reserves helper slots up to the target, then leases and starts as many as the limits allow. */
+    /**
+     * Reserves helper slots up to the target, then leases and starts as many as the limits allow.
+     * After a refusal the task waits {@link #LEASE_RETRY_NANOS} before asking again: a saturated
+     * machine is not asked once per chunk, and the refusal counters keep their meaning.
+     */
     void helpersWanted() {
+        if (leaseRetryAt != 0 && System.nanoTime() - leaseRetryAt < 0) {
+            return;
+        }
         int want;
         for (;;) {
             int active = helpersActive;
@@ -207,6 +232,8 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             }
         } finally {
             HELPERS_ACTIVE.addAndGet(this, started - want); // give back the slots nobody filled
+            // Benign race: concurrent wakers may both write; either deadline is a fine back-off.
+            leaseRetryAt = started < want ? System.nanoTime() + LEASE_RETRY_NANOS : 0;
         }
     }
 
@@ -234,8 +261,11 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     private void helperLoop(int leasedNode) {
         int node = leasedNode == KTaskScheduler.ANY_NODE ? scheduler.currentNode() : leasedNode;
         for (;;) {
-            workLoop(node);
-            HELPERS_ACTIVE.decrementAndGet(this);
+            try {
+                workLoop(node);
+            } finally {
+                HELPERS_ACTIVE.decrementAndGet(this); // also when a JVM-fatal error is rethrown
+            }
             // Work may have appeared after our last claim but before the decrement, when a waker
             // still counted us as active: look once more, and come back if a slot is free.
             if (stopped() || !source.hasClaimable() || !reserveHelperSlot()) {
@@ -258,8 +288,11 @@ final class TaskRun<T, R> implements Subscription, Scannable {
 
     private void ownLoop() {
         for (;;) {
-            workLoop(homeNode);
-            ownActive = 0;
+            try {
+                workLoop(homeNode);
+            } finally {
+                ownActive = 0; // also when a JVM-fatal error is rethrown
+            }
             // Same lost-wakeup guard as helpers: the slot is free again before we look.
             if (stopped() || !source.hasClaimable() || !OWN_ACTIVE.compareAndSet(this, 0, 1)) {
                 return;
@@ -345,6 +378,8 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         for (;;) {
             if (!terminated) {
                 drainOnce();
+            } else {
+                dropLateFailures();
             }
             missed = WIP.addAndGet(this, -missed);
             if (missed == 0) {
@@ -355,8 +390,8 @@ final class TaskRun<T, R> implements Subscription, Scannable {
 
     private void drainOnce() {
         if (!spec.callerRuns && failure == null && !cancelled && scheduler.isDisposed()) {
-            // The task's own thread belongs to that scheduler: a dispatch may have been dropped by
-            // its dispose, so nothing guarantees progress any more. Abort (undo, then signal).
+            // The task's own thread belongs to that scheduler, which stops every thread it runs:
+            // abort now (undo, then signal) rather than finish on threads being shut down.
             fail(Exceptions.failWithRejected(), KTaskException.NO_CHUNK);
         }
         // Read order matters: stop flags, then source exhaustion, then inFlight, then results.
@@ -376,7 +411,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             }
             pending.put(f.index, f);
         }
-        if (absorbed != 0 && handle != null) {
+        if (absorbed != 0) {
             handle.chunksDone(absorbed); // one shared-counter update per drain pass, not per chunk
         }
         if (stop) {
@@ -387,7 +422,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         }
         if (spec.merge == null) {
             if (emitOrdered()) {
-                wakeUp(false);
+                wakeUp(NO_INLINE);
             }
             if (sourceDone && idle && pending.isEmpty() && finished.isEmpty()) {
                 complete(null);
@@ -440,7 +475,8 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     /** Folds the next result in chunk order; false if the merge threw (the task is then failing). */
     private boolean fold(R result, boolean idle) {
         try {
-            accumulated = accumulated == null ? result : spec.merge.apply(accumulated, result);
+            accumulated = folded ? requireMerged(spec.merge.apply(accumulated, result)) : result;
+            folded = true;
         } catch (Throwable e) {
             Operators.onDiscard(result, context);
             fail(e, KTaskException.NO_CHUNK);
@@ -456,10 +492,19 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     @Nullable
     private R mergeAll() {
         R acc = accumulated;
+        boolean any = folded;
         for (Finished<T, R> f : pending.values()) {
-            acc = acc == null ? f.result : spec.merge.apply(acc, f.result);
+            acc = any ? requireMerged(spec.merge.apply(acc, f.result)) : f.result;
+            any = true;
         }
         return acc;
+    }
+
+    private static <R> R requireMerged(R merged) {
+        if (merged == null) {
+            throw new NullPointerException("merge returned null");
+        }
+        return merged;
     }
 
     private void complete(@Nullable R result) {
@@ -470,19 +515,32 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         terminated = true;
         pending.clear();
         accumulated = null;
-        if (handle != null) {
-            handle.close(); // null when an empty upstream completed before the first request
-        }
+        handle.close();
         if (result != null) {
             actual.onNext(result);
         }
         actual.onComplete();
     }
 
+    /** Errors recorded after the task ended reach {@code Hooks.onErrorDropped}, each once. */
+    private void dropLateFailures() {
+        Throwable f = failure;
+        if (f != null && !failureReported) {
+            failureReported = true;
+            Operators.onErrorDropped(f, context);
+        }
+        for (Throwable t; (t = laterFailures.poll()) != null; ) {
+            Operators.onErrorDropped(t, context);
+        }
+    }
+
     /** All or nothing: undo every finished, unemitted chunk in ascending order, then signal. */
     private void abort() {
         terminated = true;
         source.cancel();
+        for (Finished<T, R> f; (f = finished.poll()) != null; ) {
+            pending.put(f.index, f); // results absorbed after a failed merge interrupted the drain
+        }
         List<Long> undone = new ArrayList<>();
         List<Throwable> undoFailures = new ArrayList<>();
         for (Finished<T, R> f : pending.values()) {
@@ -501,16 +559,19 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             Operators.onDiscard(accumulated, context);
             accumulated = null;
         }
-        if (handle != null) {
-            handle.close();
-        }
+        handle.close();
         Throwable cause = failure;
         if (cause == null) {
             // Cancelled without failure: no subscriber to tell, but an undo's error is not lost.
             undoFailures.forEach(e -> Operators.onErrorDropped(e, context));
             return;
         }
+        failureReported = true;
         if (badRequest && failedChunk == KTaskException.NO_CHUNK && cause instanceof IllegalArgumentException) {
+            for (Throwable t; (t = laterFailures.poll()) != null; ) {
+                cause.addSuppressed(t);
+            }
+            undoFailures.forEach(cause::addSuppressed);
             actual.onError(cause);
             return;
         }

@@ -1,6 +1,8 @@
 package io.ktask.scheduler;
 
 import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -136,6 +138,44 @@ public final class KTaskScheduler implements Scheduler, Scannable {
             placed[granted++] = node;
         }
         return new Lease(this, limits, granted == placed.length ? placed : Arrays.copyOf(placed, granted));
+    }
+
+    /**
+     * Runs {@code body} once as a task's own thread, on a helper thread of {@code node} (or of
+     * the any-node group), without taking a permit: ktask never counts a task's own thread
+     * against the limits, so every task progresses whatever the load. Like a helper it is never
+     * queued (it starts on a thread at once, so a dispose cannot silently drop it) and, unlike
+     * {@link #schedule(Runnable)}'s NonBlocking workers, its thread may block. It runs at the
+     * helpers' nice value. An exception thrown by {@code body} goes to the thread's
+     * uncaught-exception handler.
+     *
+     * @param node a node id, or {@link #ANY_NODE}
+     * @return {@code true} if started; {@code false} if this scheduler is disposed
+     * @throws IllegalArgumentException if {@code node} is not a node of {@link #topology()} nor
+     *     {@link #ANY_NODE}
+     * @throws NullPointerException if {@code body} is null
+     */
+    public boolean startTaskThread(int node, Runnable body) {
+        if (node != ANY_NODE) {
+            checkNode("node", node);
+        }
+        Objects.requireNonNull(body, "body must not be null");
+        if (disposed) {
+            return false;
+        }
+        Runnable task = Schedulers.onSchedule(body);
+        try {
+            helpers(node).execute(() -> {
+                try {
+                    task.run();
+                } catch (Throwable e) {
+                    KTaskThread.reportUncaught(e);
+                }
+            });
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false; // disposed between the check and execute()
+        }
     }
 
     ThreadPoolExecutor helpers(int node) {
@@ -322,6 +362,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
      * tasks queued in them now; TERMINATED and CANCELLED: {@link #isDisposed()}; RUN_STYLE: ASYNC.
      */
     @Override
+    @SuppressWarnings("rawtypes") // Scannable declares the parameter raw
     public Object scanUnsafe(Attr key) {
         if (key == Attr.NAME) {
             return name;

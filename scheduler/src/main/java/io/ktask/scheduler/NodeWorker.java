@@ -61,6 +61,7 @@ final class NodeWorker implements Scheduler.Worker, Scannable {
     }
 
     @Override
+    @SuppressWarnings("rawtypes") // Scannable declares the parameter raw
     public Object scanUnsafe(Attr key) {
         if (key == Attr.NAME) {
             return parent.name() + ".worker-n" + node;
