@@ -58,7 +58,7 @@ final class Verdict {
 
     /** Every finished chunk is emitted or undone exactly once; nothing else is either. */
     private void allOrNothing() {
-        Map<Long, Long> emitted = subscriber.emittedChunks().stream()
+        Map<Long, Long> emitted = List.copyOf(recorder.emitted).stream()
                 .collect(Collectors.groupingBy(i -> i, Collectors.counting()));
         for (Long index : recorder.finished) {
             long shown = emitted.getOrDefault(index, 0L);
