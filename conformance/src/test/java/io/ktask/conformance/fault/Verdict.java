@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
@@ -141,7 +142,10 @@ final class Verdict {
             }
         }
         for (Throwable e : dropped) {
-            if (!(e instanceof InjectedFault) && !(e instanceof KTaskException)) {
+            // a scheduler disposed mid-task may reject a helper after the task ended: dropping
+            // that rejection is Reactor's convention for an error with nobody left to receive it
+            boolean rejectedAfterDispose = run.disposed.get() && e instanceof RejectedExecutionException;
+            if (!(e instanceof InjectedFault) && !(e instanceof KTaskException) && !rejectedAfterDispose) {
                 broken.add("unexpected error dropped: " + e);
             }
         }
