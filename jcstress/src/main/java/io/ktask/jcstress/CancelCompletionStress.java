@@ -43,8 +43,6 @@ public class CancelCompletionStress {
 
     @Arbiter
     public void arbiter(III_Result r) {
-        r.r1 = probe.received.size();
-        r.r2 = probe.allOrNothingViolations();
-        r.r3 = probe.undos.get(0) + probe.undos.get(1) + probe.undos.get(2) + probe.undos.get(3);
+        TaskProbe.judgeCancelled(probe, r);
     }
 }

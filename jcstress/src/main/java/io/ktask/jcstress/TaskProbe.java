@@ -12,6 +12,7 @@ import io.ktask.operators.Chunk;
 import io.ktask.operators.KTask;
 import io.ktask.operators.KTaskSpec;
 import io.ktask.scheduler.KTaskScheduler;
+import org.openjdk.jcstress.infra.results.III_Result;
 import org.openjdk.jcstress.infra.results.IIII_Result;
 import org.reactivestreams.Subscription;
 import reactor.core.publisher.BaseSubscriber;
@@ -141,6 +142,20 @@ final class TaskProbe extends BaseSubscriber<List<Long>> {
         r.r2 = second.awaitTerminal() ? second.completedCorrectly() : 0;
         r.r3 = first.threads.size();
         r.r4 = second.threads.size();
+    }
+
+    /**
+     * Records, for a task that may have been cancelled: r1 = values received, r2 = chunks
+     * breaking all-or-nothing, r3 = chunks undone.
+     */
+    static void judgeCancelled(TaskProbe probe, III_Result r) {
+        r.r1 = probe.received.size();
+        r.r2 = probe.allOrNothingViolations();
+        int undone = 0;
+        for (int i = 0; i < CHUNKS; i++) {
+            undone += probe.undos.get(i);
+        }
+        r.r3 = undone;
     }
 
     /** 1 if the task completed normally with every chunk run once and emitted in order, else 0. */

@@ -18,6 +18,11 @@ final class FluxKTask<T, R> extends Flux<R> implements Scannable {
         this.spec = spec;
     }
 
+    /** @return the operator, passed through Reactor's assembly hooks (onEachOperator, debug) */
+    static <T, R> Flux<R> assemble(Flux<T> source, KTaskSpec<T, R> spec) {
+        return onAssembly(new FluxKTask<>(source, spec));
+    }
+
     @Override
     @SuppressWarnings("unchecked") // a LongRangeFlux upstream means T is Long
     public void subscribe(CoreSubscriber<? super R> actual) {
@@ -28,8 +33,8 @@ final class FluxKTask<T, R> extends Flux<R> implements Scannable {
             return;
         }
         TaskRun<T, R> run = new TaskRun<>(actual, spec, scheduler);
-        if (source instanceof LongRangeFlux) {
-            LongRangeFlux range = (LongRangeFlux) source;
+        LongRangeFlux range = LongRangeFlux.behind(source);
+        if (range != null) {
             run.source((ChunkSource<T>) (ChunkSource<?>) new RangeSource((TaskRun<Long, ?>) run, range.start, range.count));
             actual.onSubscribe(run);
         } else {

@@ -84,7 +84,7 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
 
     @Override
     public void start() {
-        run.helperTarget(Math.min(run.spec.maxThreads, run.cpus()) - 1);
+        run.workers.helperTarget(Math.min(run.spec.maxThreads, run.cpus()) - 1);
         if (fused == null) {
             upstream.request(run.window * chunkSize > 0 ? run.window * chunkSize : Long.MAX_VALUE);
         }
@@ -107,7 +107,7 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
                 discardReady(); // cancel() may have drained the queue before this batch got in
                 return;
             }
-            run.wakeUp(TaskRun.INLINE_IF_UNHELPED); // produce, unless helpers cannot keep up
+            run.workers.wakeUp(TaskWorkers.INLINE_IF_UNHELPED); // produce, unless helpers cannot keep up
         }
     }
 
@@ -137,7 +137,7 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
             discardReady();
         }
         run.drain();
-        run.wakeUp(TaskRun.INLINE);
+        run.workers.wakeUp(TaskWorkers.INLINE);
     }
 
     private void publish() {

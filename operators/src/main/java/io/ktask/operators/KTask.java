@@ -35,7 +35,7 @@ public final class KTask {
         if (start + count < start) {
             throw new IllegalArgumentException("start + count overflows: start=" + start + ", count=" + count);
         }
-        return new LongRangeFlux(start, count);
+        return LongRangeFlux.assemble(start, count);
     }
 
     /**
@@ -73,7 +73,7 @@ public final class KTask {
      */
     public static <T, R> Function<Flux<T>, Flux<R>> parallelize(KTaskSpec<T, R> spec) {
         Objects.requireNonNull(spec, "spec must not be null");
-        return upstream -> new FluxKTask<>(upstream, spec);
+        return upstream -> FluxKTask.assemble(upstream, spec);
     }
 
     /** The scheduler of specs that name none: created on first use, daemon threads, never disposed. */

@@ -19,6 +19,11 @@ final class LongRangeFlux extends Flux<Long> implements Scannable {
         this.count = count;
     }
 
+    /** @return the range, passed through Reactor's assembly hooks (onEachOperator, debug) */
+    static Flux<Long> assemble(long start, long count) {
+        return onAssembly(new LongRangeFlux(start, count));
+    }
+
     /** Plain subscribers are rare (the operator never subscribes): reuse generate's backpressure. */
     @Override
     public void subscribe(CoreSubscriber<? super Long> actual) {
@@ -31,6 +36,24 @@ final class LongRangeFlux extends Flux<Long> implements Scannable {
             }
             return next + 1;
         }).subscribe(actual);
+    }
+
+    /**
+     * @return the range {@code source} is, or wraps in an assembly-tracking operator only
+     *     ({@code Hooks.onOperatorDebug}, {@code checkpoint}): those add no behaviour of their
+     *     own on the success path, so the arithmetic split stays valid; else null
+     */
+    @Nullable
+    static LongRangeFlux behind(Object source) {
+        if (source instanceof LongRangeFlux) {
+            return (LongRangeFlux) source;
+        }
+        if (source instanceof Scannable && ((Scannable) source).stepName().startsWith("checkpoint")
+                || source.getClass().getSimpleName().startsWith("FluxOnAssembly")) {
+            Object parent = ((Scannable) source).scanUnsafe(Attr.PARENT);
+            return parent instanceof LongRangeFlux ? (LongRangeFlux) parent : null;
+        }
+        return null;
     }
 
     @Override

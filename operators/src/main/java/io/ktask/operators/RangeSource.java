@@ -65,7 +65,7 @@ final class RangeSource implements ChunkSource<Long> {
         if (count == 0) {
             shares = new Share[0];
         } else if (spec.minChunk != KTaskSpec.ADAPTIVE) {
-            run.helperTarget(layout(start, 0, spec.minChunk) - 1);
+            run.workers.helperTarget(layout(start, 0, spec.minChunk) - 1);
         } else if (Math.min(spec.maxThreads, cpus) == 1) {
             layout(start, 0, count); // one thread: a single chunk, nothing to balance
         } else {
@@ -116,8 +116,8 @@ final class RangeSource implements ChunkSource<Long> {
                 long minChunk = Math.max(1, (long) Math.ceil(TARGET_CHUNK_NANOS / nanosPerUnit));
                 int threads = layout(probeNext, probeIndex, minChunk);
                 probing = false; // before any helper may exist: only the own thread ever probes
-                run.helperTarget(threads - 1);
-                run.helpersWanted();
+                run.workers.helperTarget(threads - 1);
+                run.workers.helpersWanted();
                 return claim(node);
             }
             // Cheap enough to finish inline: take what fits the payoff budget, at least double.

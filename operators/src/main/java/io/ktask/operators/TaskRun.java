@@ -6,12 +6,10 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
-import io.ktask.scheduler.HelperLease;
 import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.TaskHandle;
 import org.reactivestreams.Subscription;
@@ -42,17 +40,11 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     final int window;
     private final int cpus;
 
+    final TaskWorkers workers = new TaskWorkers(this);
     private ChunkSource<T> source;    // set once by the operator before onSubscribe
     private int homeNode;             // set in start(), before any worker runs
     private final TaskHandle handle;  // open from subscription; closed by the drain at the end
 
-    /** How long a task waits after a refused lease before it asks for helpers again. */
-    static final long LEASE_RETRY_NANOS = 1_000_000;
-
-    volatile int helperTarget;
-    volatile long leaseRetryAt; // 0, or System.nanoTime() before which no lease is attempted
-    volatile int ownActive;
-    volatile int helpersActive;
     volatile int inFlight;
     volatile Throwable failure;
     volatile long failedChunk = KTaskException.NO_CHUNK;
@@ -74,10 +66,6 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     private volatile boolean terminated; // volatile only for scanUnsafe and request() readers
     private boolean failureReported;      // the failure was signalled or dropped (drain-only)
 
-    static final AtomicIntegerFieldUpdater<TaskRun> OWN_ACTIVE =
-            AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "ownActive");
-    static final AtomicIntegerFieldUpdater<TaskRun> HELPERS_ACTIVE =
-            AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "helpersActive");
     static final AtomicIntegerFieldUpdater<TaskRun> IN_FLIGHT =
             AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "inFlight");
     static final AtomicIntegerFieldUpdater<TaskRun> STARTED =
@@ -109,6 +97,14 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         return cpus;
     }
 
+    ChunkSource<T> source() {
+        return source;
+    }
+
+    int homeNode() {
+        return homeNode;
+    }
+
     // ------------------------------------------------------------------ downstream subscription
 
     @Override
@@ -130,7 +126,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             start();
         } else {
             drain();
-            wakeUp(INLINE_IF_UNHELPED); // a later request may come from a downstream's own loop
+            workers.wakeUp(TaskWorkers.INLINE_IF_UNHELPED); // a later request may come from a downstream's own loop
         }
     }
 
@@ -157,150 +153,12 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             return;
         }
         drain(); // an empty task completes here
-        wakeUp(INLINE);
+        workers.wakeUp(TaskWorkers.INLINE);
     }
 
-    // ------------------------------------------------------------------ workers
-
-    /** {@link #wakeUp}: the waking thread runs chunks (the first request: ktask's caller runs). */
-    static final int INLINE = 0;
-    /** {@link #wakeUp}: the waking thread runs chunks only if helpers do not cover the backlog. */
-    static final int INLINE_IF_UNHELPED = 1;
-    /** {@link #wakeUp}: a worker of the task, active itself; it re-checks before it leaves. */
-    static final int NO_INLINE = 2;
-
-    /** A source has chunks that may be claimable: make sure someone runs them. */
-    void wakeUp(int inline) {
-        if (stopped()) {
-            return;
-        }
-        long backlog = source.backlog();
-        if (backlog == 0) {
-            return;
-        }
-        if (backlog > 1 || ownActive != 0) {
-            helpersWanted(); // threadlets: helpers only for work beyond the own thread's next chunk
-        }
-        if (ownActive != 0) {
-            return;
-        }
-        if (spec.callerRuns) {
-            boolean runHere = inline == INLINE || (inline == INLINE_IF_UNHELPED && backlog > helpersActive);
-            if (runHere && OWN_ACTIVE.compareAndSet(this, 0, 1)) {
-                ownLoop();
-            }
-        } else if (OWN_ACTIVE.compareAndSet(this, 0, 1) && !scheduler.startTaskThread(homeNode, this::ownLoop)) {
-            ownActive = 0;
-            fail(Exceptions.failWithRejected(), KTaskException.NO_CHUNK);
-            drain();
-        }
-    }
-
-    void helperTarget(int helpers) {
-        helperTarget = Math.max(0, helpers);
-    }
-
-    /**
-     * Reserves helper slots up to the target, then leases and starts as many as the limits allow.
-     * After a refusal the task waits {@link #LEASE_RETRY_NANOS} before asking again: a saturated
-     * machine is not asked once per chunk, and the refusal counters keep their meaning.
-     */
-    void helpersWanted() {
-        if (leaseRetryAt != 0 && System.nanoTime() - leaseRetryAt < 0) {
-            return;
-        }
-        int want;
-        for (;;) {
-            int active = helpersActive;
-            want = helperTarget - active;
-            if (want <= 0 || stopped()) {
-                return;
-            }
-            if (HELPERS_ACTIVE.compareAndSet(this, active, active + want)) {
-                break;
-            }
-        }
-        int started = 0;
-        try {
-            if (spec.allNodes) {
-                int nodes = scheduler.topology().nodeCount();
-                for (int i = 0; i < want; i++) {
-                    started += launch(1, (homeNode + 1 + i) % nodes);
-                }
-            } else {
-                started = launch(want, homeNode);
-            }
-        } finally {
-            HELPERS_ACTIVE.addAndGet(this, started - want); // give back the slots nobody filled
-            // Benign race: concurrent wakers may both write; either deadline is a fine back-off.
-            leaseRetryAt = started < want ? System.nanoTime() + LEASE_RETRY_NANOS : 0;
-        }
-    }
-
-    private int launch(int count, int node) {
-        HelperLease lease;
-        try {
-            lease = scheduler.lease(count, node);
-        } catch (RejectedExecutionException e) {
-            return 0; // disposed scheduler: the task goes on with the threads it has
-        }
-        int started = 0;
-        try {
-            for (int i = 0; i < lease.granted(); i++) {
-                int helperNode = lease.node(i);
-                if (lease.start(i, () -> helperLoop(helperNode))) {
-                    started++;
-                }
-            }
-        } finally {
-            lease.close();
-        }
-        return started;
-    }
-
-    private void helperLoop(int leasedNode) {
-        int node = leasedNode == KTaskScheduler.ANY_NODE ? scheduler.currentNode() : leasedNode;
-        for (;;) {
-            try {
-                workLoop(node);
-            } finally {
-                HELPERS_ACTIVE.decrementAndGet(this); // also when a JVM-fatal error is rethrown
-            }
-            // Work may have appeared after our last claim but before the decrement, when a waker
-            // still counted us as active: look once more, and come back if a slot is free.
-            if (stopped() || !source.hasClaimable() || !reserveHelperSlot()) {
-                return;
-            }
-        }
-    }
-
-    private boolean reserveHelperSlot() {
-        for (;;) {
-            int active = helpersActive;
-            if (active >= helperTarget) {
-                return false;
-            }
-            if (HELPERS_ACTIVE.compareAndSet(this, active, active + 1)) {
-                return true;
-            }
-        }
-    }
-
-    private void ownLoop() {
-        for (;;) {
-            try {
-                workLoop(homeNode);
-            } finally {
-                ownActive = 0; // also when a JVM-fatal error is rethrown
-            }
-            // Same lost-wakeup guard as helpers: the slot is free again before we look.
-            if (stopped() || !source.hasClaimable() || !OWN_ACTIVE.compareAndSet(this, 0, 1)) {
-                return;
-            }
-        }
-    }
-
-    private void workLoop(int node) {
+    // ------------------------------------------------------------------ chunks
+    /** Claims and runs chunks until none can be claimed now (called by {@link TaskWorkers}). */
+    void workLoop(int node) {
         for (;;) {
             TaskChunk<T> chunk = claim(node);
             if (chunk == null) {
@@ -422,7 +280,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         }
         if (spec.merge == null) {
             if (emitOrdered()) {
-                wakeUp(NO_INLINE);
+                workers.wakeUp(TaskWorkers.NO_INLINE);
             }
             if (sourceDone && idle && pending.isEmpty() && finished.isEmpty()) {
                 complete(null);

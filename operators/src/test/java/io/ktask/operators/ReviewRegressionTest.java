@@ -126,4 +126,28 @@ class ReviewRegressionTest {
                         .hasCauseInstanceOf(NullPointerException.class).hasRootCauseMessage("merge returned null"))
                 .verify(java.time.Duration.ofSeconds(10));
     }
+
+    @Test
+    void assemblyHooksSeeTheOperatorsAndTheRangeStaysArithmetic() {
+        AtomicInteger assembled = new AtomicInteger();
+        Hooks.onEachOperator("count", p -> {
+            assembled.incrementAndGet();
+            return p;
+        });
+        Hooks.onOperatorDebug();
+        try {
+            Map<Boolean, AtomicInteger> lazyItems = new ConcurrentHashMap<>();
+            KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(c -> {
+                lazyItems.computeIfAbsent(c.items() instanceof TaskChunk.LongRangeView, k -> new AtomicInteger())
+                        .incrementAndGet();
+                return c.size();
+            }).merge(Long::sum).minChunk(100).scheduler(SCHEDULER).build();
+            assertThat(KTask.range(0, 10_000).transform(KTask.parallelize(spec)).blockLast()).isEqualTo(10_000L);
+            assertThat(assembled.get()).isGreaterThanOrEqualTo(2);
+            assertThat(lazyItems).containsOnlyKeys(true); // split by arithmetic, not element by element
+        } finally {
+            Hooks.resetOnOperatorDebug();
+            Hooks.resetOnEachOperator("count");
+        }
+    }
 }

@@ -13,7 +13,6 @@ import io.ktask.conformance.fault.Scenario.Ending;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Hooks;
 
@@ -58,8 +57,6 @@ class FaultInjectionTest {
 
     /** Tasks cut short downstream: cancel from a chunk or another thread, timeout(1ms), take(0). */
     @Test
-    @Disabled("see bug: /work/inbox/bugs.md, 'undo that throws after a downstream cancel is lost' and "
-            + "'cancel (timeout) racing completion leaves finished chunks neither emitted nor undone'")
     void cancelledTasks() throws InterruptedException {
         check("cancelledTasks", DEFAULT_SCENARIOS,
                 Ending.CANCEL_IN_CHUNK, Ending.CANCEL_RACE, Ending.TIMEOUT, Ending.TAKE_ZERO);
@@ -73,7 +70,6 @@ class FaultInjectionTest {
 
     /** The same when the task's own thread is a scheduler thread too ({@code callerRuns(false)}). */
     @Test
-    @Disabled("see bug: /work/inbox/bugs.md, 'callerRuns(false) task hangs when the scheduler is disposed mid-task'")
     void schedulerDisposedMidTaskWithoutCallerThread() throws InterruptedException {
         check("schedulerDisposedMidTaskWithoutCallerThread", DEFAULT_SCENARIOS / 4, s -> s.withCallerRuns(false),
                 Ending.DISPOSE_IN_CHUNK);

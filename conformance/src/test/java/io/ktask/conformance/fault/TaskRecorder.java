@@ -32,6 +32,8 @@ final class TaskRecorder {
     final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     final Map<Long, AtomicInteger> undos = new ConcurrentHashMap<>();
     final List<Long> undoOrder = Collections.synchronizedList(new ArrayList<>());
+    /** Chunk indexes in the values the operator itself emitted (seen right after it, before timeout/take). */
+    final List<Long> emitted = Collections.synchronizedList(new ArrayList<>());
     final Set<Throwable> thrown = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
     final ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
     private final AtomicInteger inWork = new AtomicInteger();
@@ -100,6 +102,11 @@ final class TaskRecorder {
         } finally {
             inUndo.decrementAndGet();
         }
+    }
+
+    /** Records a value as the operator emits it; downstream operators may still drop it. */
+    void emitted(List<Long> value) {
+        emitted.addAll(value);
     }
 
     int undoneCount() {
