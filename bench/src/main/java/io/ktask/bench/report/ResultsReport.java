@@ -5,12 +5,12 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.TreeMap;
 
 /**
  * Turns JMH's JSON ({@code -rf json}) into {@code bench/RESULTS.md} and its chart: run facts,
@@ -112,7 +112,7 @@ public final class ResultsReport {
         if (!note.isEmpty()) {
             md.append("- Note: ").append(note).append('\n');
         }
-        Map<String, String> settings = new LinkedHashMap<>();
+        Map<String, String> settings = new TreeMap<>();
         results.forEach(r -> settings.putIfAbsent(r.benchmark().substring(0, r.benchmark().indexOf('.')), r.settings()));
         md.append("\n| JMH settings | |\n|---|---|\n");
         settings.forEach((bench, s) -> md.append("| ").append(bench).append(" | ").append(s).append(" |\n"));

@@ -109,7 +109,7 @@ final class SpeedupChart {
             chart.addSeries(impl, cases, speedups).setFillColor(colour(impl, peers));
         }
         // Bars start at the axis minimum, which XChart takes as 0 unless told: a log axis needs it set.
-        chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(bounds[0]))));
+        chart.getStyler().setYAxisMin(Math.pow(10, Math.floor(Math.log10(bounds[0] * 0.9)))); // a bar at the minimum stays visible
         chart.getStyler().setYAxisMax(Math.pow(10, Math.ceil(Math.log10(bounds[1]))));
         return chart;
     }
