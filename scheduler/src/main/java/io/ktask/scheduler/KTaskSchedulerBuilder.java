@@ -12,7 +12,7 @@ import java.util.function.UnaryOperator;
  * <p>Each option may be set at most once (a second call throws {@link IllegalStateException}) and
  * rejects a bad value at once with an {@link IllegalArgumentException} naming the argument and
  * the value. Options left unset take their default, in this order: the system property (for the
- * limits and the enabled switch), then the built-in default:
+ * limits, the helpers' nice value and the enabled switch), then the built-in default:
  * <ul>
  *   <li>{@link #name}: {@code "ktask"} (thread names start with it);</li>
  *   <li>{@link #topology}: {@link NodeTopology#detect()};</li>
@@ -20,7 +20,7 @@ import java.util.function.UnaryOperator;
  *   <li>{@link #maxHelpersPerNode(int)}: {@code ktask.maxHelpersPerNode} (same for every node),
  *       else {@code max(1, cpus(node) * 4 / 5)} per node; {@link #maxHelpersPerNode(int, int)}
  *       overrides one node;</li>
- *   <li>{@link #helperNice}: 19 (the lowest priority);</li>
+ *   <li>{@link #helperNice}: {@code ktask.helperNice}, else 19 (the lowest priority);</li>
  *   <li>{@link #pinning}: {@code true};</li>
  *   <li>{@link #keepAlive}: 60 seconds;</li>
  *   <li>{@link #daemon}: {@code true};</li>
@@ -34,6 +34,7 @@ public final class KTaskSchedulerBuilder {
     static final String MAX_HELPERS = "ktask.maxHelpers";
     static final String MAX_HELPERS_PER_NODE = "ktask.maxHelpersPerNode";
     static final String ENABLED = "ktask.enabled";
+    static final String HELPER_NICE = "ktask.helperNice";
     private static final int UNSET = -1;
 
     private String name;
@@ -177,7 +178,7 @@ public final class KTaskSchedulerBuilder {
         }
         boolean on = enabled != null ? enabled : booleanProperty(properties, ENABLED, true);
         Pools.Settings settings = new Pools.Settings(pinning == null || pinning,
-                helperNice == UNSET ? 19 : helperNice,
+                helperNice != UNSET ? helperNice : niceProperty(properties, HELPER_NICE, 19),
                 keepAlive == null ? Duration.ofSeconds(60) : keepAlive,
                 daemon == null || daemon);
         built = true;
@@ -211,6 +212,22 @@ public final class KTaskSchedulerBuilder {
             // reported below, with the property's name
         }
         throw new IllegalArgumentException("system property " + key + " must be an integer >= 1 but was '" + value + "'");
+    }
+
+    private static int niceProperty(UnaryOperator<String> properties, String key, int fallback) {
+        String value = properties.apply(key);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            int nice = Integer.parseInt(value.trim());
+            if (nice >= 0 && nice <= 19) {
+                return nice;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the property's name
+        }
+        throw new IllegalArgumentException("system property " + key + " must be an integer in [0, 19] but was '" + value + "'");
     }
 
     private static boolean booleanProperty(UnaryOperator<String> properties, String key, boolean fallback) {

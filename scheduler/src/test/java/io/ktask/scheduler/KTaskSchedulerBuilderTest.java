@@ -86,7 +86,9 @@ class KTaskSchedulerBuilderTest {
                 Arguments.of("ktask.maxHelpers", "", "system property ktask.maxHelpers must be an integer >= 1 but was ''"),
                 Arguments.of("ktask.maxHelpersPerNode", "1.5",
                         "system property ktask.maxHelpersPerNode must be an integer >= 1 but was '1.5'"),
-                Arguments.of("ktask.enabled", "yes", "system property ktask.enabled must be true or false but was 'yes'"));
+                Arguments.of("ktask.enabled", "yes", "system property ktask.enabled must be true or false but was 'yes'"),
+                Arguments.of("ktask.helperNice", "20", "system property ktask.helperNice must be an integer in [0, 19] but was '20'"),
+                Arguments.of("ktask.helperNice", "low", "system property ktask.helperNice must be an integer in [0, 19] but was 'low'"));
     }
 
     @ParameterizedTest
@@ -196,6 +198,28 @@ class KTaskSchedulerBuilderTest {
             assertThat(thread.isDaemon()).isFalse();
         } finally {
             s.dispose();
+        }
+    }
+
+    @Test
+    void helperNicePropertySetsTheHelpersNiceValue() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(java.nio.file.Path.of("/proc/thread-self/stat")));
+        KTaskScheduler scheduler = KTaskScheduler.builder().name("nice-prop").topology(NodeTopology.uniform(1, 2))
+                .build(k -> k.equals("ktask.helperNice") ? "3" : null);
+        try (HelperLease lease = scheduler.lease(1, 0)) {
+            java.util.concurrent.CompletableFuture<Integer> nice = new java.util.concurrent.CompletableFuture<>();
+            lease.start(0, () -> {
+                try {
+                    String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/stat"));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    nice.complete(Integer.parseInt(fields[16])); // field 19 of stat: nice
+                } catch (Exception e) {
+                    nice.completeExceptionally(e);
+                }
+            });
+            assertThat(nice.get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(3);
+        } finally {
+            scheduler.dispose();
         }
     }
 }
