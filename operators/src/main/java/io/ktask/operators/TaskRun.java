@@ -373,11 +373,14 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         terminated = true;
         pending.clear();
         accumulated = null;
-        handle.close();
-        if (result != null) {
-            actual.onNext(result);
+        try {
+            if (result != null) {
+                actual.onNext(result);
+            }
+            actual.onComplete();
+        } finally {
+            handle.close(); // last: "no task running" means every signal of this task was made
         }
-        actual.onComplete();
     }
 
     /** Errors recorded after the task ended reach {@code Hooks.onErrorDropped}, each once. */
@@ -394,6 +397,14 @@ final class TaskRun<T, R> implements Subscription, Scannable {
 
     /** All or nothing: undo every finished, unemitted chunk in ascending order, then signal. */
     private void abort() {
+        try {
+            abortAndSignal();
+        } finally {
+            handle.close(); // last: "no task running" means every signal of this task was made
+        }
+    }
+
+    private void abortAndSignal() {
         terminated = true;
         source.cancel();
         for (Finished<T, R> f; (f = finished.poll()) != null; ) {
@@ -417,7 +428,6 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             Operators.onDiscard(accumulated, context);
             accumulated = null;
         }
-        handle.close();
         Throwable cause = failure;
         if (cause == null) {
             // Cancelled without failure: no subscriber to tell, but an undo's error is not lost.

@@ -13,7 +13,6 @@ import io.ktask.conformance.fault.Scenario.Ending;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Hooks;
 
@@ -58,8 +57,6 @@ class FaultInjectionTest {
 
     /** Tasks cut short downstream: cancel from a chunk or another thread, timeout(1ms), take(0). */
     @Test
-    @Disabled("see bug: /work/inbox/bugs.md, 'errors after a downstream cancel are lost' (still seen 04:12 UTC: "
-            + "seed 20181548, an undo fault after timeout never reaches Hooks.onErrorDropped)")
     void cancelledTasks() throws InterruptedException {
         check("cancelledTasks", DEFAULT_SCENARIOS,
                 Ending.CANCEL_IN_CHUNK, Ending.CANCEL_RACE, Ending.TIMEOUT, Ending.TAKE_ZERO);
