@@ -46,7 +46,7 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
 
     // Pull mode: one puller at a time, by token; a claimer that finds it taken spins until it is
     // free: the holder only copies one chunk of references out of the fused queue.
-    volatile int pulling;
+    private volatile int pulling;
     private volatile boolean exhausted;
     private volatile long pulledChunks; // written under the token only
     private long pulledUnits;           // read and written under the token only

@@ -172,53 +172,39 @@ final class RangeSource implements ChunkSource<Long> {
 
     @Override
     public boolean hasClaimable() {
-        if (probing) {
-            return true;
-        }
-        Share[] sh = shares;
-        if (sh == null) {
-            return false; // not started yet
-        }
-        for (Share s : sh) {
-            long i = s.next.get();
-            if (i < s.chunks && run.inWindow(s.firstIndex + i)) {
-                return true;
-            }
-        }
-        return false;
+        return probing || unclaimed(true) > 0;
     }
 
     @Override
     public long backlog() {
-        if (probing) {
-            return 1; // only the own thread probes
-        }
-        Share[] sh = shares;
-        if (sh == null || !hasClaimable()) {
-            return 0;
-        }
-        long unclaimed = 0;
-        for (Share s : sh) {
-            unclaimed += Math.max(0, s.chunks - s.next.get());
-        }
-        return unclaimed;
+        return probing ? 1 : unclaimed(true); // only the own thread probes
     }
 
     @Override
     public boolean done() {
-        if (probing) {
-            return false;
-        }
+        return !probing && shares != null && unclaimed(false) == 0; // null shares: not started yet
+    }
+
+    /**
+     * @param windowed in ordered mode, count nothing unless a share's next chunk is inside the
+     *     window (so 0 means "nothing claimable now")
+     * @return the chunks not yet claimed, 0 before the layout exists
+     */
+    private long unclaimed(boolean windowed) {
         Share[] sh = shares;
         if (sh == null) {
-            return false; // not started yet
+            return 0;
         }
+        long total = 0;
+        boolean claimable = !windowed;
         for (Share s : sh) {
-            if (s.next.get() < s.chunks) {
-                return false;
+            long i = s.next.get();
+            if (i < s.chunks) {
+                total += s.chunks - i;
+                claimable |= run.inWindow(s.firstIndex + i);
             }
         }
-        return true;
+        return claimable ? total : 0;
     }
 
     @Override

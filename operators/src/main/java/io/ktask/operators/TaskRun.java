@@ -210,6 +210,8 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     /** Records a failure: the first one becomes the cause, later ones are suppressed. */
     void fail(Throwable e, long chunkIndex) {
         if (FAILURE.compareAndSet(this, null, e)) {
+            // Written after the CAS, yet read safely: only abort() reads it, and abort runs once
+            // the failing thread's later in-flight decrement (or drain call) has happened.
             failedChunk = chunkIndex;
             source.cancel();
         } else {
