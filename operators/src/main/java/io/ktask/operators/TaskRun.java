@@ -258,12 +258,19 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         boolean stop = stopped();
         boolean sourceDone = source.done();
         boolean idle = inFlight == 0;
+        if (!stop && idle && stopped()) {
+            // A chunk failed and left inFlight between our two reads (it records the failure
+            // before it leaves). Deciding now could complete over that failure, or abort while a
+            // claimer that missed the flag still runs. Its own drain() call after leaving is
+            // queued behind ours (we hold wip), so the next pass reads the flag first and decides.
+            return;
+        }
         int absorbed = 0;
         for (Finished<T, R> f; (f = finished.poll()) != null; absorbed++) {
             if (spec.merge != null) {
                 source.retired(); // merge mode: a finished chunk's elements are no longer needed
                 if (!stop && spec.undo == null && f.index == nextIndex && pending.isEmpty()) {
-                    if (!fold(f.result, idle)) {
+                    if (!fold(f.result)) {
                         return;
                     }
                     continue; // in order, nothing to keep: fold now, skip the sorted map
@@ -294,7 +301,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             Map.Entry<Long, Finished<T, R>> head;
             while ((head = pending.firstEntry()) != null && head.getKey() == nextIndex) {
                 pending.pollFirstEntry();
-                if (!fold(head.getValue().result, idle)) {
+                if (!fold(head.getValue().result)) {
                     return;
                 }
             }
@@ -304,8 +311,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             try {
                 result = mergeAll();
             } catch (Throwable e) {
-                fail(e, KTaskException.NO_CHUNK);
-                abort();
+                failFromDrain(e);
                 return;
             }
             complete(result);
@@ -333,20 +339,27 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     }
 
     /** Folds the next result in chunk order; false if the merge threw (the task is then failing). */
-    private boolean fold(R result, boolean idle) {
+    private boolean fold(R result) {
         try {
             accumulated = folded ? requireMerged(spec.merge.apply(accumulated, result)) : result;
             folded = true;
         } catch (Throwable e) {
             Operators.onDiscard(result, context);
-            fail(e, KTaskException.NO_CHUNK);
-            if (idle) {
-                abort();
-            }
+            failFromDrain(e);
             return false;
         }
         nextIndex = nextIndex + 1;
         return true;
+    }
+
+    /**
+     * A merge failed inside the drain. Aborting at once would trust an {@code inFlight} read made
+     * before the flag was set, while a claimer may have slipped past the flag since; instead one
+     * more pass is queued (we hold wip), which reads the flag first, as the protocol requires.
+     */
+    private void failFromDrain(Throwable e) {
+        fail(e, KTaskException.NO_CHUNK);
+        WIP.getAndIncrement(this);
     }
 
     @Nullable
