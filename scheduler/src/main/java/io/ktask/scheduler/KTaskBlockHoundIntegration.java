@@ -15,7 +15,7 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  *       (reactor-core's workers wait without one, which its integration allows already).</li>
  *   <li>Disposing a task cancels its future, which takes the executor queue's lock briefly.</li>
  *   <li>A new thread pins and renices itself before its first task, and the OS layer may log
- *       once per refusal.</li>
+ *       once per refusal, also when a task's own thread lends its priority to a helper.</li>
  * </ul>
  */
 public final class KTaskBlockHoundIntegration implements BlockHoundIntegration {
@@ -31,5 +31,6 @@ public final class KTaskBlockHoundIntegration implements BlockHoundIntegration {
         builder.allowBlockingCallsInside(SchedulerTask.class.getName(), "dispose");
         builder.allowBlockingCallsInside(SchedulerTask.class.getName(), "setFuture");
         builder.allowBlockingCallsInside(PlacedThreadFactory.class.getName(), "placeCurrentThread");
+        builder.allowBlockingCallsInside(ThreadPlacement.class.getName(), "report");
     }
 }
