@@ -25,7 +25,8 @@ import reactor.util.annotation.Nullable;
  * while {@code RAISING} cannot undo a raise that has not landed yet: the lender, whose
  * {@code RAISING -> RAISED} CAS then fails, puts the thread back itself.
  *
- * <p>Thread-safety: every method may be called from any thread.
+ * <p>Thread-safety: {@link #enter()} and {@link #leave} run on the helper's own thread;
+ * {@link #lend()} and {@link #withdraw()} may be called from any thread.
  */
 final class LentPriority {
 
