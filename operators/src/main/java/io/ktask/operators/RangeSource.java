@@ -3,6 +3,7 @@ package io.ktask.operators;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.ktask.scheduler.NodeTopology;
+import reactor.util.annotation.Nullable;
 
 /**
  * Chunks of {@link KTask#range} by arithmetic: no element, signal or allocation per unit.
@@ -10,9 +11,10 @@ import io.ktask.scheduler.NodeTopology;
  * <p>With a given {@code minChunk} the range is laid out at start (ktask sizing). Without one the
  * task's own thread first runs small probe chunks alone (threadlets: stay inline while that is
  * cheapest), times them, and lays out the rest for helpers only when the remaining work is worth
- * more than starting them costs. With {@code allNodes} the layout is one share per node in
- * proportion to its CPUs, and a thread drains its own node's share before helping the others
- * (ktask_run_numa).
+ * more than starting them costs. A range whose whole cost, by the work function's last measured
+ * cost per unit, is below that payoff runs solo: one timed chunk, no probe. With {@code allNodes}
+ * the layout is one share per node in proportion to its CPUs, and a thread drains its own node's
+ * share before helping the others (ktask_run_numa).
  */
 final class RangeSource implements ChunkSource<Long> {
 
@@ -21,10 +23,12 @@ final class RangeSource implements ChunkSource<Long> {
     /** First probe of a work function timed before: about this much work at its last known cost. */
     static final long FIRST_PROBE_NANOS = 20_000;
     /**
-     * Last measured cost per unit (double bits) of each work function, by its class: a tiny task
-     * then runs as one inline chunk instead of a probe and a rest. Keyed by class so lambdas of
-     * one call site share it and unloaded classes take their entry with them. Benign race: it is
-     * a hint, last writer wins, and a stale value only changes the first probe's size.
+     * Measured cost per unit (double bits) of each work function, by its class: a tiny task then
+     * runs solo, as one inline chunk, instead of probes. Keyed by class so lambdas of one call
+     * site share it and unloaded classes take their entry with them. It rises to a higher
+     * measurement at once but falls by at most half per measurement: an overestimate costs a task
+     * a probe, an underestimate (one lambda class, tasks of different unit costs) would run a
+     * task alone that deserved helpers. Benign race: it is a hint, the last writer wins.
      */
     private static final ClassValue<AtomicLong> COST_PER_UNIT = new ClassValue<>() {
         @Override
@@ -32,6 +36,7 @@ final class RangeSource implements ChunkSource<Long> {
             return new AtomicLong(Double.doubleToRawLongBits(Double.NaN));
         }
     };
+    private static final Share[] NO_SHARES = new Share[0];
     /** Below this much estimated remaining work, waking helpers costs more than it saves. */
     static final long HELPER_PAYOFF_NANOS = 100_000;
     /** Target duration of an adaptive chunk: claims stay rare against the work they hand out. */
@@ -47,6 +52,7 @@ final class RangeSource implements ChunkSource<Long> {
     private long probeIndex;
     private long probeStartNanos;
     private long lastProbe;
+    private AtomicLong costCell; // this work function's entry of COST_PER_UNIT, looked up once
 
     /** Published once (volatile) when laid out; helpers are started only afterwards. */
     private volatile Share[] shares;
@@ -63,7 +69,7 @@ final class RangeSource implements ChunkSource<Long> {
         KTaskSpec<Long, ?> spec = run.spec;
         int cpus = run.cpus();
         if (count == 0) {
-            shares = new Share[0];
+            shares = NO_SHARES;
         } else if (spec.minChunk != KTaskSpec.ADAPTIVE) {
             run.workers.helperTarget(layout(start, 0, spec.minChunk) - 1);
         } else if (Math.min(spec.maxThreads, cpus) == 1) {
@@ -98,20 +104,36 @@ final class RangeSource implements ChunkSource<Long> {
         return null;
     }
 
-    /** Own thread only: next probe chunk, or the switch to a parallel layout. */
+    /**
+     * Own thread only: the next probe chunk, the switch to a parallel layout, or, once every unit
+     * ran inline, null (the source is then done). Each call after the first times the chunks
+     * before it.
+     */
+    @Nullable
     private TaskChunk<Long> probe(int node) {
+        long now = System.nanoTime();
         long remaining = end - probeNext;
         long size;
         if (probeIndex == 0) {
-            probeStartNanos = System.nanoTime();
-            double known = Double.longBitsToDouble(costCell().get());
-            size = Double.isNaN(known) ? FIRST_PROBE_UNITS : Math.max(FIRST_PROBE_UNITS, (long) (FIRST_PROBE_NANOS / known));
-            // At most half the range: a stale hint (one lambda class, different costs) then costs
-            // at most half a task inline, and the second probe always re-measures it.
-            size = Math.min(size, Math.max(1, remaining / 2));
+            probeStartNanos = now;
+            costCell = COST_PER_UNIT.get(run.spec.work.getClass());
+            double known = Double.longBitsToDouble(costCell.get());
+            if (remaining * known < HELPER_PAYOFF_NANOS) {
+                size = remaining; // solo: no helper could pay off (false while nothing is known: NaN)
+            } else {
+                size = Double.isNaN(known) ? FIRST_PROBE_UNITS : Math.max(FIRST_PROBE_UNITS, (long) (FIRST_PROBE_NANOS / known));
+                // At most half the range: a stale hint then costs at most half a task inline, and
+                // the second probe always re-measures it.
+                size = Math.min(size, Math.max(1, remaining / 2));
+            }
         } else {
-            double nanosPerUnit = Math.max(1e-3, (double) (System.nanoTime() - probeStartNanos) / (probeNext - start));
-            costCell().set(Double.doubleToRawLongBits(nanosPerUnit));
+            double nanosPerUnit = Math.max(1e-3, (double) (now - probeStartNanos) / (probeNext - start));
+            recordCost(nanosPerUnit);
+            if (remaining == 0) {
+                shares = NO_SHARES;
+                probing = false; // after shares: a reader that sees probing false sees the layout
+                return null;
+            }
             if (remaining * nanosPerUnit >= HELPER_PAYOFF_NANOS) {
                 long minChunk = Math.max(1, (long) Math.ceil(TARGET_CHUNK_NANOS / nanosPerUnit));
                 int threads = layout(probeNext, probeIndex, minChunk);
@@ -127,16 +149,15 @@ final class RangeSource implements ChunkSource<Long> {
         lastProbe = size;
         long from = probeNext;
         probeNext += size;
-        TaskChunk<Long> c = new TaskChunk<>(probeIndex++, from, probeNext, node, null, run.context);
-        if (probeNext == end) {
-            shares = new Share[0];
-            probing = false; // after shares: a reader that sees probing false sees the layout
-        }
-        return c;
+        // Still probing after the last unit is handed out: the own thread's next claim times it.
+        return new TaskChunk<>(probeIndex++, from, probeNext, node, null, run.context);
     }
 
-    private AtomicLong costCell() {
-        return COST_PER_UNIT.get(run.spec.work.getClass());
+    /** Up at once, down by at most half (see {@link #COST_PER_UNIT}). */
+    private void recordCost(double nanosPerUnit) {
+        double known = Double.longBitsToDouble(costCell.get());
+        double next = Double.isNaN(known) || nanosPerUnit >= known ? nanosPerUnit : Math.max(nanosPerUnit, known / 2);
+        costCell.set(Double.doubleToRawLongBits(next));
     }
 
     /**
