@@ -1,5 +1,6 @@
 package io.ktask.operators;
 
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.ktask.scheduler.NodeTopology;
@@ -11,8 +12,8 @@ import reactor.util.annotation.Nullable;
  * <p>With a given {@code minChunk} the range is laid out at start (ktask sizing). Without one the
  * task's own thread first runs small probe chunks alone (threadlets: stay inline while that is
  * cheapest), times them, and lays out the rest for helpers only when the remaining work is worth
- * more than starting them costs. A range whose whole cost, by the work function's last measured
- * cost per unit, is below that payoff runs solo: one timed chunk, no probe. With {@code allNodes}
+ * more than starting them costs. A range whose whole cost, by the work function's measured cost
+ * per unit, is below that payoff runs solo: one chunk, no probe, timed now and then. With {@code allNodes}
  * the layout is one share per node in proportion to its CPUs, and a thread drains its own node's
  * share before helping the others (ktask_run_numa).
  */
@@ -37,6 +38,8 @@ final class RangeSource implements ChunkSource<Long> {
         }
     };
     private static final Share[] NO_SHARES = new Share[0];
+    /** One solo run in this many (a power of two) is timed to refresh the cost hint. */
+    static final int SOLO_TIMING_PERIOD = 8;
     /** Below this much estimated remaining work, waking helpers costs more than it saves. */
     static final long HELPER_PAYOFF_NANOS = 100_000;
     /** Target duration of an adaptive chunk: claims stay rare against the work they hand out. */
@@ -47,7 +50,9 @@ final class RangeSource implements ChunkSource<Long> {
     private final long end;
 
     // Probe state: touched only by the task's own thread while probing (no helper runs then).
+    /** The own thread hands out chunks one at a time: probes, or the whole range at once. */
     private volatile boolean probing;
+    private boolean solo; // one thread can be worth it at most: the whole range is one chunk
     private long probeNext;
     private long probeIndex;
     private long probeStartNanos;
@@ -68,16 +73,24 @@ final class RangeSource implements ChunkSource<Long> {
         long count = end - start;
         KTaskSpec<Long, ?> spec = run.spec;
         int cpus = run.cpus();
+        boolean adaptive = spec.minChunk == KTaskSpec.ADAPTIVE;
         if (count == 0) {
             shares = NO_SHARES;
-        } else if (spec.minChunk != KTaskSpec.ADAPTIVE) {
+        } else if (!spec.allNodes && (adaptive ? Math.min(spec.maxThreads, cpus) == 1 : oneChunk(count, spec, cpus))) {
+            solo = true; // no layout to balance
+            probing = true;
+        } else if (!adaptive) {
             run.workers.helperTarget(layout(start, 0, spec.minChunk) - 1);
-        } else if (Math.min(spec.maxThreads, cpus) == 1) {
-            layout(start, 0, count); // one thread: a single chunk, nothing to balance
         } else {
             probeNext = start;
             probing = true;
         }
+    }
+
+    /** @return true if ktask sizing cuts {@code count} units into one chunk */
+    private static boolean oneChunk(long count, KTaskSpec<Long, ?> spec, int cpus) {
+        int threads = Sizing.threads(count, spec.minChunk, spec.maxThreads, cpus);
+        return Sizing.chunkSize(count, spec.minChunk, threads, spec.align) >= count;
     }
 
     @Override
@@ -111,27 +124,34 @@ final class RangeSource implements ChunkSource<Long> {
      */
     @Nullable
     private TaskChunk<Long> probe(int node) {
-        long now = System.nanoTime();
+        if (solo) {
+            return whole(node);
+        }
         long remaining = end - probeNext;
         long size;
         if (probeIndex == 0) {
-            probeStartNanos = now;
             costCell = COST_PER_UNIT.get(run.spec.work.getClass());
             double known = Double.longBitsToDouble(costCell.get());
-            if (remaining * known < HELPER_PAYOFF_NANOS) {
-                size = remaining; // solo: no helper could pay off (false while nothing is known: NaN)
+            if (remaining * known < HELPER_PAYOFF_NANOS) { // false while nothing is known (NaN)
+                // Solo: no helper could pay off. Two clock reads cost about as much as the rest
+                // of a tiny task's bookkeeping, so only one solo run in SOLO_TIMING_PERIOD is
+                // timed: often enough to see the cost rise within a few tasks.
+                if ((ThreadLocalRandom.current().nextInt() & (SOLO_TIMING_PERIOD - 1)) != 0) {
+                    return whole(node);
+                }
+                size = remaining;
             } else {
                 size = Double.isNaN(known) ? FIRST_PROBE_UNITS : Math.max(FIRST_PROBE_UNITS, (long) (FIRST_PROBE_NANOS / known));
                 // At most half the range: a stale hint then costs at most half a task inline, and
                 // the second probe always re-measures it.
                 size = Math.min(size, Math.max(1, remaining / 2));
             }
+            probeStartNanos = System.nanoTime();
         } else {
-            double nanosPerUnit = Math.max(1e-3, (double) (now - probeStartNanos) / (probeNext - start));
+            double nanosPerUnit = Math.max(1e-3, (double) (System.nanoTime() - probeStartNanos) / (probeNext - start));
             recordCost(nanosPerUnit);
             if (remaining == 0) {
-                shares = NO_SHARES;
-                probing = false; // after shares: a reader that sees probing false sees the layout
+                handedOutAll();
                 return null;
             }
             if (remaining * nanosPerUnit >= HELPER_PAYOFF_NANOS) {
@@ -151,6 +171,18 @@ final class RangeSource implements ChunkSource<Long> {
         probeNext += size;
         // Still probing after the last unit is handed out: the own thread's next claim times it.
         return new TaskChunk<>(probeIndex++, from, probeNext, node, null, run.context);
+    }
+
+    /** @return the whole range as one chunk, the last the source hands out */
+    private TaskChunk<Long> whole(int node) {
+        handedOutAll();
+        return new TaskChunk<>(0, start, end, node, null, run.context);
+    }
+
+    /** Probing ends with nothing left to claim: {@link #done()} from now on. */
+    private void handedOutAll() {
+        shares = NO_SHARES;
+        probing = false; // after shares: a reader that sees probing false sees the layout
     }
 
     /** Up at once, down by at most half (see {@link #COST_PER_UNIT}). */
