@@ -12,7 +12,7 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  *   <li>An idle worker parks until work arrives, its next delayed task is due or the keep-alive
  *       ends (reactor-core's integration allows the same wait of its own executors).</li>
  *   <li>A new thread pins and renices itself before its first task, and the OS layer may log
- *       once per refusal.</li>
+ *       once per refusal, also when a task's own thread lends its priority to a helper.</li>
  * </ul>
  */
 public final class KTaskBlockHoundIntegration implements BlockHoundIntegration {
@@ -26,5 +26,6 @@ public final class KTaskBlockHoundIntegration implements BlockHoundIntegration {
     public void applyTo(BlockHound.Builder builder) {
         builder.allowBlockingCallsInside(WorkerLoop.class.getName(), "awaitWork");
         builder.allowBlockingCallsInside(PlacedThreadFactory.class.getName(), "placeCurrentThread");
+        builder.allowBlockingCallsInside(ThreadPlacement.class.getName(), "report");
     }
 }

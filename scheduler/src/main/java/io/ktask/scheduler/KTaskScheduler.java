@@ -15,6 +15,7 @@ import reactor.core.Scannable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.annotation.Nullable;
 
 /**
  * A node-aware Reactor {@link Scheduler} with ktask's helper limits.
@@ -33,7 +34,8 @@ import reactor.core.scheduler.Schedulers;
  * task's own thread. At most {@link #maxHelpers()} run at once, and at most
  * {@link #maxHelpersPerNode(int)} on each node; a lease never blocks and never queues, it grants
  * fewer helpers instead. Helper threads run at a low priority (nice 19 by default) and are not
- * {@code NonBlocking}: chunk code may block.
+ * {@code NonBlocking}: chunk code may block. A task's own thread that runs out of chunks lends its
+ * priority to one of the task's helpers at a time ({@link TaskHandle#lendPriority()}).
  *
  * <p><b>Lifecycle</b>: {@link #create()} and {@link KTaskSchedulerBuilder#build()} return a ready
  * scheduler that holds no thread until it is used; idle threads end after the keep-alive. After
@@ -54,6 +56,8 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     private final Pools pools;
     private final AtomicInteger tasksRunning = new AtomicInteger();
     private final LongAdder chunksDone = new LongAdder();
+    private final LongAdder priorityHandOffs = new LongAdder();
+    private final int helperNice;
     private volatile boolean enabled;
     private volatile boolean disposed;
     /** {@link #isDisposed()} as a supplier, made once rather than per scheduled task. */
@@ -65,6 +69,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         this.topology = topology;
         this.limits = new HelperLimits(maxHelpers, maxHelpersPerNode);
         this.enabled = enabled;
+        this.helperNice = settings.helperNice();
         this.pools = new Pools(this, name, topology, settings);
         // Binds the native library now, on the building thread: binding reads and writes files
         // and may fork, which must not happen later on a caller's (maybe NonBlocking) thread.
@@ -120,6 +125,11 @@ public final class KTaskScheduler implements Scheduler, Scannable {
      *     if this scheduler is disposed
      */
     public HelperLease lease(int wanted, int preferredNode) {
+        return lease(wanted, preferredNode, null);
+    }
+
+    /** {@link #lease(int, int)} for the helpers of one task, which {@code lending} may raise. */
+    HelperLease lease(int wanted, int preferredNode, @Nullable LentPriority lending) {
         if (wanted < 0) {
             throw new IllegalArgumentException("wanted must be >= 0 but was " + wanted);
         }
@@ -139,7 +149,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
             }
             placed[granted++] = node;
         }
-        return new Lease(this, limits, granted == placed.length ? placed : Arrays.copyOf(placed, granted));
+        return new Lease(this, limits, granted == placed.length ? placed : Arrays.copyOf(placed, granted), lending);
     }
 
     /**
@@ -189,7 +199,12 @@ public final class KTaskScheduler implements Scheduler, Scannable {
      * {@link KTaskStats#chunksDone()}; close the handle when the task ends.
      */
     public TaskHandle openTask() {
-        return new TaskRecord(tasksRunning, chunksDone);
+        return new TaskRecord(this, tasksRunning, chunksDone);
+    }
+
+    /** @return the state of one task's priority lending, see {@link TaskHandle#lendPriority()} */
+    LentPriority newLending() {
+        return new LentPriority(helperNice, priorityHandOffs);
     }
 
     /** @return a snapshot of the counters now (see {@link KTaskStats} for its atomicity) */
@@ -199,7 +214,8 @@ public final class KTaskScheduler implements Scheduler, Scannable {
             perNode[n] = HelperLimits.countOf(limits.nodeWord(n));
         }
         return new KTaskStats(HelperLimits.countOf(limits.globalWord()), perNode, tasksRunning.get(),
-                chunksDone.sum(), limits.refusedByGlobalLimit(), limits.placedElsewhereByNodeLimit(), enabled);
+                chunksDone.sum(), limits.refusedByGlobalLimit(), limits.placedElsewhereByNodeLimit(), enabled,
+                priorityHandOffs.sum());
     }
 
     /** @return the global helper limit now */
