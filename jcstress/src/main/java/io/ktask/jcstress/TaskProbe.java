@@ -26,6 +26,8 @@ import reactor.core.publisher.Flux;
 final class TaskProbe extends BaseSubscriber<List<Long>> {
 
     static final int CHUNKS = 4;
+    /** {@link #failing}: no chunk fails. */
+    static final int NONE = -1;
 
     private static final long TERMINAL_WAIT_SECONDS = 10;
 
@@ -36,6 +38,16 @@ final class TaskProbe extends BaseSubscriber<List<Long>> {
     volatile int completions;
     volatile int errors;
     private final CountDownLatch terminated = new CountDownLatch(1);
+    /** The chunk whose work throws after it counted its run, or {@link #NONE}. */
+    private final int failing;
+
+    TaskProbe() {
+        this(NONE);
+    }
+
+    TaskProbe(int failing) {
+        this.failing = failing;
+    }
 
     /** The task, not yet subscribed: ordered mode emits one single-element list per chunk. */
     Flux<List<Long>> task(KTaskScheduler scheduler, int maxThreads, boolean merge) {
@@ -55,6 +67,9 @@ final class TaskProbe extends BaseSubscriber<List<Long>> {
     private List<Long> work(Chunk<Long> chunk) {
         threads.add(Thread.currentThread());
         runs.incrementAndGet((int) chunk.index());
+        if (chunk.index() == failing) {
+            throw new IllegalStateException("chunk " + failing + " fails");
+        }
         return List.of(chunk.index());
     }
 
@@ -127,6 +142,10 @@ final class TaskProbe extends BaseSubscriber<List<Long>> {
             int ran = runs.get(i);
             int undone = undos.get(i);
             int shown = (int) emitted.stream().filter(Long.valueOf(i)::equals).count();
+            if (i == failing) {
+                bad += ran == 1 && undone == 0 && shown == 0 ? 0 : 1; // a failed chunk has nothing to undo
+                continue;
+            }
             boolean ok = ran <= 1 && undone <= 1 && shown <= 1 && (ran == 0 ? undone + shown == 0 : undone + shown == 1);
             bad += ok ? 0 : 1;
         }
@@ -156,6 +175,25 @@ final class TaskProbe extends BaseSubscriber<List<Long>> {
             undone += probe.undos.get(i);
         }
         r.r3 = undone;
+    }
+
+    /**
+     * Waits for both tasks to end, then records r1, r2 = task failed correctly (1) or not (0)
+     * and r3, r4 = how many threads ran each task's chunks.
+     */
+    static void judgeFailedPair(TaskProbe first, TaskProbe second, IIII_Result r) {
+        r.r1 = first.awaitTerminal() ? first.failedCorrectly() : 0;
+        r.r2 = second.awaitTerminal() ? second.failedCorrectly() : 0;
+        r.r3 = first.threads.size();
+        r.r4 = second.threads.size();
+    }
+
+    /**
+     * 1 if the task ended with exactly one error and no completion, every chunk ran at most once,
+     * and each finished chunk was emitted (ordered mode, before the failure) or undone, not both.
+     */
+    int failedCorrectly() {
+        return errors == 1 && completions == 0 && allOrNothingViolations() == 0 ? 1 : 0;
     }
 
     /** 1 if the task completed normally with every chunk run once and emitted in order, else 0. */

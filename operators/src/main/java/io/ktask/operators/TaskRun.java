@@ -117,6 +117,10 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         return homeNode;
     }
 
+    TaskHandle handle() {
+        return handle;
+    }
+
     // ------------------------------------------------------------------ downstream subscription
 
     @Override

@@ -115,7 +115,7 @@ final class TaskWorkers {
     private int launch(int count, int node) {
         HelperLease lease;
         try {
-            lease = run.scheduler.lease(count, node);
+            lease = run.handle().lease(count, node);
         } catch (RejectedExecutionException e) {
             return 0; // disposed scheduler: the task goes on with the threads it has
         }
@@ -170,8 +170,21 @@ final class TaskWorkers {
             }
             // Same lost-wakeup guard as helpers: the slot is free again before we look.
             if (run.stopped() || !run.source().hasClaimable() || !OWN_ACTIVE.compareAndSet(this, 0, 1)) {
+                willPriority();
                 return;
             }
+        }
+    }
+
+    /**
+     * The own thread is out of chunks while helpers still run theirs: lend them its priority, one
+     * helper at a time (ktask wills the caller's priority), so that a starved low-priority helper
+     * does not hold the task up with the last chunk. Benign race: both reads may be stale; a lend to
+     * helpers that just finished is a no-op, and the next own-loop exit looks again.
+     */
+    private void willPriority() {
+        if (helpersActive != 0 && run.inFlight != 0) {
+            run.handle().lendPriority();
         }
     }
 }

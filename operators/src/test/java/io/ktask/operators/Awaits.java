@@ -1,5 +1,7 @@
 package io.ktask.operators;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /** Polling with a deadline: the test waits for a condition, never for a guessed duration. */
@@ -16,6 +18,18 @@ final class Awaits {
             }
             Thread.onSpinWait();
             Thread.yield();
+        }
+    }
+
+    /** Waits up to 10 s for {@code latch}, failing the test (not hanging it) if it stays closed. */
+    static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("latch not released in 10 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
         }
     }
 }

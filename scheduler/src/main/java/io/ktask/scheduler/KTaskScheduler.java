@@ -15,23 +15,27 @@ import reactor.core.Scannable;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.annotation.Nullable;
 
 /**
  * A node-aware Reactor {@link Scheduler} with ktask's helper limits.
  *
  * <p><b>Plain scheduling</b> ({@link #schedule}, {@link #createWorker()}, {@link #createWorker(int)})
- * works like {@link Schedulers#parallel()}: per node, one single-threaded executor per CPU of the
- * node, whose thread is pinned to the node's CPUs (Linux, when pinning is on) and implements
- * {@link reactor.core.scheduler.NonBlocking}. {@code schedule} picks executors round-robin over
- * all nodes; a {@link Worker} stays on one executor, so it runs its tasks in FIFO order and never
- * two at once. An error thrown by a task goes to its thread's uncaught-exception handler; a
+ * works like {@link Schedulers#parallel()}: per node, one single-threaded worker per CPU of the
+ * node, whose thread is pinned to the node's CPUs (Linux, when pinning is on), runs at the
+ * process's priority (not the helpers') and implements {@link reactor.core.scheduler.NonBlocking}.
+ * {@code schedule} picks workers round-robin over all nodes; a {@link Worker} stays on one of
+ * them, so it runs its tasks in FIFO order and never two at once. A worker thread that runs out
+ * of tasks spins for about 20 microseconds before it parks, so that a steady stream of hand-offs
+ * does not pay a thread wake-up each; an idle scheduler uses no CPU. An error thrown by a task goes to its thread's uncaught-exception handler; a
  * periodic task keeps its schedule after an error.
  *
  * <p><b>Helpers</b> ({@link #lease(int, int)}) are threads that run chunks of one task beside the
  * task's own thread. At most {@link #maxHelpers()} run at once, and at most
  * {@link #maxHelpersPerNode(int)} on each node; a lease never blocks and never queues, it grants
  * fewer helpers instead. Helper threads run at a low priority (nice 19 by default) and are not
- * {@code NonBlocking}: chunk code may block.
+ * {@code NonBlocking}: chunk code may block. A task's own thread that runs out of chunks lends its
+ * priority to one of the task's helpers at a time ({@link TaskHandle#lendPriority()}).
  *
  * <p><b>Lifecycle</b>: {@link #create()} and {@link KTaskSchedulerBuilder#build()} return a ready
  * scheduler that holds no thread until it is used; idle threads end after the keep-alive. After
@@ -52,6 +56,8 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     private final Pools pools;
     private final AtomicInteger tasksRunning = new AtomicInteger();
     private final LongAdder chunksDone = new LongAdder();
+    private final LongAdder priorityHandOffs = new LongAdder();
+    private final int helperNice;
     private volatile boolean enabled;
     private volatile boolean disposed;
     /** {@link #isDisposed()} as a supplier, made once rather than per scheduled task. */
@@ -63,6 +69,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         this.topology = topology;
         this.limits = new HelperLimits(maxHelpers, maxHelpersPerNode);
         this.enabled = enabled;
+        this.helperNice = settings.helperNice();
         this.pools = new Pools(this, name, topology, settings);
         // Binds the native library now, on the building thread: binding reads and writes files
         // and may fork, which must not happen later on a caller's (maybe NonBlocking) thread.
@@ -118,6 +125,11 @@ public final class KTaskScheduler implements Scheduler, Scannable {
      *     if this scheduler is disposed
      */
     public HelperLease lease(int wanted, int preferredNode) {
+        return lease(wanted, preferredNode, null);
+    }
+
+    /** {@link #lease(int, int)} for the helpers of one task, which {@code lending} may raise. */
+    HelperLease lease(int wanted, int preferredNode, @Nullable LentPriority lending) {
         if (wanted < 0) {
             throw new IllegalArgumentException("wanted must be >= 0 but was " + wanted);
         }
@@ -137,7 +149,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
             }
             placed[granted++] = node;
         }
-        return new Lease(this, limits, granted == placed.length ? placed : Arrays.copyOf(placed, granted));
+        return new Lease(this, limits, granted == placed.length ? placed : Arrays.copyOf(placed, granted), lending);
     }
 
     /**
@@ -187,7 +199,12 @@ public final class KTaskScheduler implements Scheduler, Scannable {
      * {@link KTaskStats#chunksDone()}; close the handle when the task ends.
      */
     public TaskHandle openTask() {
-        return new TaskRecord(tasksRunning, chunksDone);
+        return new TaskRecord(this, tasksRunning, chunksDone);
+    }
+
+    /** @return the state of one task's priority lending, see {@link TaskHandle#lendPriority()} */
+    LentPriority newLending() {
+        return new LentPriority(helperNice, priorityHandOffs);
     }
 
     /** @return a snapshot of the counters now (see {@link KTaskStats} for its atomicity) */
@@ -197,7 +214,8 @@ public final class KTaskScheduler implements Scheduler, Scannable {
             perNode[n] = HelperLimits.countOf(limits.nodeWord(n));
         }
         return new KTaskStats(HelperLimits.countOf(limits.globalWord()), perNode, tasksRunning.get(),
-                chunksDone.sum(), limits.refusedByGlobalLimit(), limits.placedElsewhereByNodeLimit(), enabled);
+                chunksDone.sum(), limits.refusedByGlobalLimit(), limits.placedElsewhereByNodeLimit(), enabled,
+                priorityHandOffs.sum());
     }
 
     /** @return the global helper limit now */
@@ -255,7 +273,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     }
 
     /**
-     * Runs {@code task} once on the next node worker executor (round-robin over all nodes).
+     * Runs {@code task} once on the next node worker (round-robin over all nodes).
      *
      * @throws java.util.concurrent.RejectedExecutionException ({@link Exceptions#failWithRejected()})
      *     if this scheduler is disposed
@@ -288,7 +306,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     }
 
     /**
-     * @return a worker on the next node worker executor (round-robin over all nodes)
+     * @return a worker on the next node worker (round-robin over all nodes)
      * @throws java.util.concurrent.RejectedExecutionException if this scheduler is disposed
      */
     @Override
@@ -301,7 +319,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     }
 
     /**
-     * @return a worker on one of {@code node}'s executors (round-robin over its CPUs), whose
+     * @return a worker on one of {@code node}'s workers (round-robin over its CPUs), whose
      *     tasks run on that node
      * @throws IllegalArgumentException if {@code node} is not a node of {@link #topology()}
      * @throws java.util.concurrent.RejectedExecutionException if this scheduler is disposed
@@ -358,7 +376,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     }
 
     /**
-     * NAME: the builder's name; CAPACITY: the number of worker executors (one per CPU); BUFFERED:
+     * NAME: the builder's name; CAPACITY: the number of node workers (one per CPU); BUFFERED:
      * tasks queued in them now; TERMINATED and CANCELLED: {@link #isDisposed()}; RUN_STYLE: ASYNC.
      */
     @Override

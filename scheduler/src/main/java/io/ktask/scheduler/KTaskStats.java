@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param placedElsewhereByNodeLimit helpers that could not go on their preferred node because its
  *     limit was reached and were placed on another node or in the any-node group instead
  * @param enabled whether helpers are enabled ({@code ktask.enabled})
+ * @param priorityHandOffs times a helper was raised to its task's own thread's priority (see
+ *     {@link TaskHandle#lendPriority()}) since the scheduler was created
  */
 public record KTaskStats(
         int helpersRunning,
@@ -26,7 +28,8 @@ public record KTaskStats(
         long chunksDone,
         long refusedByGlobalLimit,
         long placedElsewhereByNodeLimit,
-        boolean enabled) {
+        boolean enabled,
+        long priorityHandOffs) {
 
     /**
      * Copies {@code helpersRunningPerNode}, so the caller's array cannot change this snapshot.
@@ -61,13 +64,14 @@ public record KTaskStats(
                 && chunksDone == s.chunksDone
                 && refusedByGlobalLimit == s.refusedByGlobalLimit
                 && placedElsewhereByNodeLimit == s.placedElsewhereByNodeLimit
-                && enabled == s.enabled;
+                && enabled == s.enabled
+                && priorityHandOffs == s.priorityHandOffs;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(helpersRunning, Arrays.hashCode(helpersRunningPerNode), tasksRunning,
-                chunksDone, refusedByGlobalLimit, placedElsewhereByNodeLimit, enabled);
+                chunksDone, refusedByGlobalLimit, placedElsewhereByNodeLimit, enabled, priorityHandOffs);
     }
 
     @Override
@@ -76,6 +80,7 @@ public record KTaskStats(
                 + ", helpersRunningPerNode=" + Arrays.toString(helpersRunningPerNode)
                 + ", tasksRunning=" + tasksRunning + ", chunksDone=" + chunksDone
                 + ", refusedByGlobalLimit=" + refusedByGlobalLimit
-                + ", placedElsewhereByNodeLimit=" + placedElsewhereByNodeLimit + ", enabled=" + enabled + "]";
+                + ", placedElsewhereByNodeLimit=" + placedElsewhereByNodeLimit + ", enabled=" + enabled
+                + ", priorityHandOffs=" + priorityHandOffs + "]";
     }
 }

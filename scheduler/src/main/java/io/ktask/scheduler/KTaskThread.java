@@ -16,12 +16,25 @@ class KTaskThread extends Thread {
     final int node;
     /** Whether this thread lowered its priority (a helper): threads it starts inherit that. */
     final boolean reniced;
+    /**
+     * The kernel thread id, which another thread needs to lend this one its priority; recorded
+     * by the thread itself when it starts ({@link #recordThreadId()}) and read only by itself.
+     * -1 until then, or if the OS does not tell.
+     */
+    int tid = -1;
 
     KTaskThread(Object owner, int node, boolean reniced, Runnable body, String name) {
         super(body, name);
         this.owner = owner;
         this.node = node;
         this.reniced = reniced;
+    }
+
+    /** Records the calling thread's kernel id, if it is a {@code KTaskThread}. */
+    static void recordThreadId() {
+        if (Thread.currentThread() instanceof KTaskThread t) {
+            t.tid = ThreadPlacement.currentThreadId();
+        }
     }
 
     /**

@@ -6,6 +6,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import reactor.core.scheduler.Schedulers;
+import reactor.util.annotation.Nullable;
 
 /**
  * The {@link HelperLease} of {@link KTaskScheduler#lease(int, int)}. Each slot holds one permit
@@ -23,11 +24,15 @@ final class Lease implements HelperLease {
     private final HelperLimits limits;
     private final int[] nodes;
     private final AtomicIntegerArray slots;
+    /** The task whose helpers these are ({@link TaskHandle#lease}), or null. */
+    @Nullable
+    private final LentPriority lending;
 
-    Lease(KTaskScheduler scheduler, HelperLimits limits, int[] nodes) {
+    Lease(KTaskScheduler scheduler, HelperLimits limits, int[] nodes, @Nullable LentPriority lending) {
         this.scheduler = scheduler;
         this.limits = limits;
         this.nodes = nodes;
+        this.lending = lending;
         this.slots = new AtomicIntegerArray(nodes.length);
     }
 
@@ -72,12 +77,22 @@ final class Lease implements HelperLease {
 
     private void runHelper(Runnable task, int node) {
         Throwable error = null;
+        LentPriority.Helper helper = null;
         try {
+            if (lending != null) {
+                helper = lending.enter();
+            }
             task.run();
         } catch (Throwable e) {
             error = e;
         } finally {
-            limits.release(node);
+            try {
+                if (helper != null) {
+                    lending.leave(helper); // back to the helpers' nice before the permit goes back
+                }
+            } finally {
+                limits.release(node);
+            }
         }
         if (error != null) {
             KTaskThread.reportUncaught(error);

@@ -10,7 +10,7 @@ import com.sun.jna.Platform;
  *
  * <p>Every JNA type is confined to this class, so that a JVM without JNA (or without its native
  * library) fails only when this class is initialised, which {@link ThreadPlacement} catches. Use
- * only on Linux. Each method acts on the calling thread and is thread-safe.
+ * only on Linux. Each method is thread-safe and acts on the calling thread unless it takes a thread id.
  */
 final class LinuxLibc {
 
@@ -24,10 +24,11 @@ final class LinuxLibc {
     private static final int PRIO_PROCESS = 0;
 
     /**
-     * SYS_gettid for the architectures where it is known; -1 elsewhere. Both are LP64, which
-     * {@link #syscall(long)} relies on.
+     * SYS_gettid and SYS_getpriority for the architectures where they are known; -1 elsewhere.
+     * Both are LP64, which the {@code syscall} prototypes rely on.
      */
-    private static final long SYS_GETTID = sysGettid(System.getProperty("os.arch", ""));
+    private static final long SYS_GETTID = syscallNumber(System.getProperty("os.arch", ""), 186, 178);
+    private static final long SYS_GETPRIORITY = syscallNumber(System.getProperty("os.arch", ""), 140, 141);
 
     private LinuxLibc() {
     }
@@ -42,11 +43,13 @@ final class LinuxLibc {
     private static native String strerror(int errnum);
 
     /*
-     * syscall() is variadic, which direct mapping cannot express; calling it through a fixed
-     * one-argument prototype is sound on x86_64 and aarch64, where a variadic integer argument
+     * syscall() is variadic, which direct mapping cannot express; calling it through fixed
+     * prototypes of one and three arguments is sound on x86_64 and aarch64, where a variadic integer argument
      * travels in the same register as a fixed one and glibc's syscall does not read %al.
      */
     private static native long syscall(long number);
+
+    private static native long syscall(long number, long arg1, long arg2);
 
     /** Forces the binding, so that the caller learns here whether JNA and libc are usable. */
     static void bind() {
@@ -66,7 +69,10 @@ final class LinuxLibc {
         }
     }
 
-    /** @return 0, or the errno of setpriority(PRIO_PROCESS, tid, nice) */
+    /**
+     * @param tid a thread of this process; it need not be the calling thread
+     * @return 0, or the errno of setpriority(PRIO_PROCESS, tid, nice)
+     */
     static int setThreadNice(int tid, int nice) {
         try {
             setpriority(PRIO_PROCESS, tid, nice);
@@ -86,18 +92,34 @@ final class LinuxLibc {
         return SYS_GETTID < 0 ? -1 : (int) syscall(SYS_GETTID);
     }
 
+    /**
+     * Reads a thread's nice value with the raw getpriority system call, which returns
+     * {@code 20 - nice} (1..40) and so, unlike the libc wrapper, cannot mistake nice -1 for an
+     * error.
+     *
+     * @return the nice value of thread {@code tid}, or {@link Integer#MIN_VALUE} if it cannot be
+     *     read (unknown syscall number, or no such thread)
+     */
+    static int threadNice(int tid) {
+        if (SYS_GETPRIORITY < 0) {
+            return Integer.MIN_VALUE;
+        }
+        long raw = syscall(SYS_GETPRIORITY, PRIO_PROCESS, tid);
+        return raw >= 1 && raw <= 40 ? (int) (20 - raw) : Integer.MIN_VALUE;
+    }
+
     /** @return the C library's description of {@code errno}, for log messages */
     static String describe(int errno) {
         return strerror(errno);
     }
 
-    private static long sysGettid(String osArch) {
+    private static long syscallNumber(String osArch, long x86_64, long aarch64) {
         switch (osArch) {
             case "amd64":
             case "x86_64":
-                return 186;
+                return x86_64;
             case "aarch64":
-                return 178;
+                return aarch64;
             default:
                 return -1;
         }

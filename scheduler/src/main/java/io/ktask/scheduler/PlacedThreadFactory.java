@@ -68,6 +68,9 @@ final class PlacedThreadFactory implements ThreadFactory {
             lifecycle.threadStarted();
             try {
                 placeCurrentThread(cpus, niceToSet);
+                if (!nonBlocking) {
+                    KTaskThread.recordThreadId(); // a helper: its task's own thread may lend it priority
+                }
                 worker.run();
             } finally {
                 lifecycle.threadEnded();

@@ -2,10 +2,11 @@ package io.ktask.scheduler;
 
 /**
  * The scheduler's record of one running task, opened by {@link KTaskScheduler#openTask()}: it
- * feeds {@link KTaskStats#tasksRunning()} and {@link KTaskStats#chunksDone()}.
+ * feeds {@link KTaskStats#tasksRunning()} and {@link KTaskStats#chunksDone()}, leases the task's
+ * helpers, and lets the task's own thread lend its priority to them.
  *
- * <p>Thread-safety: {@link #chunksDone(long)} may be called from any thread; {@link #close()} is
- * idempotent (only the first call counts the task as ended).
+ * <p>Thread-safety: every method may be called from any thread; {@link #close()} is idempotent
+ * (only the first call counts the task as ended).
  */
 public interface TaskHandle extends AutoCloseable {
 
@@ -16,7 +17,41 @@ public interface TaskHandle extends AutoCloseable {
      */
     void chunksDone(long chunks);
 
-    /** Marks the task as ended. Idempotent. */
+    /**
+     * Takes permits for helpers of this task: the same as {@link KTaskScheduler#lease(int, int)},
+     * and the helpers it starts belong to this task, so {@link #lendPriority()} can raise them.
+     *
+     * @throws IllegalArgumentException as {@link KTaskScheduler#lease(int, int)}
+     * @throws java.util.concurrent.RejectedExecutionException if the scheduler is disposed
+     */
+    HelperLease lease(int wanted, int preferredNode);
+
+    /**
+     * Lends the calling thread's priority to one running helper of this task (ktask: the caller
+     * "wills its priority"). Call it from the task's own thread when it finds no chunk left to
+     * claim while helpers of the task still run theirs: on a busy machine a low-priority helper
+     * would otherwise hold the whole task up with the last chunk.
+     *
+     * <p>The helper keeps the lent nice value until its body (started through {@link #lease})
+     * ends, normally or by an exception; its thread then goes back to the helpers' nice value
+     * itself, before it can run anything else, and passes the lent priority on to another running
+     * helper of this task, if any: one helper at a time, until the task is {@linkplain #close()
+     * closed}. A helper starting while none holds it takes it. Never blocks, and calling it again
+     * while a helper holds the priority costs no system call.
+     *
+     * <p>Nothing is lent when helpers already run at the calling thread's nice value or higher
+     * (e.g. {@code helperNice(0)}, or a call from a helper thread), off Linux, or after the task
+     * closed. Raising another thread's priority needs {@code CAP_SYS_NICE} or
+     * {@code RLIMIT_NICE}; without it the refusal is logged once (logger
+     * {@code io.ktask.scheduler}) and the task runs on without lending. Each raise is counted in
+     * {@link KTaskStats#priorityHandOffs()}.
+     *
+     * @return true if a helper of this task holds the lent priority (or is being given it) when
+     *     this returns; false if nothing was lent
+     */
+    boolean lendPriority();
+
+    /** Marks the task as ended; no helper is raised from then on. Idempotent. */
     @Override
     void close();
 }

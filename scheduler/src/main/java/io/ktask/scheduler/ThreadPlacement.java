@@ -15,7 +15,8 @@ import reactor.util.Loggers;
  * Places the calling thread on CPUs and sets its priority, where the OS allows it (Linux, through
  * JNA); elsewhere, or when JNA cannot bind libc, the methods do nothing and say so.
  *
- * <p>Every method acts on the calling thread only, is thread-safe, and never throws because of
+ * <p>Every method acts on the calling thread only (except {@link #setThreadNice}, which names its
+ * thread), is thread-safe, and never throws because of
  * the OS: a refusal returns {@code false} (or -1) and is logged at INFO once per distinct reason
  * for the whole JVM, on logger {@code io.ktask.scheduler}. Call them from platform threads: on a
  * virtual thread they would act on its carrier.
@@ -82,6 +83,14 @@ final class ThreadPlacement {
                 + errno + " (" + LinuxLibc.describe(errno) + ")");
     }
 
+    /** What a {@link #setCurrentThreadNice} refusal is logged as. */
+    private static final String SET_NICE = "set thread priorities";
+    /** What a {@link #setThreadNice} refusal is logged as. */
+    static final String LEND_NICE = "lend a task's priority to its helpers";
+
+    /** Returned by {@link #currentThreadNice()} when the OS does not tell. */
+    static final int UNKNOWN_NICE = Integer.MIN_VALUE;
+
     /**
      * Sets the nice value of the calling thread only (Linux {@code setpriority(PRIO_PROCESS, tid,
      * nice)}, which applies per thread when given a thread id). Raising it (lower priority) is
@@ -92,23 +101,69 @@ final class ThreadPlacement {
      * @throws IllegalArgumentException if {@code nice} is not in {@code [-20, 19]}
      */
     static boolean setCurrentThreadNice(int nice) {
+        checkNice(nice);
+        if (Libc.UNAVAILABLE != null) {
+            return refuse(SET_NICE, Libc.UNAVAILABLE);
+        }
+        int tid = currentThreadId();
+        if (tid < 0) {
+            return refuse(SET_NICE, "cannot find the thread id: no gettid for "
+                    + System.getProperty("os.arch") + " and /proc/thread-self is unreadable");
+        }
+        return renice(SET_NICE, tid, nice);
+    }
+
+    /**
+     * Sets the nice value of thread {@code tid} of this process, which need not be the calling
+     * thread (a task's own thread lends its priority to a helper this way). A refusal is logged
+     * once as {@value #LEND_NICE}.
+     *
+     * @param tid a kernel thread id from {@link #currentThreadId()}
+     * @param nice the nice value, in {@code [-20, 19]}
+     * @return true if the thread now has that nice value; false if the OS does not allow it
+     *     (lowering a nice value needs {@code CAP_SYS_NICE} or {@code RLIMIT_NICE}) or the thread
+     *     has ended
+     * @throws IllegalArgumentException if {@code nice} is not in {@code [-20, 19]}
+     */
+    static boolean setThreadNice(int tid, int nice) {
+        checkNice(nice);
+        if (Libc.UNAVAILABLE != null) {
+            return refuse(LEND_NICE, Libc.UNAVAILABLE);
+        }
+        return renice(LEND_NICE, tid, nice);
+    }
+
+    private static boolean renice(String what, int tid, int nice) {
+        int errno = LinuxLibc.setThreadNice(tid, nice);
+        return errno == 0 || refuse(what, "setpriority(" + nice + ") failed with errno " + errno
+                + " (" + LinuxLibc.describe(errno) + ")");
+    }
+
+    private static void checkNice(int nice) {
         if (nice < -20 || nice > 19) {
             throw new IllegalArgumentException("nice must be in [-20, 19] but was " + nice);
         }
+    }
+
+    /**
+     * @return the kernel id of the calling thread (Linux {@code gettid}, else the
+     *     {@code /proc/thread-self} link), or -1 if the OS does not tell
+     */
+    static int currentThreadId() {
         if (Libc.UNAVAILABLE != null) {
-            return refuse("set thread priorities", Libc.UNAVAILABLE);
+            return -1;
         }
         int tid = LinuxLibc.gettid();
-        if (tid < 0) {
-            tid = threadIdFromProc();
-            if (tid < 0) {
-                return refuse("set thread priorities", "cannot find the thread id: no gettid for "
-                        + System.getProperty("os.arch") + " and /proc/thread-self is unreadable");
-            }
-        }
-        int errno = LinuxLibc.setThreadNice(tid, nice);
-        return errno == 0 || refuse("set thread priorities", "setpriority(" + nice
-                + ") failed with errno " + errno + " (" + LinuxLibc.describe(errno) + ")");
+        return tid >= 0 ? tid : threadIdFromProc();
+    }
+
+    /**
+     * @return the nice value of the calling thread, or {@link #UNKNOWN_NICE} if the OS does not
+     *     tell (not Linux, no JNA, or no getpriority syscall number for this architecture)
+     */
+    static int currentThreadNice() {
+        int tid = currentThreadId();
+        return tid < 0 ? UNKNOWN_NICE : LinuxLibc.threadNice(tid);
     }
 
     /**

@@ -20,6 +20,7 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -121,6 +122,34 @@ class ThreadPlacementTest {
     }
 
     @Test
+    @EnabledOnOs(OS.LINUX)
+    void anotherThreadsNiceIsReadAndSetByItsId() throws Exception {
+        Nice.assumeMayRaise();
+        int runnerNice = niceOfThisThread();
+        assertThat(ThreadPlacement.currentThreadNice()).isEqualTo(runnerNice);
+        CompletableFuture<Integer> lowered = new CompletableFuture<>();
+        CyclicBarrier raised = new CyclicBarrier(2);
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            Future<List<Integer>> other = executor.submit(() -> {
+                ThreadPlacement.setCurrentThreadNice(19);
+                lowered.complete(ThreadPlacement.currentThreadId());
+                raised.await(10, SECONDS);
+                return List.of(ThreadPlacement.currentThreadNice(), niceOfThisThread());
+            });
+            int tid = lowered.get(10, SECONDS);
+            assertThat(Nice.of(tid)).isEqualTo(19);
+            assertThat(ThreadPlacement.setThreadNice(tid, runnerNice)).isTrue();
+            raised.await(10, SECONDS);
+            assertThat(other.get(10, SECONDS)).containsExactly(runnerNice, runnerNice);
+            assertThatThrownBy(() -> ThreadPlacement.setThreadNice(tid, -21))
+                    .hasMessage("nice must be in [-20, 19] but was -21");
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
     void niceRejectsValuesOutOfRange() {
         assertThatThrownBy(() -> ThreadPlacement.setCurrentThreadNice(20))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -174,9 +203,12 @@ class ThreadPlacementTest {
                     invoke(placement, "pinCurrentThread", new Class<?>[] {int[].class}, new int[] {0}),
                     invoke(placement, "setCurrentThreadNice", new Class<?>[] {int.class}, 19),
                     invoke(placement, "currentCpu", new Class<?>[0]),
+                    invoke(placement, "currentThreadId", new Class<?>[0]),
+                    invoke(placement, "currentThreadNice", new Class<?>[0]),
+                    invoke(placement, "setThreadNice", new Class<?>[] {int.class, int.class}, 1, 19),
                     niceOfThisThread()));
 
-            assertThat(seen).containsExactly(false, false, -1, niceOfThisThread());
+            assertThat(seen).containsExactly(false, false, -1, -1, Integer.MIN_VALUE, false, niceOfThisThread());
         }
     }
 
