@@ -26,7 +26,8 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
     private final int[] firstWorker;
     /** Index {@code n} is node {@code n}'s helper group; the last one is the any-node group. */
     private final ThreadPoolExecutor[] helpers;
-    private final AtomicInteger nextWorker = new AtomicInteger();
+    /** The next worker loop for {@link #nextWorker()}; racy by design, see there. */
+    private int nextWorker;
     private final AtomicIntegerArray nextWorkerOnNode;
     private final AtomicInteger liveThreads = new AtomicInteger();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
@@ -77,7 +78,11 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
 
     /** @return the index of the next worker loop, round-robin over every node */
     int nextWorker() {
-        return Math.floorMod(nextWorker.getAndIncrement(), workers.length);
+        // Benign race, as in reactor-core's ParallelScheduler: two callers may pick the same loop
+        // (a lost step of the round), never an index out of range, since every write is one.
+        int index = nextWorker;
+        nextWorker = index + 1 == workers.length ? 0 : index + 1;
+        return index;
     }
 
     /** @return the index of the next worker loop of {@code node}, round-robin over its CPUs */
