@@ -86,6 +86,25 @@ class WorkerLoopTest {
     }
 
     @RepeatedTest(5)
+    void taskArrivingWhileTheLoopParksStillRuns() {
+        loop = new WorkerLoop(factory, TimeUnit.SECONDS.toNanos(60));
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 2_000; i++) {
+            CountDownLatch ran = new CountDownLatch(1);
+            schedule(ran::countDown);
+            LeaseTest.await(ran);
+            // Hands the next task in at a varying point of the loop's spin, at its end (the loop
+            // publishing PARKED) or after it parked: each hand-off must wake it or be seen.
+            long gap = random.nextInt((int) (3 * WorkerLoop.SPIN_NANOS));
+            long start = System.nanoTime();
+            while (System.nanoTime() - start < gap) {
+                Thread.onSpinWait();
+            }
+        }
+        assertThat(alive).hasValue(1);
+    }
+
+    @RepeatedTest(5)
     void concurrentProducersEachSeeTheirTasksRunInOrderAndNeverTwoAtOnce() throws Exception {
         loop = new WorkerLoop(factory, TimeUnit.SECONDS.toNanos(60));
         int producers = 3;
