@@ -60,13 +60,7 @@ class WorkerLoopTest {
     }
 
     private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not true within 10 s: " + what);
-            }
-            LockSupport.parkNanos(1_000_000);
-        }
+        ThreadLifecycleTest.awaitTrue(condition, () -> "not true within 10 s: " + what);
     }
 
     @RepeatedTest(5)
@@ -78,7 +72,7 @@ class WorkerLoopTest {
             CountDownLatch ran = new CountDownLatch(1);
             schedule(ran::countDown);
             LeaseTest.await(ran);
-            if ((i & 3) == 0) {
+            if ((i & 7) == 0) {
                 awaitTrue(() -> alive.get() == 0, "the thread retires after a keep-alive of 1 us");
             }
         }
