@@ -221,6 +221,26 @@ class WorkerLoopTest {
         assertThat(periodicRuns).hasValue(0);
     }
 
+    @RepeatedTest(5)
+    void gracefulShutdownRacingTheThreadsRetirementStillTerminates() {
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 200; i++) {
+            loop = new WorkerLoop(factory, 1_000);
+            CountDownLatch ran = new CountDownLatch(1);
+            schedule(ran::countDown);
+            LeaseTest.await(ran);
+            // Shuts down while the thread spins, retires (1 us keep-alive) or has retired.
+            long gap = random.nextInt((int) (2 * WorkerLoop.SPIN_NANOS));
+            long start = System.nanoTime();
+            while (System.nanoTime() - start < gap) {
+                Thread.onSpinWait();
+            }
+            loop.shutdown(false);
+            awaitTrue(loop::isTerminated, "a graceful shutdown terminates the loop");
+        }
+        awaitTrue(() -> alive.get() == 0, "every thread ends");
+    }
+
     @Test
     void shutdownNowDropsQueuedTasksAndEndsTheThread() {
         loop = new WorkerLoop(factory, TimeUnit.SECONDS.toNanos(60));
