@@ -25,8 +25,13 @@ import reactor.core.scheduler.Schedulers;
 /**
  * W3, many small tasks: 10 000 tasks of 1 000 hash units each (about a microsecond each). The
  * peers parallelize across the tasks (a task is their "unit"); the Reactor-native ways start each
- * task from one Flux: {@code flatMap} of {@code subscribeOn(Schedulers.parallel())}, and ours,
- * {@code flatMap} of one ktask per task. The total equals W1's sum at n = 10^7.
+ * task from one Flux: {@code flatMap} of {@code subscribeOn(Schedulers.parallel())}, and ours in
+ * two shapes. {@code ktask} and {@code ktaskMinChunk} are {@code flatMap} of one ktask per task:
+ * each tiny task runs inline (threadlets), so they measure the fixed cost of a task.
+ * {@code ktaskFluxOfTasks} is the way a ktask user writes this job: the Flux of tasks is itself
+ * the big job, {@code Flux.range(0, TASKS).transform(KTask.parallelize(chunk -> its tasks' sum,
+ * Long::sum))}, with chunks of tasks pulled through synchronous fusion and run on the caller and
+ * helpers. The total equals W1's sum at n = 10^7.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -42,9 +47,11 @@ public class W3ManySmallTasksBenchmark {
     static final long MIN_CHUNK = UNITS / 4;
     /** {@code flatMap} of {@code subscribeOn(Schedulers.parallel())}, one scheduled task per task. */
     static final String FLAT_MAP_SUBSCRIBE_ON = "flatMapSubscribeOn";
+    /** One ktask over the Flux of tasks: chunks of tasks, no {@code minChunk}. */
+    static final String KTASK_FLUX_OF_TASKS = "ktaskFluxOfTasks";
 
     @Param({Impl.SEQUENTIAL, Impl.PARALLEL_STREAM, Impl.FORK_JOIN, Impl.EXECUTOR, Impl.PARALLEL_FLUX_ELEMENTS,
-            Impl.PARALLEL_FLUX_CHUNKS, FLAT_MAP_SUBSCRIBE_ON, Impl.KTASK, Impl.KTASK_MIN_CHUNK})
+            Impl.PARALLEL_FLUX_CHUNKS, FLAT_MAP_SUBSCRIBE_ON, Impl.KTASK, Impl.KTASK_MIN_CHUNK, KTASK_FLUX_OF_TASKS})
     String impl;
 
     private RangeRunner runner;
@@ -66,6 +73,9 @@ public class W3ManySmallTasksBenchmark {
                 runner = flatMapKTask(KTask.parallelize(KTaskSpec.<Long, Long>of(c -> Units.sumHash(c.start(), c.end()))
                         .merge(Long::sum).minChunk(MIN_CHUNK).build()));
                 break;
+            case KTASK_FLUX_OF_TASKS:
+                runner = fluxOfTasks(tasks);
+                break;
             default:
                 runner = RangeRunners.create(impl, tasks, 0);
         }
@@ -76,6 +86,21 @@ public class W3ManySmallTasksBenchmark {
         return n -> Flux.range(0, Math.toIntExact(n))
                 .flatMap(t -> KTask.range(t * UNITS, UNITS).transform(parallelize))
                 .reduce(0L, Long::sum).block();
+    }
+
+    /** The transformer is built once per trial; each run is one task whose units are the tasks. */
+    private static RangeRunner fluxOfTasks(RangeWork tasks) {
+        Function<Flux<Integer>, Flux<Long>> parallelize = KTask.parallelize(chunk -> {
+            long sum = 0;
+            for (int t : chunk.items()) {
+                sum += tasks.unit(t);
+            }
+            return sum;
+        }, Long::sum);
+        return n -> {
+            Long total = Flux.range(0, Math.toIntExact(n)).transform(parallelize).blockLast();
+            return total == null ? 0L : total;
+        };
     }
 
     /** Stops the implementation's own threads (the executor's). */

@@ -1,8 +1,10 @@
 package io.ktask.operators;
 
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.ktask.scheduler.NodeTopology;
+import reactor.util.annotation.Nullable;
 
 /**
  * Chunks of {@link KTask#range} by arithmetic: no element, signal or allocation per unit.
@@ -10,9 +12,10 @@ import io.ktask.scheduler.NodeTopology;
  * <p>With a given {@code minChunk} the range is laid out at start (ktask sizing). Without one the
  * task's own thread first runs small probe chunks alone (threadlets: stay inline while that is
  * cheapest), times them, and lays out the rest for helpers only when the remaining work is worth
- * more than starting them costs. With {@code allNodes} the layout is one share per node in
- * proportion to its CPUs, and a thread drains its own node's share before helping the others
- * (ktask_run_numa).
+ * more than starting them costs. A range whose whole cost, by the work function's measured cost
+ * per unit, is below that payoff runs solo: one chunk, no probe, timed now and then. With {@code allNodes}
+ * the layout is one share per node in proportion to its CPUs, and a thread drains its own node's
+ * share before helping the others (ktask_run_numa).
  */
 final class RangeSource implements ChunkSource<Long> {
 
@@ -21,10 +24,12 @@ final class RangeSource implements ChunkSource<Long> {
     /** First probe of a work function timed before: about this much work at its last known cost. */
     static final long FIRST_PROBE_NANOS = 20_000;
     /**
-     * Last measured cost per unit (double bits) of each work function, by its class: a tiny task
-     * then runs as one inline chunk instead of a probe and a rest. Keyed by class so lambdas of
-     * one call site share it and unloaded classes take their entry with them. Benign race: it is
-     * a hint, last writer wins, and a stale value only changes the first probe's size.
+     * Measured cost per unit (double bits) of each work function, by its class: a tiny task then
+     * runs solo, as one inline chunk, instead of probes. Keyed by class so lambdas of one call
+     * site share it and unloaded classes take their entry with them. It rises to a higher
+     * measurement at once but falls by at most half per measurement: an overestimate costs a task
+     * a probe, an underestimate (one lambda class, tasks of different unit costs) would run a
+     * task alone that deserved helpers. Benign race: it is a hint, the last writer wins.
      */
     private static final ClassValue<AtomicLong> COST_PER_UNIT = new ClassValue<>() {
         @Override
@@ -32,6 +37,9 @@ final class RangeSource implements ChunkSource<Long> {
             return new AtomicLong(Double.doubleToRawLongBits(Double.NaN));
         }
     };
+    private static final Share[] NO_SHARES = new Share[0];
+    /** One solo run in this many (a power of two) is timed to refresh the cost hint. */
+    static final int SOLO_TIMING_PERIOD = 8;
     /** Below this much estimated remaining work, waking helpers costs more than it saves. */
     static final long HELPER_PAYOFF_NANOS = 100_000;
     /** Target duration of an adaptive chunk: claims stay rare against the work they hand out. */
@@ -42,11 +50,14 @@ final class RangeSource implements ChunkSource<Long> {
     private final long end;
 
     // Probe state: touched only by the task's own thread while probing (no helper runs then).
+    /** The own thread hands out chunks one at a time: probes, or the whole range at once. */
     private volatile boolean probing;
+    private boolean solo; // one thread can be worth it at most: the whole range is one chunk
     private long probeNext;
     private long probeIndex;
     private long probeStartNanos;
     private long lastProbe;
+    private AtomicLong costCell; // this work function's entry of COST_PER_UNIT, looked up once
 
     /** Published once (volatile) when laid out; helpers are started only afterwards. */
     private volatile Share[] shares;
@@ -62,16 +73,24 @@ final class RangeSource implements ChunkSource<Long> {
         long count = end - start;
         KTaskSpec<Long, ?> spec = run.spec;
         int cpus = run.cpus();
+        boolean adaptive = spec.minChunk == KTaskSpec.ADAPTIVE;
         if (count == 0) {
-            shares = new Share[0];
-        } else if (spec.minChunk != KTaskSpec.ADAPTIVE) {
+            shares = NO_SHARES;
+        } else if (!spec.allNodes && (adaptive ? Math.min(spec.maxThreads, cpus) == 1 : oneChunk(count, spec, cpus))) {
+            solo = true; // no layout to balance
+            probing = true;
+        } else if (!adaptive) {
             run.workers.helperTarget(layout(start, 0, spec.minChunk) - 1);
-        } else if (Math.min(spec.maxThreads, cpus) == 1) {
-            layout(start, 0, count); // one thread: a single chunk, nothing to balance
         } else {
             probeNext = start;
             probing = true;
         }
+    }
+
+    /** @return true if ktask sizing cuts {@code count} units into one chunk */
+    private static boolean oneChunk(long count, KTaskSpec<Long, ?> spec, int cpus) {
+        int threads = Sizing.threads(count, spec.minChunk, spec.maxThreads, cpus);
+        return Sizing.chunkSize(count, spec.minChunk, threads, spec.align) >= count;
     }
 
     @Override
@@ -98,20 +117,43 @@ final class RangeSource implements ChunkSource<Long> {
         return null;
     }
 
-    /** Own thread only: next probe chunk, or the switch to a parallel layout. */
+    /**
+     * Own thread only: the next probe chunk, the switch to a parallel layout, or, once every unit
+     * ran inline, null (the source is then done). Each call after the first times the chunks
+     * before it.
+     */
+    @Nullable
     private TaskChunk<Long> probe(int node) {
+        if (solo) {
+            return whole(node);
+        }
         long remaining = end - probeNext;
         long size;
         if (probeIndex == 0) {
+            costCell = COST_PER_UNIT.get(run.spec.work.getClass());
+            double known = Double.longBitsToDouble(costCell.get());
+            if (remaining * known < HELPER_PAYOFF_NANOS) { // false while nothing is known (NaN)
+                // Solo: no helper could pay off. Two clock reads cost about as much as the rest
+                // of a tiny task's bookkeeping, so only one solo run in SOLO_TIMING_PERIOD is
+                // timed: often enough to see the cost rise within a few tasks.
+                if ((ThreadLocalRandom.current().nextInt() & (SOLO_TIMING_PERIOD - 1)) != 0) {
+                    return whole(node);
+                }
+                size = remaining;
+            } else {
+                size = Double.isNaN(known) ? FIRST_PROBE_UNITS : Math.max(FIRST_PROBE_UNITS, (long) (FIRST_PROBE_NANOS / known));
+                // At most half the range: a stale hint then costs at most half a task inline, and
+                // the second probe always re-measures it.
+                size = Math.min(size, Math.max(1, remaining / 2));
+            }
             probeStartNanos = System.nanoTime();
-            double known = Double.longBitsToDouble(costCell().get());
-            size = Double.isNaN(known) ? FIRST_PROBE_UNITS : Math.max(FIRST_PROBE_UNITS, (long) (FIRST_PROBE_NANOS / known));
-            // At most half the range: a stale hint (one lambda class, different costs) then costs
-            // at most half a task inline, and the second probe always re-measures it.
-            size = Math.min(size, Math.max(1, remaining / 2));
         } else {
             double nanosPerUnit = Math.max(1e-3, (double) (System.nanoTime() - probeStartNanos) / (probeNext - start));
-            costCell().set(Double.doubleToRawLongBits(nanosPerUnit));
+            recordCost(nanosPerUnit);
+            if (remaining == 0) {
+                handedOutAll();
+                return null;
+            }
             if (remaining * nanosPerUnit >= HELPER_PAYOFF_NANOS) {
                 long minChunk = Math.max(1, (long) Math.ceil(TARGET_CHUNK_NANOS / nanosPerUnit));
                 int threads = layout(probeNext, probeIndex, minChunk);
@@ -127,16 +169,27 @@ final class RangeSource implements ChunkSource<Long> {
         lastProbe = size;
         long from = probeNext;
         probeNext += size;
-        TaskChunk<Long> c = new TaskChunk<>(probeIndex++, from, probeNext, node, null, run.context);
-        if (probeNext == end) {
-            shares = new Share[0];
-            probing = false; // after shares: a reader that sees probing false sees the layout
-        }
-        return c;
+        // Still probing after the last unit is handed out: the own thread's next claim times it.
+        return new TaskChunk<>(probeIndex++, from, probeNext, node, null, run.context);
     }
 
-    private AtomicLong costCell() {
-        return COST_PER_UNIT.get(run.spec.work.getClass());
+    /** @return the whole range as one chunk, the last the source hands out */
+    private TaskChunk<Long> whole(int node) {
+        handedOutAll();
+        return new TaskChunk<>(0, start, end, node, null, run.context);
+    }
+
+    /** Probing ends with nothing left to claim: {@link #done()} from now on. */
+    private void handedOutAll() {
+        shares = NO_SHARES;
+        probing = false; // after shares: a reader that sees probing false sees the layout
+    }
+
+    /** Up at once, down by at most half (see {@link #COST_PER_UNIT}). */
+    private void recordCost(double nanosPerUnit) {
+        double known = Double.longBitsToDouble(costCell.get());
+        double next = Double.isNaN(known) || nanosPerUnit >= known ? nanosPerUnit : Math.max(nanosPerUnit, known / 2);
+        costCell.set(Double.doubleToRawLongBits(next));
     }
 
     /**

@@ -56,11 +56,17 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     /** The next chunk index to emit (ordered) or fold (merge); written by the drain only. */
     volatile long nextIndex;
 
-    private final Queue<Throwable> laterFailures = new ConcurrentLinkedQueue<>();
-    private final Queue<Finished<T, R>> finished = new ConcurrentLinkedQueue<>();
+    /** Failures after the first; created by the second failure (most tasks never fail). */
+    @Nullable
+    private volatile Queue<Throwable> laterFailures;
+    /** Finished chunks the drain has not absorbed yet: a lock-free stack, newest on top. */
+    @Nullable
+    private volatile Finished<T, R> finishedTop;
 
     // Drain-only state: touched by one thread at a time (wip).
-    private final TreeMap<Long, Finished<T, R>> pending = new TreeMap<>();
+    /** Results out of chunk order or kept for undo; created when the first one is (solo tasks never). */
+    @Nullable
+    private TreeMap<Long, Finished<T, R>> pending;
     private R accumulated;
     private boolean folded; // accumulated holds a value (a merge may not return null, so null means none)
     private volatile boolean terminated; // volatile only for scanUnsafe and request() readers
@@ -77,6 +83,12 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     @SuppressWarnings("rawtypes")
     static final AtomicReferenceFieldUpdater<TaskRun, Throwable> FAILURE =
             AtomicReferenceFieldUpdater.newUpdater(TaskRun.class, Throwable.class, "failure");
+    @SuppressWarnings("rawtypes")
+    static final AtomicReferenceFieldUpdater<TaskRun, Queue> LATER_FAILURES =
+            AtomicReferenceFieldUpdater.newUpdater(TaskRun.class, Queue.class, "laterFailures");
+    @SuppressWarnings("rawtypes")
+    static final AtomicReferenceFieldUpdater<TaskRun, Finished> FINISHED_TOP =
+            AtomicReferenceFieldUpdater.newUpdater(TaskRun.class, Finished.class, "finishedTop");
 
     TaskRun(CoreSubscriber<? super R> actual, KTaskSpec<T, R> spec, KTaskScheduler scheduler) {
         this.actual = actual;
@@ -156,58 +168,58 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             drain();
             return;
         }
-        drain(); // an empty task completes here
+        if (source.done()) {
+            drain(); // an empty task completes here (any other end drains by itself)
+        }
         workers.wakeUp(TaskWorkers.INLINE);
     }
 
     // ------------------------------------------------------------------ chunks
-    /** Claims and runs chunks until none can be claimed now (called by {@link TaskWorkers}). */
+    /**
+     * Claims and runs chunks until none can be claimed now (called by {@link TaskWorkers}). The
+     * thread stays counted in {@code inFlight} from its first claim to its last, so every claim
+     * still reads the stop flags after the count; a chunk's result is drained (folded, emitted)
+     * once the next claim is made, and the last one by the single drain pass on the way out.
+     */
     void workLoop(int node) {
-        for (;;) {
-            TaskChunk<T> chunk = claim(node);
-            if (chunk == null) {
-                return;
-            }
-            runChunk(chunk);
-        }
-    }
-
-    @Nullable
-    private TaskChunk<T> claim(int node) {
         IN_FLIGHT.incrementAndGet(this);
-        TaskChunk<T> chunk = null;
+        boolean undrained = false; // a result of ours may wait on the finished stack
         try {
-            if (!stopped()) {
-                chunk = source.claim(node);
+            for (;;) {
+                TaskChunk<T> chunk = stopped() ? null : source.claim(node);
+                if (chunk == null) {
+                    if (!undrained || spec.merge != null) {
+                        return;
+                    }
+                    // Ordered: the claim may have met a full window that emitting our results opens.
+                    drain();
+                    undrained = false;
+                    continue;
+                }
+                if (undrained) {
+                    drain();
+                }
+                undrained = true;
+                runChunk(chunk);
             }
         } finally {
-            if (chunk == null && IN_FLIGHT.decrementAndGet(this) == 0) {
+            if (IN_FLIGHT.decrementAndGet(this) == 0 || undrained) {
                 drain();
             }
         }
-        return chunk;
     }
 
     private void runChunk(TaskChunk<T> chunk) {
-        Throwable fatal = null;
         try {
             R result = spec.work.apply(chunk);
             if (result == null) {
                 fail(new NullPointerException("work returned null for " + chunk), chunk.index());
             } else {
-                finished.offer(new Finished<>(chunk, result, spec.undo != null));
+                pushFinished(new Finished<>(chunk, result, spec.undo != null));
             }
         } catch (Throwable e) {
             fail(e, chunk.index());
-            if (Exceptions.isJvmFatal(e)) {
-                fatal = e;
-            }
-        } finally {
-            IN_FLIGHT.decrementAndGet(this);
-            drain();
-        }
-        if (fatal != null) {
-            Exceptions.throwIfJvmFatal(fatal); // the task is already aborting; the thread learns too
+            Exceptions.throwIfJvmFatal(e); // the task is already aborting; the thread learns too
         }
     }
 
@@ -219,8 +231,55 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             failedChunk = chunkIndex;
             source.cancel();
         } else {
-            laterFailures.offer(e);
+            Queue<Throwable> q = laterFailures;
+            if (q == null) {
+                // Racing second failures: one CAS wins, every loser uses the winner's queue.
+                LATER_FAILURES.compareAndSet(this, null, new ConcurrentLinkedQueue<Throwable>());
+                q = laterFailures;
+            }
+            q.offer(e);
         }
+    }
+
+    private void pushFinished(Finished<T, R> f) {
+        for (;;) {
+            Finished<T, R> top = finishedTop;
+            f.next = top; // before the CAS publishes f; never written again while f is on the stack
+            // No ABA: a node is pushed once, and the drain only ever takes the whole stack.
+            if (FINISHED_TOP.compareAndSet(this, top, f)) {
+                return;
+            }
+        }
+    }
+
+    /** @return the finished chunks pushed so far, newest first; the caller owns them now */
+    @Nullable
+    @SuppressWarnings("unchecked")
+    private Finished<T, R> takeFinished() {
+        return finishedTop == null ? null : (Finished<T, R>) FINISHED_TOP.getAndSet(this, null);
+    }
+
+    private TreeMap<Long, Finished<T, R>> pending() {
+        TreeMap<Long, Finished<T, R>> p = pending;
+        if (p == null) {
+            p = new TreeMap<>();
+            pending = p;
+        }
+        return p;
+    }
+
+    /** Parks a chain of finished chunks (newest first) in the sorted map. Drain only. */
+    private void keepAll(@Nullable Finished<T, R> chain) {
+        while (chain != null) {
+            Finished<T, R> next = chain.next;
+            chain.next = null;
+            pending().put(chain.index, chain);
+            chain = next;
+        }
+    }
+
+    private boolean nothingPending() {
+        return pending == null || pending.isEmpty();
     }
 
     boolean stopped() {
@@ -270,17 +329,22 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             return;
         }
         int absorbed = 0;
-        for (Finished<T, R> f; (f = finished.poll()) != null; absorbed++) {
+        // Newest first: chunks finished by several threads since the last pass land in the sorted
+        // map; a lone in-order one (always so on one thread) is folded at once.
+        for (Finished<T, R> f = takeFinished(), next; f != null; f = next, absorbed++) {
+            next = f.next;
+            f.next = null;
             if (spec.merge != null) {
                 source.retired(); // merge mode: a finished chunk's elements are no longer needed
-                if (!stop && spec.undo == null && f.index == nextIndex && pending.isEmpty()) {
+                if (!stop && spec.undo == null && f.index == nextIndex && nothingPending()) {
                     if (!fold(f.result)) {
+                        keepAll(next); // for the abort pass that the failed merge queued
                         return;
                     }
                     continue; // in order, nothing to keep: fold now, skip the sorted map
                 }
             }
-            pending.put(f.index, f);
+            pending().put(f.index, f);
         }
         if (absorbed != 0) {
             handle.chunksDone(absorbed); // one shared-counter update per drain pass, not per chunk
@@ -295,7 +359,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             if (emitOrdered()) {
                 workers.wakeUp(TaskWorkers.NO_INLINE);
             }
-            if (sourceDone && idle && pending.isEmpty() && finished.isEmpty()) {
+            if (sourceDone && idle && nothingPending() && finishedTop == null) {
                 complete(null);
             }
             return;
@@ -303,14 +367,14 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         if (spec.undo == null) {
             // No undo: results need not be kept, so merge eagerly (bounded memory).
             Map.Entry<Long, Finished<T, R>> head;
-            while ((head = pending.firstEntry()) != null && head.getKey() == nextIndex) {
+            while (pending != null && (head = pending.firstEntry()) != null && head.getKey() == nextIndex) {
                 pending.pollFirstEntry();
                 if (!fold(head.getValue().result)) {
                     return;
                 }
             }
         }
-        if (sourceDone && idle && finished.isEmpty()) {
+        if (sourceDone && idle && finishedTop == null) {
             R result;
             try {
                 result = mergeAll();
@@ -328,7 +392,8 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         Map.Entry<Long, Finished<T, R>> head;
         // Checked before each onNext: a cancel seen here leaves the result to the undo pass. One
         // arriving during onNext is the race Reactive Streams §2.8 allows: that value is emitted.
-        while (!cancelled && emitted != r && (head = pending.firstEntry()) != null && head.getKey() == nextIndex) {
+        while (!cancelled && emitted != r && pending != null
+                && (head = pending.firstEntry()) != null && head.getKey() == nextIndex) {
             pending.pollFirstEntry();
             nextIndex = nextIndex + 1;
             source.retired();
@@ -370,6 +435,9 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     private R mergeAll() {
         R acc = accumulated;
         boolean any = folded;
+        if (pending == null) {
+            return acc;
+        }
         for (Finished<T, R> f : pending.values()) {
             acc = any ? requireMerged(spec.merge.apply(acc, f.result)) : f.result;
             any = true;
@@ -390,7 +458,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             return;
         }
         terminated = true;
-        pending.clear();
+        pending = null;
         accumulated = null;
         try {
             if (result != null) {
@@ -409,7 +477,8 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             failureReported = true;
             Operators.onErrorDropped(f, context);
         }
-        for (Throwable t; (t = laterFailures.poll()) != null; ) {
+        Queue<Throwable> later = laterFailures;
+        for (Throwable t; later != null && (t = later.poll()) != null; ) {
             Operators.onErrorDropped(t, context);
         }
     }
@@ -426,12 +495,10 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     private void abortAndSignal() {
         terminated = true;
         source.cancel();
-        for (Finished<T, R> f; (f = finished.poll()) != null; ) {
-            pending.put(f.index, f); // results absorbed after a failed merge interrupted the drain
-        }
+        keepAll(takeFinished()); // results not absorbed yet: a failed merge interrupted the drain
         List<Long> undone = new ArrayList<>();
         List<Throwable> undoFailures = new ArrayList<>();
-        for (Finished<T, R> f : pending.values()) {
+        for (Finished<T, R> f : pending().values()) {
             if (spec.undo != null) {
                 undone.add(f.index);
                 try {
@@ -442,7 +509,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             }
             Operators.onDiscard(f.result, context);
         }
-        pending.clear();
+        pending = null;
         if (accumulated != null) {
             Operators.onDiscard(accumulated, context);
             accumulated = null;
@@ -455,22 +522,25 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         }
         failureReported = true;
         if (badRequest && failedChunk == KTaskException.NO_CHUNK && cause instanceof IllegalArgumentException) {
-            for (Throwable t; (t = laterFailures.poll()) != null; ) {
-                cause.addSuppressed(t);
-            }
+            suppressLaterFailures(cause);
             undoFailures.forEach(cause::addSuppressed);
             actual.onError(cause);
             return;
         }
         KTaskException error = new KTaskException(cause, failedChunk, undone);
-        for (Throwable t; (t = laterFailures.poll()) != null; ) {
-            error.addSuppressed(t);
-        }
+        suppressLaterFailures(error);
         undoFailures.forEach(error::addSuppressed);
         if (cancelled) {
             Operators.onErrorDropped(error, context);
         } else {
             actual.onError(error);
+        }
+    }
+
+    private void suppressLaterFailures(Throwable into) {
+        Queue<Throwable> later = laterFailures;
+        for (Throwable t; later != null && (t = later.poll()) != null; ) {
+            into.addSuppressed(t);
         }
     }
 
@@ -489,7 +559,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             return window;
         }
         if (key == Attr.BUFFERED) {
-            return (int) Math.min(Integer.MAX_VALUE, source.buffered() + finished.size());
+            return (int) Math.min(Integer.MAX_VALUE, source.buffered() + finishedCount());
         }
         if (key == Attr.CANCELLED) {
             return cancelled;
@@ -512,12 +582,27 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         return null;
     }
 
+    /**
+     * @return finished chunks not absorbed yet (a hint: the walk may also count chunks the drain
+     *     has just taken; it ends, since links are only ever cut to null)
+     */
+    private long finishedCount() {
+        long n = 0;
+        for (Finished<T, R> f = finishedTop; f != null; f = f.next) {
+            n++;
+        }
+        return n;
+    }
+
     /** A finished chunk's result; the chunk itself (and its items) is kept only for undo. */
     static final class Finished<T, R> {
         final long index;
         @Nullable
         final TaskChunk<T> chunk;
         final R result;
+        /** The next older entry of the finished stack; cut to null when the drain absorbs this one. */
+        @Nullable
+        Finished<T, R> next;
 
         Finished(TaskChunk<T> chunk, R result, boolean keepChunk) {
             this.index = chunk.index();

@@ -1,7 +1,5 @@
 package io.ktask.scheduler;
 
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-
 import reactor.blockhound.BlockHound;
 import reactor.blockhound.integration.BlockHoundIntegration;
 
@@ -11,9 +9,8 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * {@code BlockHound.install()} through {@link java.util.ServiceLoader}; not for direct use.
  *
  * <ul>
- *   <li>An idle worker waits for work with a timeout, so that it can retire after the keep-alive
- *       (reactor-core's workers wait without one, which its integration allows already).</li>
- *   <li>Disposing a task cancels its future, which takes the executor queue's lock briefly.</li>
+ *   <li>An idle worker parks until work arrives, its next delayed task is due or the keep-alive
+ *       ends (reactor-core's integration allows the same wait of its own executors).</li>
  *   <li>A new thread pins and renices itself before its first task, and the OS layer may log
  *       once per refusal, also when a task's own thread lends its priority to a helper.</li>
  * </ul>
@@ -27,9 +24,7 @@ public final class KTaskBlockHoundIntegration implements BlockHoundIntegration {
     /** Adds the allowances listed in the class description to {@code builder}. */
     @Override
     public void applyTo(BlockHound.Builder builder) {
-        builder.allowBlockingCallsInside(ScheduledThreadPoolExecutor.class.getName() + "$DelayedWorkQueue", "poll");
-        builder.allowBlockingCallsInside(SchedulerTask.class.getName(), "dispose");
-        builder.allowBlockingCallsInside(SchedulerTask.class.getName(), "setFuture");
+        builder.allowBlockingCallsInside(WorkerLoop.class.getName(), "awaitWork");
         builder.allowBlockingCallsInside(PlacedThreadFactory.class.getName(), "placeCurrentThread");
         builder.allowBlockingCallsInside(ThreadPlacement.class.getName(), "report");
     }

@@ -1,6 +1,5 @@
 package io.ktask.scheduler;
 
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 import reactor.core.Disposable;
@@ -10,21 +9,21 @@ import reactor.core.Scannable;
 import reactor.core.scheduler.Scheduler;
 
 /**
- * A {@link Scheduler.Worker} bound to one single-threaded executor of one node: its tasks run in
+ * A {@link Scheduler.Worker} bound to one {@link WorkerLoop} of one node: its tasks run in
  * the order they were scheduled (delayed ones when due), never two at once, on that node.
  * Disposing it cancels every task it has not finished.
  */
 final class NodeWorker implements Scheduler.Worker, Scannable {
 
     private final KTaskScheduler parent;
-    private final ScheduledThreadPoolExecutor executor;
+    private final WorkerLoop loop;
     private final int node;
     /** Tasks scheduled and not yet over; each removes itself when done. */
     private final Disposable.Composite tasks = Disposables.composite();
 
-    NodeWorker(KTaskScheduler parent, ScheduledThreadPoolExecutor executor, int node) {
+    NodeWorker(KTaskScheduler parent, WorkerLoop loop, int node) {
         this.parent = parent;
-        this.executor = executor;
+        this.loop = loop;
         this.node = node;
     }
 
@@ -47,7 +46,7 @@ final class NodeWorker implements Scheduler.Worker, Scannable {
         if (tasks.isDisposed()) {
             throw Exceptions.failWithRejected();
         }
-        return SchedulerTask.schedule(executor, tasks, task, delay, period, unit, parent.disposedNow);
+        return SchedulerTask.schedule(loop, tasks, task, delay, period, unit, parent.disposedNow);
     }
 
     @Override

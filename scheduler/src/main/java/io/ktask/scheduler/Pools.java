@@ -3,7 +3,6 @@ package io.ktask.scheduler;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -12,22 +11,23 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.stream.IntStream;
 
 /**
- * The executors of one {@link KTaskScheduler}: per node, one single-threaded worker executor per
- * CPU of the node (the plain Reactor scheduling, as {@code Schedulers.parallel()} has one per
- * CPU) and one helper group; plus the unpinned any-node helper group.
+ * The threads of one {@link KTaskScheduler}: per node, one {@link WorkerLoop} per CPU of the node
+ * (the plain Reactor scheduling, as {@code Schedulers.parallel()} has one executor per CPU) and one
+ * helper group; plus the unpinned any-node helper group.
  *
- * <p>Every executor starts its threads on first use and lets them go after the keep-alive, so a
- * scheduler nobody uses holds no thread. Helper groups have no queue: the helper permits already
+ * <p>Every loop and group starts its threads on first use and lets them go after the keep-alive,
+ * so a scheduler nobody uses holds no thread. Helper groups have no queue: the helper permits already
  * bound how many bodies run at once, so each start either finds an idle thread or makes one.
  */
 final class Pools implements PlacedThreadFactory.Lifecycle {
 
-    private final ScheduledThreadPoolExecutor[] workers;
+    private final WorkerLoop[] workers;
     /** Node {@code n}'s workers are {@code workers[firstWorker[n] .. firstWorker[n + 1])}. */
     private final int[] firstWorker;
     /** Index {@code n} is node {@code n}'s helper group; the last one is the any-node group. */
     private final ThreadPoolExecutor[] helpers;
-    private final AtomicInteger nextWorker = new AtomicInteger();
+    /** The next worker loop for {@link #nextWorker()}; racy by design, see there. */
+    private int nextWorker;
     private final AtomicIntegerArray nextWorkerOnNode;
     private final AtomicInteger liveThreads = new AtomicInteger();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
@@ -43,7 +43,7 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         int helperNice = settings.helperNice();
         boolean daemon = settings.daemon();
         long keepAliveNanos = settings.keepAlive().toNanos();
-        this.workers = new ScheduledThreadPoolExecutor[topology.cpuCount()];
+        this.workers = new WorkerLoop[topology.cpuCount()];
         this.firstWorker = new int[nodes + 1];
         this.helpers = new ThreadPoolExecutor[nodes + 1];
         this.nextWorkerOnNode = new AtomicIntegerArray(nodes);
@@ -53,14 +53,8 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
             int[] pin = pinning ? cpus : null;
             firstWorker[n] = w;
             for (int c = 0; c < cpus.length; c++) {
-                ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, new PlacedThreadFactory(
-                        owner, name + "-n" + n + "-w" + c, n, pin, PlacedThreadFactory.INHERIT_NICE, daemon, true,
-                        this));
-                e.setKeepAliveTime(keepAliveNanos, TimeUnit.NANOSECONDS);
-                e.allowCoreThreadTimeOut(true);
-                // Cancelled delayed tasks leave the queue at once instead of at their due time.
-                e.setRemoveOnCancelPolicy(true);
-                workers[w++] = e;
+                workers[w++] = new WorkerLoop(new PlacedThreadFactory(owner, name + "-n" + n + "-w" + c, n, pin,
+                        PlacedThreadFactory.INHERIT_NICE, daemon, true, this), keepAliveNanos);
             }
             helpers[n] = helperGroup(new PlacedThreadFactory(
                     owner, name + "-helper-n" + n, n, pin, helperNice, daemon, false, this), keepAliveNanos);
@@ -82,23 +76,27 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
                 new SynchronousQueue<>(), factory);
     }
 
-    /** @return the index of the next worker executor, round-robin over every node */
+    /** @return the index of the next worker loop, round-robin over every node */
     int nextWorker() {
-        return Math.floorMod(nextWorker.getAndIncrement(), workers.length);
+        // Benign race, as in reactor-core's ParallelScheduler: two callers may pick the same loop
+        // (a lost step of the round), never an index out of range, since every write is one.
+        int index = nextWorker;
+        nextWorker = index + 1 == workers.length ? 0 : index + 1;
+        return index;
     }
 
-    /** @return the index of the next worker executor of {@code node}, round-robin over its CPUs */
+    /** @return the index of the next worker loop of {@code node}, round-robin over its CPUs */
     int nextWorker(int node) {
         int first = firstWorker[node];
         int count = firstWorker[node + 1] - first;
         return first + Math.floorMod(nextWorkerOnNode.getAndIncrement(node), count);
     }
 
-    ScheduledThreadPoolExecutor worker(int index) {
+    WorkerLoop worker(int index) {
         return workers[index];
     }
 
-    /** @return the node of worker executor {@code index} */
+    /** @return the node of worker loop {@code index} */
     int nodeOfWorker(int index) {
         int node = 0;
         while (firstWorker[node + 1] <= index) {
@@ -112,16 +110,16 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         return helpers[node == KTaskScheduler.ANY_NODE ? helpers.length - 1 : node];
     }
 
-    /** @return the number of worker executors (one per CPU) */
+    /** @return the number of worker loops (one per CPU) */
     int workerCount() {
         return workers.length;
     }
 
-    /** @return the tasks queued (delayed or waiting) in the worker executors now */
+    /** @return the tasks queued (delayed or waiting) in the worker loops now */
     int buffered() {
         int total = 0;
-        for (ScheduledThreadPoolExecutor e : workers) {
-            total += e.getQueue().size();
+        for (WorkerLoop w : workers) {
+            total += w.buffered();
         }
         return total;
     }
@@ -132,13 +130,13 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
     }
 
     /**
-     * Stops every executor: {@code now} cancels queued tasks and interrupts running ones
+     * Stops every loop and group: {@code now} drops queued tasks and interrupts running ones
      * ({@link ExecutorService#shutdownNow()}); otherwise queued tasks still run. Idempotent.
      */
     void shutdown(boolean now) {
         shutDown = true;
-        for (ScheduledThreadPoolExecutor e : workers) {
-            stop(e, now);
+        for (WorkerLoop w : workers) {
+            w.shutdown(now);
         }
         for (ThreadPoolExecutor e : helpers) {
             stop(e, now);
@@ -171,13 +169,13 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
     }
 
     private void checkTerminated() {
-        // An executor is terminated only after its last thread left runWorker, and this thread's
-        // count drops after that: once both hold, no thread can start again.
+        // A loop or group is terminated only after its last thread left its run loop, and this
+        // thread's count drops after that: once both hold, no thread can start again.
         if (!shutDown || liveThreads.get() != 0) {
             return;
         }
-        for (ScheduledThreadPoolExecutor e : workers) {
-            if (!e.isTerminated()) {
+        for (WorkerLoop w : workers) {
+            if (!w.isTerminated()) {
                 return;
             }
         }

@@ -1,13 +1,9 @@
 package io.ktask.scheduler;
 
 import java.util.Objects;
-import java.util.concurrent.Future;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
-import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.BooleanSupplier;
 
 import reactor.core.Disposable;
@@ -15,174 +11,181 @@ import reactor.core.Exceptions;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * One task handed to an executor, as the {@link Disposable} its caller gets back. Tracks the
- * executor's {@link Future} so that disposing cancels a task that has not run yet (and interrupts
- * one that is running on another thread), and, for a worker's task, removes itself from the
- * worker's set of pending tasks once it is over.
+ * One task handed to a {@link WorkerLoop}, and the {@link Disposable} its caller gets back: the
+ * queue entry and the handle are one object, so a hand-off allocates nothing else but the queue
+ * node. Disposing it before it runs means it never runs (a delayed one also leaves its loop's
+ * timers at once); disposing it while it runs on another thread interrupts that thread, as
+ * reactor-core's schedulers do. A worker's task removes itself from the worker's pending set
+ * once it is over.
  *
- * <p>{@link #future} moves from {@code null} to the executor's future, and from either to one of
- * the terminal markers {@link #FINISHED} or {@link #CANCELLED}, by CAS. {@link #start} moves once
- * from {@link #NOT_STARTED} to {@link #STARTED} (first run) or to {@link #WITHDRAWN} (the
- * scheduler was disposed while the task was being submitted), by CAS: whichever wins decides
- * whether the task runs or its submitter is told it was rejected.
+ * <p>{@link #state} moves by CAS: {@code NEW} (never ran) or {@code WAITING} (a periodic task
+ * between runs) {@code -> RUNNING -> FINISHED} or back to {@code WAITING}; any live state
+ * {@code -> CANCELLED}, through {@code INTERRUPTING} when the task is running on another thread.
+ * {@code NEW -> CANCELLED} is also how a submitter withdraws a task after seeing the scheduler
+ * disposed: whichever of that CAS and the first run wins decides whether the task runs or its
+ * submitter is told it was rejected.
  */
-final class SchedulerTask implements Runnable, Disposable {
+final class SchedulerTask implements Disposable {
 
-    private static final Future<Void> FINISHED = new FutureTask<>(() -> null);
-    private static final Future<Void> CANCELLED = new FutureTask<>(() -> null);
+    private static final int NEW = 0;
+    private static final int WAITING = 1;
+    private static final int RUNNING = 2;
+    private static final int INTERRUPTING = 3;
+    private static final int FINISHED = 4;
+    private static final int CANCELLED = 5;
 
-    private static final int NOT_STARTED = 0;
-    private static final int STARTED = 1;
-    private static final int WITHDRAWN = 2;
+    /** Delays are capped so that {@code nanoTime() + delay} cannot overflow (about 146 years). */
+    private static final long MAX_DELAY_NANOS = Long.MAX_VALUE >> 1;
 
-    private static final AtomicIntegerFieldUpdater<SchedulerTask> START =
-            AtomicIntegerFieldUpdater.newUpdater(SchedulerTask.class, "start");
-
-    @SuppressWarnings("rawtypes")
-    private static final AtomicReferenceFieldUpdater<SchedulerTask, Future> FUTURE =
-            AtomicReferenceFieldUpdater.newUpdater(SchedulerTask.class, Future.class, "future");
+    private static final AtomicIntegerFieldUpdater<SchedulerTask> STATE =
+            AtomicIntegerFieldUpdater.newUpdater(SchedulerTask.class, "state");
 
     private final Runnable task;
     /** The worker's pending tasks, or {@code null} for a task given to the scheduler itself. */
     private final Disposable.Composite parent;
-    private final boolean periodic;
-    private volatile Future<?> future;
-    private volatile Thread runner;
-    private volatile int start;
+    private final WorkerLoop loop;
+    /** {@code < 0}: once; {@code 0}: again as soon as a run ended; {@code > 0}: rate in nanoseconds. */
+    private final long period;
+    /** Whether {@link #due} applies (delayed or periodic); else the task runs when dequeued. */
+    final boolean timed;
+    /** When to run next ({@link System#nanoTime()}); written by the submitter, then by the loop. */
+    long due;
+    /** The loop's filing order while in its timers, else -1; loop thread only. */
+    long filed = -1;
+    /** The thread running it; written before the CAS to RUNNING, read by dispose() after it. */
+    private Thread runner;
+    private volatile int state;
 
-    private SchedulerTask(Runnable task, Disposable.Composite parent, boolean periodic) {
+    private SchedulerTask(Runnable task, Disposable.Composite parent, WorkerLoop loop, long period, long delayNanos) {
         this.task = task;
         this.parent = parent;
-        this.periodic = periodic;
+        this.loop = loop;
+        this.period = period;
+        this.timed = delayNanos > 0 || period >= 0;
+        if (timed) {
+            due = System.nanoTime() + Math.min(delayNanos, MAX_DELAY_NANOS);
+        }
     }
 
     /**
      * Decorates {@code task} with {@link Schedulers#onSchedule(Runnable)} (once) and hands it to
-     * {@code executor}.
+     * {@code loop}.
      *
      * @param parent the worker's pending tasks, or {@code null} for the scheduler's own tasks
      * @param period {@code < 0}: run once; {@code 0}: run again as soon as the last run ended;
      *     {@code > 0}: at a fixed rate
      * @param disposed whether the scheduler is disposed now
-     * @throws RejectedExecutionException {@link Exceptions#failWithRejected()} if the executor
-     *     is shut down or the worker disposed, or if the scheduler was disposed while the task was
+     * @throws RejectedExecutionException {@link Exceptions#failWithRejected()} if the loop is
+     *     shut down or the worker disposed, or if the scheduler was disposed while the task was
      *     being submitted and the task had not started yet
      */
-    static Disposable schedule(ScheduledExecutorService executor, Disposable.Composite parent,
-            Runnable task, long delay, long period, TimeUnit unit, BooleanSupplier disposed) {
+    static Disposable schedule(WorkerLoop loop, Disposable.Composite parent, Runnable task, long delay,
+            long period, TimeUnit unit, BooleanSupplier disposed) {
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(unit, "unit");
-        SchedulerTask st = new SchedulerTask(Schedulers.onSchedule(task), parent, period >= 0);
+        SchedulerTask st = new SchedulerTask(Schedulers.onSchedule(task), parent, loop,
+                period < 0 ? -1 : unit.toNanos(period), delay > 0 ? unit.toNanos(delay) : 0);
         if (parent != null && !parent.add(st)) {
             throw Exceptions.failWithRejected();
         }
         try {
-            Future<?> f;
-            if (period < 0) {
-                f = executor.schedule(st, delay, unit);
-            } else if (period == 0) {
-                f = executor.scheduleWithFixedDelay(st, delay, 1, TimeUnit.NANOSECONDS);
-            } else {
-                f = executor.scheduleAtFixedRate(st, delay, period, unit);
-            }
-            st.setFuture(f);
+            loop.execute(st);
         } catch (RejectedExecutionException e) {
             if (parent != null) {
                 parent.remove(st);
             }
             throw Exceptions.failWithRejected();
         }
-        // A dispose between the caller's check and the submit would drop the task unseen (its
-        // shutdownNow() drains the queue): take it back and say so, unless it already started.
-        if (disposed.getAsBoolean() && START.compareAndSet(st, NOT_STARTED, WITHDRAWN)) {
-            st.dispose();
+        // A dispose between the caller's check and the hand-off would drop the task unseen (the
+        // loop may have ended already): take it back and say so, unless it already started.
+        if (disposed.getAsBoolean() && STATE.compareAndSet(st, NEW, CANCELLED)) {
+            st.cancelled(NEW);
             throw Exceptions.failWithRejected();
         }
         return st;
     }
 
-    @Override
-    public void run() {
-        // Loses only to the submitter withdrawing the task after a dispose: then it never runs.
-        if (start != STARTED && !START.compareAndSet(this, NOT_STARTED, STARTED)) {
-            return;
-        }
-        if (future == CANCELLED) {
-            // Disposed after the executor took it but before it started: it must not run.
-            return;
-        }
+    /**
+     * Runs the task once, unless it was disposed. Called by the loop thread only.
+     *
+     * @return whether it is periodic and must run again
+     */
+    boolean run() {
         runner = Thread.currentThread();
+        int s = state;
+        // Loses only to dispose() or to a withdrawing submitter: then it must not run.
+        if ((s != NEW && s != WAITING) || !STATE.compareAndSet(this, s, RUNNING)) {
+            return false;
+        }
         try {
             task.run();
         } catch (Throwable e) {
             // A periodic task keeps its schedule after an error, as reactor-core's schedulers do.
             KTaskThread.reportUncaught(e);
-        } finally {
-            runner = null;
-            if (!periodic) {
-                finish();
+        }
+        boolean again = period >= 0;
+        // Loses only to dispose() during the run.
+        if (STATE.compareAndSet(this, RUNNING, again ? WAITING : FINISHED)) {
+            if (!again && parent != null) {
+                parent.remove(this);
+            }
+            return again;
+        }
+        // The interrupt of a concurrent dispose() must land before the loop clears the flag,
+        // never in the next task.
+        while (state == INTERRUPTING) {
+            Thread.onSpinWait();
+        }
+        return false;
+    }
+
+    /** @return when a periodic task that just ran at {@code now} runs next */
+    long nextDue(long now) {
+        return period == 0 ? now : due + period;
+    }
+
+    boolean isPeriodic() {
+        return period >= 0;
+    }
+
+    @Override
+    public void dispose() {
+        for (;;) {
+            int s = state;
+            if (s >= INTERRUPTING) {
+                return;
+            }
+            if (s == RUNNING && runner != Thread.currentThread()) {
+                // Loses to the run ending or to another dispose(): look again.
+                if (STATE.compareAndSet(this, RUNNING, INTERRUPTING)) {
+                    try {
+                        runner.interrupt();
+                    } finally {
+                        state = CANCELLED;
+                    }
+                    cancelled(RUNNING);
+                    return;
+                }
+            } else if (STATE.compareAndSet(this, s, CANCELLED)) {
+                // Loses to the run starting or ending, or to another dispose(): look again. A
+                // task disposing itself from its own run is not interrupted.
+                cancelled(s);
+                return;
             }
         }
     }
 
-    private void finish() {
-        for (;;) {
-            Future<?> f = future;
-            if (f == CANCELLED) {
-                return;
-            }
-            // Loses only to dispose() (then CANCELLED) or to setFuture() (retry with its future).
-            if (FUTURE.compareAndSet(this, f, FINISHED)) {
-                break;
-            }
+    private void cancelled(int from) {
+        if (timed && from != RUNNING) {
+            loop.unfile(this);
         }
         if (parent != null) {
             parent.remove(this);
         }
     }
 
-    /** Records the executor's future; cancels it at once if the task was disposed meanwhile. */
-    void setFuture(Future<?> f) {
-        for (;;) {
-            Future<?> current = future;
-            if (current == FINISHED) {
-                return;
-            }
-            if (current == CANCELLED) {
-                f.cancel(runner != Thread.currentThread());
-                return;
-            }
-            // Loses only to finish() or dispose() running on another thread: look again.
-            if (FUTURE.compareAndSet(this, current, f)) {
-                return;
-            }
-        }
-    }
-
-    @Override
-    public void dispose() {
-        for (;;) {
-            Future<?> f = future;
-            if (f == FINISHED || f == CANCELLED) {
-                return;
-            }
-            // Loses to finish() or setFuture(): look again at what they stored.
-            if (FUTURE.compareAndSet(this, f, CANCELLED)) {
-                if (f != null) {
-                    // A task disposing itself from its own run must not interrupt its thread.
-                    f.cancel(runner != Thread.currentThread());
-                }
-                if (parent != null) {
-                    parent.remove(this);
-                }
-                return;
-            }
-        }
-    }
-
     @Override
     public boolean isDisposed() {
-        Future<?> f = future;
-        return f == FINISHED || f == CANCELLED;
+        return state >= INTERRUPTING;
     }
 }

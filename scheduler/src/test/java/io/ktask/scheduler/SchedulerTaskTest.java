@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -19,28 +19,32 @@ import reactor.core.Exceptions;
  */
 class SchedulerTaskTest {
 
-    private final ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1);
+    private final WorkerLoop loop = new WorkerLoop(Executors.defaultThreadFactory(), TimeUnit.SECONDS.toNanos(60));
 
     @AfterEach
     void shutdown() {
-        executor.shutdownNow();
+        loop.shutdown(false); // lets the test's last task finish uninterrupted
+    }
+
+    private Disposable schedule(Runnable task) {
+        return SchedulerTask.schedule(loop, null, task, 0, -1, TimeUnit.NANOSECONDS, () -> false);
     }
 
     @Test
     void taskQueuedWhenTheSchedulerTurnsOutDisposedIsWithdrawnAndNeverRuns() throws Exception {
         CountDownLatch busy = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        executor.execute(() -> {
+        schedule(() -> {
             busy.countDown();
             LeaseTest.await(release);
         });
         assertThat(busy.await(5, TimeUnit.SECONDS)).isTrue();
         AtomicBoolean ran = new AtomicBoolean();
-        assertThatThrownBy(() -> SchedulerTask.schedule(executor, null, () -> ran.set(true), 0, -1,
+        assertThatThrownBy(() -> SchedulerTask.schedule(loop, null, () -> ran.set(true), 0, -1,
                 TimeUnit.NANOSECONDS, () -> true)).isSameAs(Exceptions.failWithRejected());
         release.countDown();
         CountDownLatch after = new CountDownLatch(1);
-        executor.execute(after::countDown);
+        schedule(after::countDown);
         assertThat(after.await(5, TimeUnit.SECONDS)).isTrue();
         assertThat(ran).isFalse();
     }
@@ -49,7 +53,7 @@ class SchedulerTaskTest {
     void taskThatAlreadyStartedIsAcceptedEvenIfTheSchedulerIsDisposedMeanwhile() throws Exception {
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch finish = new CountDownLatch(1);
-        Disposable d = SchedulerTask.schedule(executor, null, () -> {
+        Disposable d = SchedulerTask.schedule(loop, null, () -> {
             started.countDown();
             LeaseTest.await(finish);
         }, 0, -1, TimeUnit.NANOSECONDS, () -> {

@@ -74,6 +74,11 @@ public record Target(String label, String benchmark, Map<String, String> params,
         both(all, "W2 off-heap: within 5% of the best peer's GB/s", w2, Map.of("memory", "offheap"), BEST_PEER, 0.95);
         both(all, "W3: faster than parallel streams over the tasks", w3, Map.of(), "parallelStream", 1.0);
         both(all, "W3: far (>= 2x) faster than flatMap + subscribeOn", w3, Map.of(), "flatMapSubscribeOn", 2.0);
+        // W3's third variant of ours: one ktask over the Flux of tasks (see W3ManySmallTasksBenchmark).
+        all.add(new Target("W3: faster than parallel streams over the tasks", w3, Map.of(), "ktaskFluxOfTasks",
+                "parallelStream", 1.0));
+        all.add(new Target("W3: far (>= 2x) faster than flatMap + subscribeOn", w3, Map.of(), "ktaskFluxOfTasks",
+                "flatMapSubscribeOn", 2.0));
         both(all, "W4: not slower than parallel streams", w4, skewed, "parallelStream", 1.0);
         both(all, "W4: not slower than ForkJoin", w4, skewed, "forkJoin", 1.0);
         for (String method : List.of("publishOn", "subscribeOn", "pingPong")) {
