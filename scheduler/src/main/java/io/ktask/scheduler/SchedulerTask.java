@@ -34,7 +34,10 @@ final class SchedulerTask implements Disposable {
     private static final int FINISHED = 4;
     private static final int CANCELLED = 5;
 
-    /** Delays are capped so that {@code nanoTime() + delay} cannot overflow (about 146 years). */
+    /**
+     * Delays and periods are capped (about 146 years) so that every due time lies within this of
+     * now, as the loop's difference-based comparison of due times needs.
+     */
     private static final long MAX_DELAY_NANOS = Long.MAX_VALUE >> 1;
 
     private static final AtomicIntegerFieldUpdater<SchedulerTask> STATE =
@@ -60,7 +63,7 @@ final class SchedulerTask implements Disposable {
         this.task = task;
         this.parent = parent;
         this.loop = loop;
-        this.period = period;
+        this.period = Math.min(period, MAX_DELAY_NANOS);
         this.timed = delayNanos > 0 || period >= 0;
         if (timed) {
             due = System.nanoTime() + Math.min(delayNanos, MAX_DELAY_NANOS);
@@ -91,18 +94,31 @@ final class SchedulerTask implements Disposable {
         try {
             loop.execute(st);
         } catch (RejectedExecutionException e) {
-            if (parent != null) {
-                parent.remove(st);
-            }
-            throw Exceptions.failWithRejected();
+            // Shut down, or no thread could be started: then the task is queued all the same and
+            // would run with the next hand-off's thread. Take it back, unless a thread took it.
+            st.withdraw();
+            return st;
         }
         // A dispose between the caller's check and the hand-off would drop the task unseen (the
         // loop may have ended already): take it back and say so, unless it already started.
-        if (disposed.getAsBoolean() && STATE.compareAndSet(st, NEW, CANCELLED)) {
-            st.cancelled(NEW);
-            throw Exceptions.failWithRejected();
+        if (disposed.getAsBoolean()) {
+            st.withdraw();
         }
         return st;
+    }
+
+    /**
+     * Takes back a task just handed in: the loop drops it unrun.
+     *
+     * @throws RejectedExecutionException {@link Exceptions#failWithRejected()} once withdrawn;
+     *     returns normally if a loop thread already started it (or it was disposed meanwhile)
+     */
+    private void withdraw() {
+        // Loses to the first run (or to a dispose): then the submitter keeps the task.
+        if (STATE.compareAndSet(this, NEW, CANCELLED)) {
+            cancelled(NEW);
+            throw Exceptions.failWithRejected();
+        }
     }
 
     /**
@@ -117,29 +133,54 @@ final class SchedulerTask implements Disposable {
         if ((s != NEW && s != WAITING) || !STATE.compareAndSet(this, s, RUNNING)) {
             return false;
         }
+        Error fatal = null;
         try {
             task.run();
         } catch (Throwable e) {
             // A periodic task keeps its schedule after an error, as reactor-core's schedulers do.
-            KTaskThread.reportUncaught(e);
+            fatal = report(e);
         }
-        boolean again = period >= 0;
+        boolean again = period >= 0 && fatal == null;
         // Loses only to dispose() during the run.
         if (STATE.compareAndSet(this, RUNNING, again ? WAITING : FINISHED)) {
             if (!again && parent != null) {
                 parent.remove(this);
             }
-            return again;
+        } else {
+            again = false;
+            // The interrupt of a concurrent dispose() must land before the loop clears the flag,
+            // never in the next task.
+            while (state == INTERRUPTING) {
+                Thread.onSpinWait();
+            }
         }
-        // The interrupt of a concurrent dispose() must land before the loop clears the flag,
-        // never in the next task.
-        while (state == INTERRUPTING) {
-            Thread.onSpinWait();
+        if (fatal != null) {
+            // Ends the loop's thread (a periodic task stops too); the loop gets a fresh one.
+            throw fatal;
         }
-        return false;
+        return again;
     }
 
-    /** @return when a periodic task that just ran at {@code now} runs next */
+    /**
+     * Hands a task's error to the thread's uncaught-exception handler. The handler is application
+     * code: an exception it throws is ignored, as the JVM ignores one from a dying thread's
+     * handler, so that it can neither end the loop nor leave this task RUNNING.
+     *
+     * @return the handler's error if it is JVM-fatal (the loop's thread must end), else null
+     */
+    private static Error report(Throwable error) {
+        try {
+            KTaskThread.reportUncaught(error);
+            return null;
+        } catch (Throwable handlerError) {
+            return Exceptions.isJvmFatal(handlerError) ? (Error) handlerError : null;
+        }
+    }
+
+    /**
+     * @return when a periodic task that just ran at {@code now} (at or after {@link #due}) runs
+     *     next: at most a capped period from now
+     */
     long nextDue(long now) {
         return period == 0 ? now : due + period;
     }

@@ -20,7 +20,8 @@ import reactor.util.concurrent.Queues;
  * <p>Producers only touch {@link #ready} and {@link #state}; the delayed tasks ({@link #timers})
  * belong to the loop thread alone, so they need no lock: a delayed task travels through
  * {@code ready} and the loop files it. The thread starts on the first task and ends after
- * {@code keepAlive} without work (never while a delayed task waits).
+ * {@code keepAlive} without work (never while a delayed task waits); a thread killed by a
+ * JVM-fatal error is replaced at once if tasks wait.
  *
  * <p>{@link #state} moves by CAS: {@code NO_THREAD -> RUNNING} (a producer starts the thread),
  * {@code RUNNING <-> PARKED} (the loop parks; a producer wakes it), {@code RUNNING -> NO_THREAD}
@@ -44,6 +45,16 @@ final class WorkerLoop implements Runnable {
     /** Ready tasks polled per round before the timers are looked at again, so neither starves. */
     private static final int BATCH = 256;
 
+    /**
+     * Timers by due time, then filing order. Due times are {@link System#nanoTime()} values, which
+     * may wrap: they compare by difference, valid as every due lies within
+     * {@code SchedulerTask.MAX_DELAY_NANOS} of now.
+     */
+    static final Comparator<SchedulerTask> BY_DUE = (a, b) -> {
+        long d = a.due - b.due;
+        return d != 0 ? Long.signum(d) : Long.compare(a.filed, b.filed);
+    };
+
     private static final AtomicIntegerFieldUpdater<WorkerLoop> STATE =
             AtomicIntegerFieldUpdater.newUpdater(WorkerLoop.class, "state");
 
@@ -52,8 +63,7 @@ final class WorkerLoop implements Runnable {
     /** Tasks handed in, plus cancelled delayed tasks sent back so that the loop unfiles them. */
     private final Queue<SchedulerTask> ready = Queues.<SchedulerTask>unboundedMultiproducer().get();
     /** Delayed and periodic tasks by due time, then filing order; loop thread only. */
-    private final PriorityQueue<SchedulerTask> timers = new PriorityQueue<>(
-            Comparator.comparingLong((SchedulerTask t) -> t.due).thenComparingLong(t -> t.filed));
+    private final PriorityQueue<SchedulerTask> timers = new PriorityQueue<>(BY_DUE);
     private long filed;
     /** {@code timers.size()} for {@link #buffered()} on other threads. */
     private volatile int timerCount;
@@ -137,19 +147,38 @@ final class WorkerLoop implements Runnable {
     /** The loop thread's body. */
     @Override
     public void run() {
-        boolean clean = false;
         try {
             loop();
-            clean = true;
-        } finally {
-            if (!clean && state != TERMINATED) {
-                // An Error escaped the loop itself (tasks' own errors never do): let the next
-                // hand-off start a fresh thread, and start one now if tasks wait.
-                leave();
-                if (!ready.isEmpty()) {
-                    wake();
-                }
+        } catch (Throwable e) {
+            if (state != TERMINATED) {
+                replaceThread(e);
             }
+            throw e;
+        }
+    }
+
+    /**
+     * A JVM-fatal error ended the loop's thread (a task's other errors never do; see
+     * {@link SchedulerTask#run()}): hand the loop to a fresh thread if tasks wait, else let the
+     * next hand-off start one.
+     */
+    private void replaceThread(Throwable error) {
+        try {
+            if (timerCount != 0) {
+                // Timers belong to the thread that runs the loop: no hand-off would start one for
+                // them. Staying RUNNING (the state is RUNNING or PARKED: only this thread leaves
+                // those, or a producer moves PARKED to RUNNING) keeps shutdown out of the way.
+                state = RUNNING;
+                startThread();
+                return;
+            }
+            leave();
+            // A producer may have queued after the loop's last look and seen RUNNING.
+            if (!ready.isEmpty()) {
+                wake();
+            }
+        } catch (RejectedExecutionException noThread) {
+            error.addSuppressed(noThread); // the tasks wait for the next hand-off's thread
         }
     }
 

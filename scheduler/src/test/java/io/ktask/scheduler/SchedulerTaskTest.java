@@ -6,16 +6,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.Exceptions;
 
 /**
  * A dispose racing a submission: the submitter either gets the task rejected (and it never runs)
  * or gets it accepted because it already started; it is never accepted and then silently dropped.
+ * A rejection for want of a thread withdraws the task too. A failing task's error reaches its
+ * thread's handler, and a handler that throws neither strands the loop's timers nor the task.
  */
 class SchedulerTaskTest {
 
@@ -62,5 +68,100 @@ class SchedulerTaskTest {
         });
         assertThat(d.isDisposed()).isFalse();
         finish.countDown();
+    }
+
+    @Test
+    void taskRejectedForWantOfAThreadIsWithdrawnAndNeverRuns() {
+        AtomicInteger starts = new AtomicInteger();
+        ThreadFactory failsOnce = body -> {
+            if (starts.getAndIncrement() == 0) {
+                throw new OutOfMemoryError("unable to create native thread (test)");
+            }
+            return Executors.defaultThreadFactory().newThread(body);
+        };
+        WorkerLoop failing = new WorkerLoop(failsOnce, TimeUnit.SECONDS.toNanos(60));
+        try {
+            Disposable.Composite pending = Disposables.composite();
+            AtomicBoolean ran = new AtomicBoolean();
+            assertThatThrownBy(() -> SchedulerTask.schedule(failing, pending, () -> ran.set(true), 0, -1,
+                    TimeUnit.NANOSECONDS, () -> false)).isSameAs(Exceptions.failWithRejected());
+            assertThat(pending.size()).isZero();
+            // The next hand-off starts a thread, which polls the rejected task first (FIFO).
+            CountDownLatch next = new CountDownLatch(1);
+            SchedulerTask.schedule(failing, pending, next::countDown, 0, -1, TimeUnit.NANOSECONDS, () -> false);
+            LeaseTest.await(next);
+            assertThat(ran).as("a task its submitter was told is rejected ran").isFalse();
+        } finally {
+            failing.shutdown(true);
+        }
+    }
+
+    /** A loop whose threads count themselves and report errors to {@code handler}. */
+    private static WorkerLoop loopWithHandler(AtomicInteger threads, Thread.UncaughtExceptionHandler handler) {
+        return new WorkerLoop(body -> {
+            Thread t = new Thread(body, "scheduler-task-test");
+            t.setDaemon(true);
+            t.setUncaughtExceptionHandler(handler);
+            threads.incrementAndGet();
+            return t;
+        }, TimeUnit.SECONDS.toNanos(60));
+    }
+
+    @Test
+    void aThrowingUncaughtHandlerKillsNeitherTheLoopNorItsTimersNorTheTask() {
+        AtomicInteger reported = new AtomicInteger();
+        AtomicInteger threads = new AtomicInteger();
+        WorkerLoop handled = loopWithHandler(threads, (t, e) -> {
+            reported.incrementAndGet();
+            throw new IllegalStateException("the handler fails too");
+        });
+        try {
+            CountDownLatch delayedRan = new CountDownLatch(1);
+            SchedulerTask.schedule(handled, null, delayedRan::countDown, 20, -1, TimeUnit.MILLISECONDS, () -> false);
+            CountDownLatch threeRuns = new CountDownLatch(3);
+            SchedulerTask.schedule(handled, null, () -> {
+                threeRuns.countDown();
+                throw new IllegalArgumentException("periodic failure");
+            }, 0, 1, TimeUnit.MILLISECONDS, () -> false);
+            Disposable failing = SchedulerTask.schedule(handled, null, () -> {
+                throw new IllegalArgumentException("one-shot failure");
+            }, 0, -1, TimeUnit.NANOSECONDS, () -> false);
+            LeaseTest.await(delayedRan);
+            LeaseTest.await(threeRuns);
+            assertThat(failing.isDisposed()).as("the failed one-shot task is over, not stuck running").isTrue();
+            assertThat(reported.get()).isGreaterThanOrEqualTo(3);
+            assertThat(threads).as("the loop kept its thread").hasValue(1);
+        } finally {
+            handled.shutdown(true);
+        }
+    }
+
+    @Test
+    void aLoopThreadEndedByAFatalHandlerErrorIsReplacedForTheDelayedTasks() {
+        AtomicReference<Throwable> escaped = new AtomicReference<>();
+        AtomicInteger threads = new AtomicInteger();
+        WorkerLoop handled = loopWithHandler(threads, (t, e) -> {
+            if (e instanceof IllegalArgumentException) {
+                throw new OutOfMemoryError("the handler fails fatally (test)");
+            }
+            escaped.set(e); // the fatal error, ending the loop's thread
+        });
+        try {
+            CountDownLatch filed = new CountDownLatch(1);
+            CountDownLatch delayedRan = new CountDownLatch(1);
+            SchedulerTask.schedule(handled, null, delayedRan::countDown, 20, -1, TimeUnit.MILLISECONDS, () -> false);
+            SchedulerTask.schedule(handled, null, filed::countDown, 0, -1, TimeUnit.NANOSECONDS, () -> false);
+            LeaseTest.await(filed); // FIFO: the delayed task is in the loop's timers now
+            Disposable failing = SchedulerTask.schedule(handled, null, () -> {
+                throw new IllegalArgumentException("one-shot failure");
+            }, 0, -1, TimeUnit.NANOSECONDS, () -> false);
+            LeaseTest.await(delayedRan);
+            ThreadLifecycleTest.awaitTrue(() -> escaped.get() != null, () -> "the fatal error ends the old thread");
+            assertThat(escaped.get()).isInstanceOf(OutOfMemoryError.class);
+            assertThat(threads).as("a fresh thread took over the timers").hasValue(2);
+            assertThat(failing.isDisposed()).as("the failed task is over, not stuck running").isTrue();
+        } finally {
+            handled.shutdown(true);
+        }
     }
 }

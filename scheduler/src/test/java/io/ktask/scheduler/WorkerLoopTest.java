@@ -242,6 +242,76 @@ class WorkerLoopTest {
     }
 
     @Test
+    void gracefulShutdownDuringAFailedThreadStartStillTerminates() {
+        CountDownLatch inFactory = new CountDownLatch(1);
+        CountDownLatch fail = new CountDownLatch(1);
+        loop = new WorkerLoop(body -> {
+            inFactory.countDown();
+            LeaseTest.await(fail);
+            throw new OutOfMemoryError("unable to create native thread (test)");
+        }, TimeUnit.SECONDS.toNanos(60));
+        AtomicReference<Throwable> submitError = new AtomicReference<>();
+        Thread submitter = new Thread(() -> {
+            try {
+                schedule(() -> { });
+            } catch (Throwable e) {
+                submitError.set(e);
+            }
+        });
+        submitter.start();
+        // The shutdown sees RUNNING (a thread is being started) and leaves the rest to it.
+        LeaseTest.await(inFactory);
+        loop.shutdown(false);
+        fail.countDown();
+        awaitTrue(() -> !submitter.isAlive(), "the submitter returns");
+        assertThat(submitError.get()).isSameAs(Exceptions.failWithRejected());
+        awaitTrue(loop::isTerminated, "a graceful shutdown terminates the loop whose thread never started");
+    }
+
+    @Test
+    void aHugePeriodNeitherOverflowsNorHoldsBackLaterDelayedTasks() {
+        loop = new WorkerLoop(factory, TimeUnit.SECONDS.toNanos(60));
+        CountDownLatch firstRun = new CountDownLatch(1);
+        AtomicInteger periodicRuns = new AtomicInteger();
+        schedule(() -> {
+            periodicRuns.incrementAndGet();
+            firstRun.countDown();
+        }, 0, Long.MAX_VALUE);
+        LeaseTest.await(firstRun);
+        // Filed after the periodic task's next due time was computed: due in 1 ms, not in 292 years.
+        CountDownLatch delayed = new CountDownLatch(1);
+        schedule(delayed::countDown, TimeUnit.MILLISECONDS.toNanos(1), -1);
+        LeaseTest.await(delayed);
+        assertThat(periodicRuns).hasValue(1);
+    }
+
+    @Test
+    void timersCompareDueTimesAcrossTheNanoTimeWrap() {
+        loop = new WorkerLoop(factory, TimeUnit.SECONDS.toNanos(60));
+        CountDownLatch gate = new CountDownLatch(1);
+        schedule(() -> LeaseTest.await(gate)); // the loop does not touch the tasks below meanwhile
+        SchedulerTask beforeWrap = (SchedulerTask) schedule(() -> { }, TimeUnit.HOURS.toNanos(1), -1);
+        SchedulerTask afterWrap = (SchedulerTask) schedule(() -> { }, TimeUnit.HOURS.toNanos(1), -1);
+        try {
+            // nanoTime() may wrap: 20 ns after Long.MAX_VALUE - 10 is Long.MIN_VALUE + 9.
+            beforeWrap.due = Long.MAX_VALUE - 10;
+            afterWrap.due = Long.MIN_VALUE + 9;
+            assertThat(WorkerLoop.BY_DUE.compare(beforeWrap, afterWrap)).isNegative();
+            assertThat(WorkerLoop.BY_DUE.compare(afterWrap, beforeWrap)).isPositive();
+            afterWrap.due = beforeWrap.due;
+            beforeWrap.filed = 1;
+            afterWrap.filed = 2;
+            assertThat(WorkerLoop.BY_DUE.compare(beforeWrap, afterWrap)).as("due together: filing order").isNegative();
+        } finally {
+            beforeWrap.filed = -1;
+            afterWrap.filed = -1;
+            beforeWrap.dispose();
+            afterWrap.dispose();
+            gate.countDown();
+        }
+    }
+
+    @Test
     void shutdownNowDropsQueuedTasksAndEndsTheThread() {
         loop = new WorkerLoop(factory, TimeUnit.SECONDS.toNanos(60));
         CountDownLatch started = new CountDownLatch(1);
