@@ -118,8 +118,19 @@ final class WorkerLoop implements Runnable {
             thread = t;
             t.start();
         } catch (Throwable e) {
-            state = NO_THREAD;
+            leave();
             throw new RejectedExecutionException("cannot start a worker thread", e);
+        }
+    }
+
+    /**
+     * Gives up RUNNING with no thread left to look at the queue. A shutdown that saw RUNNING left
+     * the termination to the loop: finish it here, or a graceful dispose would wait forever.
+     */
+    private void leave() {
+        state = NO_THREAD;
+        if (shutdown && STATE.compareAndSet(this, NO_THREAD, TERMINATED)) {
+            ready.clear(); // only withdrawn tasks: their submitters were told
         }
     }
 
@@ -134,7 +145,7 @@ final class WorkerLoop implements Runnable {
             if (!clean && state != TERMINATED) {
                 // An Error escaped the loop itself (tasks' own errors never do): let the next
                 // hand-off start a fresh thread, and start one now if tasks wait.
-                state = NO_THREAD;
+                leave();
                 if (!ready.isEmpty()) {
                     wake();
                 }
@@ -275,9 +286,9 @@ final class WorkerLoop implements Runnable {
         if (next != null || shutdown || !ready.isEmpty() || System.nanoTime() - lastWork < keepAliveNanos) {
             return true; // a timer is due, or an early (spurious) return of parkNanos
         }
-        state = NO_THREAD;
+        leave();
         // A producer may have queued after the last look and seen RUNNING: keep this thread if
-        // nobody has started another one meanwhile.
+        // nobody has started another one (nor terminated the loop) meanwhile.
         return !ready.isEmpty() && STATE.compareAndSet(this, NO_THREAD, RUNNING);
     }
 

@@ -60,13 +60,7 @@ class WorkerLoopTest {
     }
 
     private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not true within 10 s: " + what);
-            }
-            LockSupport.parkNanos(1_000_000);
-        }
+        ThreadLifecycleTest.awaitTrue(condition, () -> "not true within 10 s: " + what);
     }
 
     @RepeatedTest(5)
@@ -78,11 +72,30 @@ class WorkerLoopTest {
             CountDownLatch ran = new CountDownLatch(1);
             schedule(ran::countDown);
             LeaseTest.await(ran);
-            if ((i & 3) == 0) {
+            if ((i & 7) == 0) {
                 awaitTrue(() -> alive.get() == 0, "the thread retires after a keep-alive of 1 us");
             }
         }
         awaitTrue(() -> alive.get() == 0, "the thread retires after a keep-alive of 1 us");
+    }
+
+    @RepeatedTest(5)
+    void taskArrivingWhileTheLoopParksStillRuns() {
+        loop = new WorkerLoop(factory, TimeUnit.SECONDS.toNanos(60));
+        java.util.Random random = new java.util.Random(42);
+        for (int i = 0; i < 2_000; i++) {
+            CountDownLatch ran = new CountDownLatch(1);
+            schedule(ran::countDown);
+            LeaseTest.await(ran);
+            // Hands the next task in at a varying point of the loop's spin, at its end (the loop
+            // publishing PARKED) or after it parked: each hand-off must wake it or be seen.
+            long gap = random.nextInt((int) (3 * WorkerLoop.SPIN_NANOS));
+            long start = System.nanoTime();
+            while (System.nanoTime() - start < gap) {
+                Thread.onSpinWait();
+            }
+        }
+        assertThat(alive).hasValue(1);
     }
 
     @RepeatedTest(5)
@@ -206,6 +219,26 @@ class WorkerLoopTest {
         awaitTrue(() -> alive.get() == 0, "the thread ends");
         assertThat(ran).hasValue(2);
         assertThat(periodicRuns).hasValue(0);
+    }
+
+    @RepeatedTest(5)
+    void gracefulShutdownRacingTheThreadsRetirementStillTerminates() {
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 200; i++) {
+            loop = new WorkerLoop(factory, 1_000);
+            CountDownLatch ran = new CountDownLatch(1);
+            schedule(ran::countDown);
+            LeaseTest.await(ran);
+            // Shuts down while the thread spins, retires (1 us keep-alive) or has retired.
+            long gap = random.nextInt((int) (2 * WorkerLoop.SPIN_NANOS));
+            long start = System.nanoTime();
+            while (System.nanoTime() - start < gap) {
+                Thread.onSpinWait();
+            }
+            loop.shutdown(false);
+            awaitTrue(loop::isTerminated, "a graceful shutdown terminates the loop");
+        }
+        awaitTrue(() -> alive.get() == 0, "every thread ends");
     }
 
     @Test
