@@ -23,11 +23,11 @@ import reactor.util.context.Context;
 /**
  * One task: the subscription handed downstream, and the state every thread of the task shares.
  *
- * <p>Protocol. A thread claims a chunk by first counting itself in {@code inFlight} and only then
- * reading the stop flags (failure, cancel); whoever decides the task's end reads the flags first
- * and {@code inFlight} second. Either the claimer sees the flag and backs out, or the decider sees
- * the claimer in flight and waits for its {@link #drain()} call: no chunk starts after the end is
- * decided, and no thread ever waits for another. Every decision (fold, emit, undo, complete) is
+ * <p>Protocol. A thread claims a chunk by first counting itself in {@code inFlight} (once for a
+ * run of claims) and only then reading the stop flags (failure, cancel); whoever decides the
+ * task's end reads the flags first and {@code inFlight} second. Either the claimer sees the flag
+ * and backs out, or the decider sees the claimer in flight and waits for its {@link #drain()}
+ * call: no chunk starts after the end is decided, and no thread ever waits for another. Every decision (fold, emit, undo, complete) is
  * made in {@link #drain()}, serialized by {@code wip}: whichever thread finishes last runs it.
  */
 final class TaskRun<T, R> implements Subscription, Scannable {
