@@ -27,8 +27,11 @@ interface ChunkSource<T> {
     /** @return true once every chunk there will ever be has been claimed (final once true) */
     boolean done();
 
-    /** One chunk's result left the task (emitted or folded): room for one more chunk. */
-    void retired();
+    /**
+     * {@code chunks} results left the task (emitted or folded): room for as many more chunks.
+     * Called outside the drain, as it may run chunks on the calling thread.
+     */
+    void retired(long chunks);
 
     /** Stops producing chunks and discards buffered elements. Idempotent. */
     void cancel();

@@ -225,9 +225,9 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
     }
 
     @Override
-    public void retired() {
+    public void retired(long chunks) {
         if (fused == null && !upstreamDone && !cancelled) {
-            upstream.request(chunkSize);
+            upstream.request(Operators.multiplyCap(chunkSize, chunks));
         }
     }
 

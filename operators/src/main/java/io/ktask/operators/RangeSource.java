@@ -261,7 +261,7 @@ final class RangeSource implements ChunkSource<Long> {
     }
 
     @Override
-    public void retired() {
+    public void retired(long chunks) {
         // Nothing buffered: the window is enforced at claim time through run.inWindow.
     }
 

@@ -71,6 +71,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     private boolean folded; // accumulated holds a value (a merge may not return null, so null means none)
     private volatile boolean terminated; // volatile only for scanUnsafe and request() readers
     private boolean failureReported;      // the failure was signalled or dropped (drain-only)
+    private long retiredInPass;           // results that left in this pass, for the source after it (drain-only)
 
     static final AtomicIntegerFieldUpdater<TaskRun> IN_FLIGHT =
             AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "inFlight");
@@ -298,16 +299,38 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             return;
         }
         int missed = 1;
+        long retire = 0;
+        Throwable fatal = null;
         for (;;) {
-            if (!terminated) {
-                drainOnce();
-            } else {
-                dropLateFailures();
+            try {
+                if (!terminated) {
+                    drainOnce();
+                } else {
+                    dropLateFailures();
+                }
+            } catch (Throwable e) {
+                // Foreign code threw inside the pass (a downstream signal, a hook, a helper start):
+                // the task fails, and one more pass, queued while we still hold wip, decides.
+                fail(e, KTaskException.NO_CHUNK);
+                WIP.getAndIncrement(this);
+                if (Exceptions.isJvmFatal(e)) {
+                    fatal = e;
+                }
             }
+            retire += retiredInPass; // read and reset under wip: the next owner starts from 0
+            retiredInPass = 0;
             missed = WIP.addAndGet(this, -missed);
             if (missed == 0) {
-                return;
+                break;
             }
+        }
+        if (retire != 0) {
+            // Outside the drain: asking a push upstream for more may run chunks on this thread
+            // (its onNext wakes the task's own loop), and a chunk must never run inside a pass.
+            source.retired(retire);
+        }
+        if (fatal != null) {
+            Exceptions.throwIfJvmFatal(fatal); // wip is released: the task still ends, the thread learns too
         }
     }
 
@@ -335,7 +358,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             next = f.next;
             f.next = null;
             if (spec.merge != null) {
-                source.retired(); // merge mode: a finished chunk's elements are no longer needed
+                retiredInPass++; // merge mode: a finished chunk's elements are no longer needed
                 if (!stop && spec.undo == null && f.index == nextIndex && nothingPending()) {
                     if (!fold(f.result)) {
                         keepAll(next); // for the abort pass that the failed merge queued
@@ -396,7 +419,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
                 && (head = pending.firstEntry()) != null && head.getKey() == nextIndex) {
             pending.pollFirstEntry();
             nextIndex = nextIndex + 1;
-            source.retired();
+            retiredInPass++;
             actual.onNext(head.getValue().result);
             emitted++;
             r = requested;

@@ -1,6 +1,7 @@
 package io.ktask.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.util.List;
 import java.util.Map;
@@ -149,5 +150,58 @@ class ReviewRegressionTest {
             Hooks.resetOnOperatorDebug();
             Hooks.resetOnEachOperator("count");
         }
+    }
+
+    /**
+     * Review S2-4: with a push upstream that emits on request, a downstream request made the
+     * drain ask upstream for more, whose onNext ran the next chunk inside the drain pass; a
+     * JVM-fatal error there left the drain owned forever, and the task never ended. Now chunks
+     * never run inside a pass and the task still aborts with the error.
+     */
+    @Test
+    void aFatalChunkErrorAfterADownstreamRequestStillEndsTheTask() {
+        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicBoolean insideDrain = new java.util.concurrent.atomic.AtomicBoolean();
+        KTaskSpec<Integer, Integer> spec = KTaskSpec.<Integer, Integer>of(chunk -> {
+                    if (java.util.Arrays.stream(Thread.currentThread().getStackTrace())
+                            .anyMatch(f -> f.getMethodName().equals("drainOnce"))) {
+                        insideDrain.set(true);
+                    }
+                    if (armed.compareAndSet(true, false)) {
+                        throw new ExceptionInInitializerError("simulated failed class initialisation");
+                    }
+                    return (int) chunk.index();
+                })
+                .minChunk(1).maxThreads(1).ordered().scheduler(SCHEDULER).build();
+        java.util.concurrent.CompletableFuture<Throwable> ended = new java.util.concurrent.CompletableFuture<>();
+        BaseSubscriber<Integer> subscriber = new BaseSubscriber<>() {
+            @Override
+            protected void hookOnSubscribe(Subscription s) {
+                s.request(1);
+            }
+
+            @Override
+            protected void hookOnError(Throwable e) {
+                ended.complete(e);
+            }
+
+            @Override
+            protected void hookOnComplete() {
+                ended.complete(null);
+            }
+        };
+        Flux.range(0, 1_000).hide().transform(KTask.parallelize(spec)).subscribe(subscriber);
+        armed.set(true);
+        // The requesting thread may run the failing chunk itself; a JVM-fatal error then also
+        // reaches it, as Reactor rethrows such errors to the thread that met them.
+        Throwable atRequest = catchThrowable(() -> subscriber.request(Long.MAX_VALUE));
+        if (atRequest != null) {
+            assertThat(atRequest).isInstanceOf(ExceptionInInitializerError.class);
+        }
+        assertThat(ended).succeedsWithin(java.time.Duration.ofSeconds(5))
+                .satisfies(e -> assertThat(e).isInstanceOf(KTaskException.class)
+                        .hasCauseInstanceOf(ExceptionInInitializerError.class));
+        assertThat(insideDrain).as("a chunk ran inside a drain pass").isFalse();
+        Awaits.until(() -> SCHEDULER.stats().tasksRunning() == 0, "the task's handle is closed");
     }
 }
