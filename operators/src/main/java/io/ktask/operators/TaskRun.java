@@ -201,6 +201,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
                     drain();
                 }
                 undrained = true;
+                workers.retryRefusedHelpers();
                 runChunk(chunk);
             }
         } finally {

@@ -18,8 +18,12 @@ import reactor.core.Exceptions;
  */
 final class TaskWorkers {
 
-    /** How long a task waits after a refused lease before it asks for helpers again. */
-    static final long LEASE_RETRY_NANOS = 1_000_000;
+    /**
+     * How long a task waits after a refused lease before it asks for helpers again, at its next
+     * chunk. Back-to-back tasks meet this often: the previous task's helper returns its permit
+     * just after that task's last signal, so the next task's first lease may find it still out.
+     */
+    static final long LEASE_RETRY_NANOS = 100_000;
 
     private final TaskRun<?, ?> run;
 
@@ -109,6 +113,17 @@ final class TaskWorkers {
             HELPERS_ACTIVE.addAndGet(this, started - want); // give back the slots nobody filled
             // Benign race: concurrent wakers may both write; either deadline is a fine back-off.
             leaseRetryAt = started < want ? System.nanoTime() + LEASE_RETRY_NANOS : 0;
+        }
+    }
+
+    /**
+     * Before each chunk: a task short of helpers after a refusal asks again once the back-off has
+     * passed. One volatile read when nothing was refused.
+     */
+    void retryRefusedHelpers() {
+        // Benign race: stale reads only move the retry to the next chunk, or make one extra attempt.
+        if (leaseRetryAt != 0 && helpersActive < helperTarget) {
+            helpersWanted();
         }
     }
 

@@ -1,0 +1,58 @@
+package io.ktask.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.ktask.scheduler.HelperLease;
+import io.ktask.scheduler.KTaskScheduler;
+import io.ktask.scheduler.NodeTopology;
+import org.junit.jupiter.api.RepeatedTest;
+
+/**
+ * A task refused its helper at the start (the only permit is out, as when the previous task's
+ * helper has not yet returned it) asks again at a later chunk and gets it once the permit is back,
+ * instead of running alone to the end.
+ */
+class LeaseRetryTest {
+
+    static final int CHUNKS = 64;
+
+    @RepeatedTest(5)
+    void aTaskRefusedAtTheStartGetsItsHelperOnceThePermitIsBack() throws InterruptedException {
+        KTaskScheduler scheduler = KTaskScheduler.builder().name("lease-retry").topology(NodeTopology.uniform(1, 2))
+                .maxHelpers(1).pinning(false).helperNice(0).build();
+        try {
+            HelperLease held = scheduler.lease(1, 0);
+            assertThat(held.granted()).isEqualTo(1);
+            Thread caller = Thread.currentThread();
+            CountDownLatch helperRan = new CountDownLatch(1);
+            KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(chunk -> {
+                        if (Thread.currentThread() != caller) {
+                            helperRan.countDown();
+                        } else if (chunk.index() == 0) {
+                            held.close(); // the permit comes back after the task was refused
+                        } else {
+                            awaitQuietly(helperRan); // leave chunks for a helper, if one comes
+                        }
+                        return chunk.size();
+                    })
+                    .merge(Long::sum).minChunk(1).scheduler(scheduler).build();
+            assertThat(KTask.range(0, CHUNKS).transform(KTask.parallelize(spec)).blockLast()).isEqualTo(CHUNKS);
+            assertThat(helperRan.getCount()).as("a helper ran a chunk of the task").isZero();
+            assertThat(scheduler.stats().refusedByGlobalLimit()).as("the first lease was refused").isPositive();
+        } finally {
+            scheduler.dispose();
+        }
+    }
+
+    /** A bounded wait per chunk: the whole task lasts at most CHUNKS ms without a helper. */
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(1, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
