@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
+import io.ktask.scheduler.HelperLease;
 import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.TaskHandle;
 import org.reactivestreams.Subscription;
@@ -181,8 +182,12 @@ final class TaskRun<T, R> implements Subscription, Scannable {
      * thread stays counted in {@code inFlight} from its first claim to its last, so every claim
      * still reads the stop flags after the count; a chunk's result is drained (folded, emitted)
      * once the next claim is made, and the last one by the single drain pass on the way out.
+     *
+     * @param helper whether this is a leased helper: once the source is done it returns its
+     *     permit before it leaves {@code inFlight}, hence before the task's last signal, so a task
+     *     started by that signal finds the permit free
      */
-    void workLoop(int node) {
+    void workLoop(int node, boolean helper) {
         IN_FLIGHT.incrementAndGet(this);
         boolean undrained = false; // a result of ours may wait on the finished stack
         try {
@@ -205,6 +210,9 @@ final class TaskRun<T, R> implements Subscription, Scannable {
                 runChunk(chunk);
             }
         } finally {
+            if (helper && source.done()) {
+                HelperLease.returnPermitNow(); // done() is final: this helper will claim nothing more
+            }
             if (IN_FLIGHT.decrementAndGet(this) == 0 || undrained) {
                 drain();
             }

@@ -152,7 +152,7 @@ final class TaskWorkers {
         int node = leasedNode == KTaskScheduler.ANY_NODE ? run.scheduler.currentNode() : leasedNode;
         for (;;) {
             try {
-                run.workLoop(node);
+                run.workLoop(node, true);
             } finally {
                 HELPERS_ACTIVE.decrementAndGet(this); // also when a JVM-fatal error is rethrown
             }
@@ -179,7 +179,7 @@ final class TaskWorkers {
     private void ownLoop() {
         for (;;) {
             try {
-                run.workLoop(run.homeNode());
+                run.workLoop(run.homeNode(), false);
             } finally {
                 ownActive = 0; // also when a JVM-fatal error is rethrown
             }

@@ -47,6 +47,38 @@ class LeaseRetryTest {
         }
     }
 
+    /**
+     * A helper returns its permit before it leaves the task, once no chunk is left to claim: by the
+     * time the task's last signal is made, the permit is free for a task that signal starts.
+     */
+    @RepeatedTest(10)
+    void theHelpersPermitIsFreeWhenTheTaskSignals() {
+        KTaskScheduler scheduler = KTaskScheduler.builder().name("lease-early").topology(NodeTopology.uniform(1, 2))
+                .maxHelpers(1).pinning(false).helperNice(0).build();
+        try {
+            Thread caller = Thread.currentThread();
+            CountDownLatch helperRan = new CountDownLatch(1);
+            KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(chunk -> {
+                        if (Thread.currentThread() != caller) {
+                            helperRan.countDown();
+                        } else {
+                            awaitQuietly(helperRan);
+                        }
+                        return chunk.size();
+                    })
+                    .merge(Long::sum).minChunk(1).scheduler(scheduler).build();
+            int[] helpersAtSignal = new int[1];
+            Long total = KTask.range(0, CHUNKS).transform(KTask.parallelize(spec))
+                    .doOnNext(x -> helpersAtSignal[0] = scheduler.stats().helpersRunning())
+                    .blockLast();
+            assertThat(total).isEqualTo(CHUNKS);
+            assertThat(helperRan.getCount()).as("a helper ran a chunk of the task").isZero();
+            assertThat(helpersAtSignal[0]).as("helpers still holding a permit at the task's signal").isZero();
+        } finally {
+            scheduler.dispose();
+        }
+    }
+
     /** A bounded wait per chunk: the whole task lasts at most CHUNKS ms without a helper. */
     private static void awaitQuietly(CountDownLatch latch) {
         try {

@@ -45,6 +45,20 @@ public interface HelperLease extends AutoCloseable {
     boolean start(int helper, Runnable body);
 
     /**
+     * Called from inside a helper body that will take no more work: returns that helper's permit
+     * now rather than when the body ends, so that a task started right after this one (often by a
+     * signal this body is about to make) can lease it. What the body still does after this call is
+     * not counted against the limits; it should be only bookkeeping, such as a task's last merge
+     * and signal. The body's end then returns nothing more.
+     *
+     * @return true if a permit was returned; false if the calling thread is not running a helper
+     *     body or has already returned its permit
+     */
+    static boolean returnPermitNow() {
+        return Lease.returnCurrentPermit();
+    }
+
+    /**
      * Returns the permit of every slot that was not started. Idempotent; helpers already running
      * are not affected and return their own permits when they end.
      */

@@ -22,6 +22,8 @@ class KTaskThread extends Thread {
      * -1 until then, or if the OS does not tell.
      */
     int tid = -1;
+    /** The helper body running on this thread now, or null; written and read by this thread only. */
+    Lease.Running running;
 
     KTaskThread(Object owner, int node, boolean reniced, Runnable body, String name) {
         super(body, name);

@@ -76,16 +76,59 @@ final class Lease implements HelperLease {
     }
 
     private void runHelper(Runnable task, int node) {
+        Running running = new Running(node);
+        KTaskThread thread = Thread.currentThread() instanceof KTaskThread t ? t : null;
         Throwable error = null;
-        LentPriority.Helper helper = null;
         try {
             if (lending != null) {
-                helper = lending.enter();
+                running.helper = lending.enter();
+            }
+            if (thread != null) {
+                thread.running = running;
             }
             task.run();
         } catch (Throwable e) {
             error = e;
         } finally {
+            if (thread != null) {
+                thread.running = null;
+            }
+            running.finish();
+        }
+        if (error != null) {
+            KTaskThread.reportUncaught(error);
+        }
+    }
+
+    /**
+     * Returns the permit of the helper body running on the calling thread now, see
+     * {@link HelperLease#returnPermitNow()}.
+     */
+    static boolean returnCurrentPermit() {
+        Running running = Thread.currentThread() instanceof KTaskThread t ? t.running : null;
+        return running != null && running.finish();
+    }
+
+    /**
+     * One helper body while it runs. Confined to the helper's thread: the body (through
+     * {@link #returnCurrentPermit()}) and {@link #runHelper} call {@link #finish()}, never at once.
+     */
+    final class Running {
+        private final int node;
+        @Nullable
+        LentPriority.Helper helper;
+        private boolean finished;
+
+        Running(int node) {
+            this.node = node;
+        }
+
+        /** Leaves the task's priority lending and returns the permit, once; false if already done. */
+        boolean finish() {
+            if (finished) {
+                return false;
+            }
+            finished = true;
             try {
                 if (helper != null) {
                     lending.leave(helper); // back to the helpers' nice before the permit goes back
@@ -93,9 +136,7 @@ final class Lease implements HelperLease {
             } finally {
                 limits.release(node);
             }
-        }
-        if (error != null) {
-            KTaskThread.reportUncaught(error);
+            return true;
         }
     }
 

@@ -325,4 +325,58 @@ class LeaseTest {
             throw new AssertionError(e);
         }
     }
+
+    @Test
+    void aBodyMayReturnItsPermitEarlyExactlyOnce() throws Exception {
+        KTaskScheduler one = KTaskScheduler.builder().name("early").topology(NodeTopology.uniform(1, 2))
+                .maxHelpers(1).pinning(false).build();
+        try {
+            assertThat(HelperLease.returnPermitNow()).as("outside a helper body").isFalse();
+            CountDownLatch returned = new CountDownLatch(1);
+            CountDownLatch finish = new CountDownLatch(1);
+            java.util.concurrent.CompletableFuture<Boolean> second = new java.util.concurrent.CompletableFuture<>();
+            AtomicReference<Thread> bodyThread = new AtomicReference<>();
+            CountDownLatch bodyEnding = new CountDownLatch(1);
+            try (HelperLease lease = one.lease(1, 0)) {
+                assertThat(lease.granted()).isEqualTo(1);
+                lease.start(0, () -> {
+                    bodyThread.set(Thread.currentThread());
+                    boolean first = HelperLease.returnPermitNow();
+                    second.complete(HelperLease.returnPermitNow());
+                    if (first) {
+                        returned.countDown();
+                    }
+                    awaitUninterruptibly(finish);
+                    bodyEnding.countDown(); // the body's last action: any later wait is the pool's
+                });
+            }
+            assertThat(returned.await(10, TimeUnit.SECONDS)).as("the first call returned the permit").isTrue();
+            assertThat(second.get(10, TimeUnit.SECONDS)).as("a second call returns nothing").isFalse();
+            assertThat(one.stats().helpersRunning()).as("while the body still runs").isZero();
+            try (HelperLease next = one.lease(1, 0)) {
+                assertThat(next.granted()).as("the permit is free for the next task").isEqualTo(1);
+                finish.countDown();
+                // Once the body has ended (its pool thread waits for work again), it must not have
+                // returned the permit a second time: the limit of 1 still holds.
+                assertThat(bodyEnding.await(10, TimeUnit.SECONDS)).isTrue();
+                ThreadLifecycleTest.awaitTrue(() -> bodyThread.get().getState() == Thread.State.WAITING
+                        || bodyThread.get().getState() == Thread.State.TIMED_WAITING, () -> "the body ended");
+                assertThat(one.stats().helpersRunning()).as("the next lease still counted").isEqualTo(1);
+                try (HelperLease third = one.lease(1, 0)) {
+                    assertThat(third.granted()).as("no permit beyond the limit").isZero();
+                }
+            }
+            assertThat(one.stats().helpersRunning()).isZero();
+        } finally {
+            one.dispose();
+        }
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }
