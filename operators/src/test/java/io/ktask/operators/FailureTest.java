@@ -105,7 +105,7 @@ class FailureTest {
         KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(c -> {
             if (c.index() == 3) {
                 chunkStarted.countDown();
-                await(release);
+                Awaits.await(release);
             }
             return c.index();
         }).merge(Long::sum).minChunk(1).maxThreads(1).callerRuns(false).undo((c, r) -> undone.add(c.index()))
@@ -153,7 +153,7 @@ class FailureTest {
             CountDownLatch release = new CountDownLatch(1);
             KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(c -> {
                 started.countDown();
-                await(release);
+                Awaits.await(release);
                 throw new IllegalStateException("late");
             }).merge(Long::sum).minChunk(100).maxThreads(1).callerRuns(false).scheduler(SCHEDULER).build();
             var d = KTask.range(0, 100).transform(KTask.parallelize(spec)).subscribe(v -> { }, e -> { });
@@ -164,17 +164,6 @@ class FailureTest {
             assertThat(dropped.get(0)).isInstanceOf(KTaskException.class).hasMessageContaining("late");
         } finally {
             Hooks.resetOnErrorDropped();
-        }
-    }
-
-    static void await(CountDownLatch latch) {
-        try {
-            if (!latch.await(10, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("latch timed out");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 
@@ -197,7 +186,7 @@ class FailureTest {
             KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(c -> {
                 if (c.index() == 1) {
                     started.countDown();
-                    await(release);
+                    Awaits.await(release);
                 }
                 return c.index();
             }).merge(Long::sum).minChunk(1).maxThreads(1).callerRuns(false).undo((c, r) -> {

@@ -47,7 +47,7 @@ class NodeSharesTest {
                 // so neither can drain both shares before the other starts
                 boolean isCaller = Thread.currentThread() == caller;
                 (isCaller ? callerStarted : helperStarted).countDown();
-                FailureTest.await(isCaller ? helperStarted : callerStarted);
+                Awaits.await(isCaller ? helperStarted : callerStarted);
             }
             return c.size();
         }).merge(Long::sum).minChunk(100).maxThreads(2).allNodes().scheduler(scheduler).build();
@@ -89,7 +89,7 @@ class NodeSharesTest {
         // occupy node 1's only helper slot with a long chunk of another task
         KTaskSpec<Long, Long> blocker = KTaskSpec.<Long, Long>of(c -> {
             occupied.countDown();
-            FailureTest.await(release);
+            Awaits.await(release);
             return 0L;
         }).merge(Long::sum).minChunk(1).maxThreads(2).node(1).callerRuns(false).scheduler(scheduler).build();
         var blocking = KTask.range(0, 2).transform(KTask.parallelize(blocker)).subscribe();
