@@ -29,7 +29,7 @@ class FaultInjectionTest {
 
     /** First seed of the fixed sequence; seeds are FIRST_SEED, FIRST_SEED + 1, ... */
     private static final long FIRST_SEED = 20_181_105L;
-    private static final int DEFAULT_SCENARIOS = 1_000;
+    private static final int DEFAULT_SCENARIOS = 3_000;
     private static final int MAX_REPORTED = 5;
 
     private static final ConcurrentLinkedQueue<Throwable> DROPPED = new ConcurrentLinkedQueue<>();
