@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
+import io.ktask.operators.FinishedChunks.Finished;
 import io.ktask.scheduler.HelperLease;
 import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.TaskHandle;
@@ -60,9 +61,8 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     /** Failures after the first; created by the second failure (most tasks never fail). */
     @Nullable
     private volatile Queue<Throwable> laterFailures;
-    /** Finished chunks the drain has not absorbed yet: a lock-free stack, newest on top. */
-    @Nullable
-    private volatile Finished<T, R> finishedTop;
+    /** Finished chunks the drain has not absorbed yet. */
+    private final FinishedChunks<T, R> finished = new FinishedChunks<>();
 
     // Drain-only state: touched by one thread at a time (wip).
     /** Results out of chunk order or kept for undo; created when the first one is (solo tasks never). */
@@ -88,9 +88,6 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     @SuppressWarnings("rawtypes")
     static final AtomicReferenceFieldUpdater<TaskRun, Queue> LATER_FAILURES =
             AtomicReferenceFieldUpdater.newUpdater(TaskRun.class, Queue.class, "laterFailures");
-    @SuppressWarnings("rawtypes")
-    static final AtomicReferenceFieldUpdater<TaskRun, Finished> FINISHED_TOP =
-            AtomicReferenceFieldUpdater.newUpdater(TaskRun.class, Finished.class, "finishedTop");
 
     TaskRun(CoreSubscriber<? super R> actual, KTaskSpec<T, R> spec, KTaskScheduler scheduler) {
         this.actual = actual;
@@ -225,7 +222,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             if (result == null) {
                 fail(new NullPointerException("work returned null for " + chunk), chunk.index());
             } else {
-                pushFinished(new Finished<>(chunk, result, spec.undo != null));
+                finished.push(new Finished<>(chunk, result, spec.undo != null));
             }
         } catch (Throwable e) {
             fail(e, chunk.index());
@@ -249,24 +246,6 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             }
             q.offer(e);
         }
-    }
-
-    private void pushFinished(Finished<T, R> f) {
-        for (;;) {
-            Finished<T, R> top = finishedTop;
-            f.next = top; // before the CAS publishes f; never written again while f is on the stack
-            // No ABA: a node is pushed once, and the drain only ever takes the whole stack.
-            if (FINISHED_TOP.compareAndSet(this, top, f)) {
-                return;
-            }
-        }
-    }
-
-    /** @return the finished chunks pushed so far, newest first; the caller owns them now */
-    @Nullable
-    @SuppressWarnings("unchecked")
-    private Finished<T, R> takeFinished() {
-        return finishedTop == null ? null : (Finished<T, R>) FINISHED_TOP.getAndSet(this, null);
     }
 
     private TreeMap<Long, Finished<T, R>> pending() {
@@ -363,7 +342,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         int absorbed = 0;
         // Newest first: chunks finished by several threads since the last pass land in the sorted
         // map; a lone in-order one (always so on one thread) is folded at once.
-        for (Finished<T, R> f = takeFinished(), next; f != null; f = next, absorbed++) {
+        for (Finished<T, R> f = finished.takeAll(), next; f != null; f = next, absorbed++) {
             next = f.next;
             f.next = null;
             if (spec.merge != null) {
@@ -391,7 +370,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             if (emitOrdered()) {
                 workers.wakeUp(TaskWorkers.NO_INLINE);
             }
-            if (sourceDone && idle && nothingPending() && finishedTop == null) {
+            if (sourceDone && idle && nothingPending() && finished.isEmpty()) {
                 complete(null);
             }
             return;
@@ -406,7 +385,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
                 }
             }
         }
-        if (sourceDone && idle && finishedTop == null) {
+        if (sourceDone && idle && finished.isEmpty()) {
             R result;
             try {
                 result = mergeAll();
@@ -527,7 +506,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     private void abortAndSignal() {
         terminated = true;
         source.cancel();
-        keepAll(takeFinished()); // results not absorbed yet: a failed merge interrupted the drain
+        keepAll(finished.takeAll()); // results not absorbed yet: a failed merge interrupted the drain
         List<Long> undone = new ArrayList<>();
         List<Throwable> undoFailures = new ArrayList<>();
         for (Finished<T, R> f : pending().values()) {
@@ -591,7 +570,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             return window;
         }
         if (key == Attr.BUFFERED) {
-            return (int) Math.min(Integer.MAX_VALUE, source.buffered() + finishedCount());
+            return (int) Math.min(Integer.MAX_VALUE, source.buffered() + finished.count());
         }
         if (key == Attr.CANCELLED) {
             return cancelled;
@@ -612,34 +591,5 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             return Attr.RunStyle.ASYNC;
         }
         return null;
-    }
-
-    /**
-     * @return finished chunks not absorbed yet (a hint: the walk may also count chunks the drain
-     *     has just taken; it ends, since links are only ever cut to null)
-     */
-    private long finishedCount() {
-        long n = 0;
-        for (Finished<T, R> f = finishedTop; f != null; f = f.next) {
-            n++;
-        }
-        return n;
-    }
-
-    /** A finished chunk's result; the chunk itself (and its items) is kept only for undo. */
-    static final class Finished<T, R> {
-        final long index;
-        @Nullable
-        final TaskChunk<T> chunk;
-        final R result;
-        /** The next older entry of the finished stack; cut to null when the drain absorbs this one. */
-        @Nullable
-        Finished<T, R> next;
-
-        Finished(TaskChunk<T> chunk, R result, boolean keepChunk) {
-            this.index = chunk.index();
-            this.chunk = keepChunk ? chunk : null;
-            this.result = result;
-        }
     }
 }

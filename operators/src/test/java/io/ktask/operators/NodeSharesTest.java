@@ -72,10 +72,7 @@ class NodeSharesTest {
     @Test
     void preferredNodeHostsTheCallerChunksAndHelpers() {
         Map<Long, Integer> nodeOfChunk = new ConcurrentHashMap<>();
-        KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(c -> {
-            nodeOfChunk.put(c.index(), c.node());
-            return c.size();
-        }).merge(Long::sum).minChunk(10).maxThreads(2).node(1).scheduler(scheduler).build();
+        KTaskSpec<Long, Long> spec = onNodeOne(nodeOfChunk);
         assertThat(KTask.range(0, 10_000).transform(KTask.parallelize(spec)).blockLast()).isEqualTo(10_000L);
         // node 1 has room for one helper (80% of 2 CPUs), so every chunk ran on node 1
         assertThat(nodeOfChunk.values()).containsOnly(1);
@@ -96,15 +93,20 @@ class NodeSharesTest {
         try {
             assertThat(occupied.await(10, TimeUnit.SECONDS)).isTrue();
             Map<Long, Integer> nodeOfChunk = new ConcurrentHashMap<>();
-            KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(c -> {
-                nodeOfChunk.put(c.index(), c.node());
-                return c.size();
-            }).merge(Long::sum).minChunk(10).maxThreads(2).node(1).scheduler(scheduler).build();
+            KTaskSpec<Long, Long> spec = onNodeOne(nodeOfChunk);
             assertThat(KTask.range(0, 10_000).transform(KTask.parallelize(spec)).blockLast()).isEqualTo(10_000L);
             assertThat(nodeOfChunk.values()).allMatch(n -> n == 0 || n == 1);
         } finally {
             release.countDown();
             blocking.dispose();
         }
+    }
+
+    /** A task preferring node 1 that records, per chunk index, the node its chunk ran on. */
+    private KTaskSpec<Long, Long> onNodeOne(Map<Long, Integer> nodeOfChunk) {
+        return KTaskSpec.<Long, Long>of(c -> {
+            nodeOfChunk.put(c.index(), c.node());
+            return c.size();
+        }).merge(Long::sum).minChunk(10).maxThreads(2).node(1).scheduler(scheduler).build();
     }
 }

@@ -346,7 +346,7 @@ class LeaseTest {
                     if (first) {
                         returned.countDown();
                     }
-                    awaitUninterruptibly(finish);
+                    await(finish);
                     bodyEnding.countDown(); // the body's last action: any later wait is the pool's
                 });
             }
@@ -369,14 +369,6 @@ class LeaseTest {
             assertThat(one.stats().helpersRunning()).isZero();
         } finally {
             one.dispose();
-        }
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        try {
-            latch.await(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
