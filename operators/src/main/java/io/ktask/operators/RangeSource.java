@@ -12,9 +12,10 @@ import reactor.util.annotation.Nullable;
  * <p>With a given {@code minChunk} the range is laid out at start (ktask sizing). Without one the
  * task's own thread first runs small probe chunks alone (threadlets: stay inline while that is
  * cheapest), times them, and lays out the rest for helpers only when the remaining work is worth
- * more than starting them costs. A range whose whole cost, by the work function's measured cost
- * per unit, is below that payoff runs solo: one chunk, no probe, timed now and then. With {@code allNodes}
- * the layout is one share per node in proportion to its CPUs, and a thread drains its own node's
+ * more than starting them costs; that layout cuts its tail finer, so that the threads end close
+ * together. A range whose whole cost, by the work function's measured cost per unit, is below
+ * that payoff runs solo: one chunk, no probe, timed now and then. With {@code allNodes} the
+ * layout is one share per node in proportion to its CPUs, and a thread drains its own node's
  * share before helping the others (ktask_run_numa).
  */
 final class RangeSource implements ChunkSource<Long> {
@@ -44,6 +45,15 @@ final class RangeSource implements ChunkSource<Long> {
     static final long HELPER_PAYOFF_NANOS = 100_000;
     /** Target duration of an adaptive chunk: claims stay rare against the work they hand out. */
     static final long TARGET_CHUNK_NANOS = 50_000;
+    /**
+     * An adaptive layout cuts its last chunk per thread into this many chunks per thread (never
+     * below the adaptive minimum chunk). With ktask's four equal chunks per thread the threads end
+     * up to a whole chunk apart: a quarter of each thread's work, when a helper starts late, is
+     * preempted, or draws the costliest units. Fine chunks at the tail only bound that gap by a
+     * small one at the price of a few more claims where the task is ending anyway (guided
+     * self-scheduling, in two steps).
+     */
+    static final int TAIL_SPLIT = 16;
 
     private final TaskRun<Long, ?> run;
     private final long start;
@@ -80,7 +90,7 @@ final class RangeSource implements ChunkSource<Long> {
             solo = true; // no layout to balance
             probing = true;
         } else if (!adaptive) {
-            run.workers.helperTarget(layout(start, 0, spec.minChunk) - 1);
+            run.workers.helperTarget(layout(start, 0, spec.minChunk, false) - 1);
         } else {
             probeNext = start;
             probing = true;
@@ -108,9 +118,8 @@ final class RangeSource implements ChunkSource<Long> {
                     break;
                 }
                 if (s.next.compareAndSet(i, i + 1)) {
-                    long from = s.from + i * s.chunk;
-                    long end = from + Math.min(s.chunk, s.to - from); // no overflow near Long.MAX_VALUE
-                    return new TaskChunk<>(s.firstIndex + i, from, end, node, null, run.context);
+                    long from = s.start(i);
+                    return new TaskChunk<>(s.firstIndex + i, from, s.end(i, from), node, null, run.context);
                 }
             }
         }
@@ -156,7 +165,7 @@ final class RangeSource implements ChunkSource<Long> {
             }
             if (remaining * nanosPerUnit >= HELPER_PAYOFF_NANOS) {
                 long minChunk = Math.max(1, (long) Math.ceil(TARGET_CHUNK_NANOS / nanosPerUnit));
-                int threads = layout(probeNext, probeIndex, minChunk);
+                int threads = layout(probeNext, probeIndex, minChunk, true);
                 probing = false; // before any helper may exist: only the own thread ever probes
                 run.workers.helperTarget(threads - 1);
                 run.workers.helpersWanted();
@@ -195,13 +204,16 @@ final class RangeSource implements ChunkSource<Long> {
     /**
      * Lays out {@code [from, end)} with ktask sizing; chunk indexes continue from {@code firstIndex}.
      *
+     * @param splitTail cut each share's tail into finer chunks ({@link #TAIL_SPLIT}): adaptive
+     *     sizing only, as an explicit {@code minChunk} asks for ktask's layout as it is
      * @return the thread count the layout was sized for
      */
-    private int layout(long from, long firstIndex, long minChunk) {
+    private int layout(long from, long firstIndex, long minChunk, boolean splitTail) {
         KTaskSpec<Long, ?> spec = run.spec;
         long size = end - from;
         int threads = Sizing.threads(size, minChunk, spec.maxThreads, run.cpus());
         long chunk = Sizing.chunkSize(size, minChunk, threads, spec.align);
+        long tailChunk = splitTail ? tailChunk(chunk, minChunk, threads, spec.align) : chunk;
         NodeTopology topo = run.scheduler.topology();
         int nodes = spec.allNodes ? topo.nodeCount() : 1;
         Share[] sh = new Share[nodes];
@@ -215,12 +227,17 @@ final class RangeSource implements ChunkSource<Long> {
                 long part = (long) (size * ((double) topo.cpus(n).length / topo.cpuCount()));
                 to = Math.min(end, Sizing.roundUp(cursor - start + part, spec.align) + start);
             }
-            sh[n] = new Share(cursor, to, chunk, index);
+            sh[n] = new Share(cursor, to, chunk, tailChunk, index);
             index += sh[n].chunks;
             cursor = to;
         }
         shares = sh;
         return threads;
+    }
+
+    /** The chunk of an adaptive layout's tail: a {@link #TAIL_SPLIT}th of a bulk chunk, at least {@code minChunk}. */
+    static long tailChunk(long chunk, long minChunk, int threads, long align) {
+        return Math.min(chunk, Sizing.roundUp(Math.max(minChunk, chunk / TAIL_SPLIT), align));
     }
 
     @Override
@@ -280,21 +297,44 @@ final class RangeSource implements ChunkSource<Long> {
         return 0;
     }
 
-    /** One node's contiguous part of the range, cut into equal chunks claimed in order. */
+    /**
+     * One node's contiguous part of the range, cut into chunks claimed in order: equal chunks, then
+     * possibly a tail of smaller equal ones, so that a chunk's bounds follow from its index alone.
+     * The tail is the last chunk per thread of ktask's layout ({@code 1 / LOAD_BALANCE_FACTOR} of
+     * the bulk chunks, at least one) when {@code tailChunk} is smaller than {@code chunk}.
+     */
     static final class Share {
         final long from;
         final long to;
         final long chunk;
+        final long bulkChunks;
+        final long tailFrom;
+        final long tailChunk;
         final long chunks;
         final long firstIndex;
         final AtomicLong next = new AtomicLong();
 
-        Share(long from, long to, long chunk, long firstIndex) {
+        Share(long from, long to, long chunk, long tailChunk, long firstIndex) {
             this.from = from;
             this.to = to;
             this.chunk = chunk;
-            this.chunks = Sizing.ceilDiv(Math.max(0, to - from), chunk);
+            this.tailChunk = tailChunk;
             this.firstIndex = firstIndex;
+            long units = Math.max(0, to - from);
+            long equal = Sizing.ceilDiv(units, chunk);
+            this.bulkChunks = tailChunk < chunk && equal > 0 ? equal - Math.max(1, equal / Sizing.LOAD_BALANCE_FACTOR) : equal;
+            this.tailFrom = from + bulkChunks * chunk; // <= to: fewer than all equal chunks fit
+            this.chunks = bulkChunks + Sizing.ceilDiv(Math.max(0, to - tailFrom), tailChunk);
+        }
+
+        /** @return the first unit of chunk {@code i} of this share */
+        long start(long i) {
+            return i < bulkChunks ? from + i * chunk : tailFrom + (i - bulkChunks) * tailChunk;
+        }
+
+        /** @return the end (exclusive) of chunk {@code i}, which starts at {@code start} */
+        long end(long i, long start) {
+            return start + Math.min(i < bulkChunks ? chunk : tailChunk, to - start); // no overflow near Long.MAX_VALUE
         }
     }
 }

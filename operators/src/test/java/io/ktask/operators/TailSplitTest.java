@@ -1,0 +1,132 @@
+package io.ktask.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Collectors;
+
+import io.ktask.scheduler.KTaskScheduler;
+import io.ktask.scheduler.NodeTopology;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The adaptive layout's fine tail: its last chunk per thread is cut {@link RangeSource#TAIL_SPLIT}
+ * ways (never below the adaptive minimum chunk), while an explicit {@code minChunk} keeps ktask's
+ * equal chunks. A chunk's bounds follow from its index, so the cover must stay exact.
+ */
+class TailSplitTest {
+
+    static final KTaskScheduler SCHEDULER =
+            KTaskScheduler.builder().name("tail").topology(NodeTopology.uniform(1, 2)).build();
+
+    @AfterAll
+    static void dispose() {
+        SCHEDULER.dispose();
+    }
+
+    /** @return every chunk of {@code share} as [start, end) */
+    private static long[][] chunks(RangeSource.Share share) {
+        long[][] out = new long[(int) share.chunks][];
+        for (int i = 0; i < share.chunks; i++) {
+            long start = share.start(i);
+            out[i] = new long[] {start, share.end(i, start)};
+        }
+        return out;
+    }
+
+    @Test
+    void aTenMillionUnitLayoutKeepsSixKtaskChunksAndCutsTheLastTwoSixteenWaysEach() {
+        long chunk = 1_250_000;
+        long tail = RangeSource.tailChunk(chunk, 1_000, 2, 1);
+        assertThat(tail).isEqualTo(chunk / RangeSource.TAIL_SPLIT);
+        RangeSource.Share share = new RangeSource.Share(0, 10_000_000, chunk, tail, 0);
+
+        long[][] c = chunks(share);
+        assertThat(share.bulkChunks).isEqualTo(6);
+        assertThat(c.length).isEqualTo(6 + 2 * RangeSource.TAIL_SPLIT);
+        assertThat(c[5]).containsExactly(6_250_000, 7_500_000);
+        assertThat(c[6]).containsExactly(7_500_000, 7_578_125);
+        assertThat(c[c.length - 1]).containsExactly(9_921_875, 10_000_000);
+    }
+
+    @Test
+    void theTailChunkIsNeverBelowTheMinimumNorAboveTheBulkChunkAndStaysAligned() {
+        assertThat(RangeSource.tailChunk(1_600, 500, 2, 1)).isEqualTo(500);
+        assertThat(RangeSource.tailChunk(1_600, 5_000, 2, 1)).isEqualTo(1_600);
+        assertThat(RangeSource.tailChunk(64_000, 1, 2, 3_000)).isEqualTo(6_000);
+    }
+
+    /** Fixed seed: random shares, with and without a tail, must cover [from, to) exactly, in order. */
+    @Test
+    void everyShareIsCoveredExactlyInOrderByBulkChunksThenSmallerTailChunks() {
+        Random random = new Random(20261122);
+        for (int trial = 0; trial < 20_000; trial++) {
+            long from = random.nextInt(1_000) + (trial % 7 == 0 ? Long.MAX_VALUE - 2_000_000 : 0);
+            long to = from + random.nextInt(1_000_000);
+            long align = 1 + random.nextInt(trial % 3 == 0 ? 64 : 1);
+            long chunk = Sizing.roundUp(1 + random.nextInt(200_000), align);
+            long tail = random.nextBoolean() ? chunk : RangeSource.tailChunk(chunk, 1 + random.nextInt(5_000), 2, align);
+            RangeSource.Share share = new RangeSource.Share(from, to, chunk, tail, 0);
+
+            long cursor = from;
+            for (long[] c : chunks(share)) {
+                assertThat(c[0]).as("trial %d: chunks are contiguous", trial).isEqualTo(cursor);
+                assertThat(c[1]).as("trial %d: no empty chunk", trial).isGreaterThan(c[0]);
+                assertThat(c[1] - c[0]).isLessThanOrEqualTo(c[0] < share.tailFrom ? chunk : tail);
+                assertThat((c[0] - from) % align).as("trial %d: aligned start", trial).isZero();
+                cursor = c[1];
+            }
+            assertThat(cursor).as("trial %d: the share is covered", trial).isEqualTo(to);
+            if (tail == chunk) {
+                assertThat(share.chunks).as("trial %d: ktask layout", trial).isEqualTo(Sizing.ceilDiv(to - from, chunk));
+            }
+        }
+    }
+
+    /**
+     * End to end, ordered mode: an adaptive task of about 200 ns per unit lays out after its
+     * probes and ends with chunks a quarter of its largest or less, and the emitted chunks still tile the
+     * range in order. The busy unit only sets a floor on the cost, so a slow machine makes the
+     * adaptive minimum smaller, never the tail coarser than the bulk.
+     */
+    @Test
+    void anAdaptiveOrderedTaskEndsWithFinerChunksAndStillTilesTheRange() {
+        KTaskSpec<Long, long[]> spec = KTaskSpec.<Long, long[]>of(c -> {
+            for (long i = c.start(); i < c.end(); i++) {
+                busy(200);
+            }
+            return new long[] {c.start(), c.end()};
+        }).ordered().maxThreads(2).scheduler(SCHEDULER).build();
+
+        List<long[]> emitted = KTask.range(0, 40_000).transform(KTask.parallelize(spec)).collectList().block();
+
+        long cursor = 0;
+        for (long[] c : emitted) {
+            assertThat(c[0]).isEqualTo(cursor);
+            cursor = c[1];
+        }
+        assertThat(cursor).isEqualTo(40_000);
+        List<Long> sizes = emitted.stream().map(c -> c[1] - c[0]).collect(Collectors.toList());
+        long largest = sizes.stream().mapToLong(Long::longValue).max().orElseThrow();
+        // ktask's equal layout ends with full chunks and at most one partial one; the tail is 2 x 16.
+        assertThat(sizes.subList(sizes.size() - 4, sizes.size())).as("chunk sizes %s", sizes)
+                .allMatch(size -> size <= largest / 4);
+    }
+
+    @Test
+    void anExplicitMinChunkKeepsKtasksEqualChunks() {
+        KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(c -> c.end() - c.start()).ordered().minChunk(1_000)
+                .maxThreads(2).scheduler(SCHEDULER).build();
+        List<Long> sizes = KTask.range(0, 80_000).transform(KTask.parallelize(spec)).collectList().block();
+        assertThat(sizes).hasSize(8).containsOnly(10_000L);
+    }
+
+    private static void busy(long nanos) {
+        long until = System.nanoTime() + nanos;
+        while (System.nanoTime() < until) {
+            Thread.onSpinWait();
+        }
+    }
+}
