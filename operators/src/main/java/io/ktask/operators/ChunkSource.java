@@ -33,6 +33,18 @@ interface ChunkSource<T> {
      */
     void retired(long chunks);
 
+    /** @return true if {@link #ran} wants the run time of each chunk (adaptive sizing by measured cost) */
+    default boolean timesChunks() {
+        return false;
+    }
+
+    /**
+     * A chunk of {@code units} units ran in {@code nanos}; called after each chunk that ran without
+     * error while {@link #timesChunks()}, on the thread that ran it.
+     */
+    default void ran(long units, long nanos) {
+    }
+
     /** Stops producing chunks and discards buffered elements. Idempotent. */
     void cancel();
 

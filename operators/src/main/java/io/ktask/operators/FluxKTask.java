@@ -38,8 +38,9 @@ final class FluxKTask<T, R> extends Flux<R> implements Scannable {
             run.source((ChunkSource<T>) (ChunkSource<?>) new RangeSource((TaskRun<Long, ?>) run, range.start, range.count));
             actual.onSubscribe(run);
         } else {
-            long chunk = spec.minChunk == KTaskSpec.ADAPTIVE ? FluxSource.DEFAULT_CHUNK : spec.minChunk;
-            FluxSource<T> upstream = new FluxSource<>(run, Sizing.roundUp(chunk, spec.align));
+            boolean adaptive = spec.minChunk == KTaskSpec.ADAPTIVE;
+            long chunk = adaptive ? FluxSource.DEFAULT_CHUNK : spec.minChunk;
+            FluxSource<T> upstream = new FluxSource<>(run, Sizing.roundUp(chunk, spec.align), adaptive);
             run.source(upstream);
             source.subscribe(upstream);
         }

@@ -15,7 +15,9 @@ import reactor.util.annotation.Nullable;
 import reactor.util.context.Context;
 
 /**
- * Chunks of any upstream Flux: elements batched in upstream order, {@code chunkSize} per chunk.
+ * Chunks of any upstream Flux: elements batched in upstream order, {@code chunkSize} per chunk,
+ * or, with no {@code minChunk} and an upstream read by synchronous fusion, as many as take about
+ * {@link UnitCost#TARGET_CHUNK_NANOS} by the measured cost per element.
  *
  * <p>Memory is bounded: the upstream is asked for at most {@code window} chunks of elements
  * beyond those whose results have left the task, so an unbounded upstream never floods it.
@@ -25,11 +27,26 @@ import reactor.util.context.Context;
  */
 final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannable {
 
-    /** Chunk size when the user gave no {@code minChunk} and the size is not known in advance. */
+    /** Chunk size when the user gave no {@code minChunk} and the upstream pushes its elements. */
     static final long DEFAULT_CHUNK = 1024;
+    /** Largest adaptive pulled chunk: the chunk's copied list of references stays small. */
+    static final long MAX_ADAPTIVE_CHUNK = 65_536;
+    /** An adaptive pulled chunk is at most this many times the last timed one: a mis-timed tiny probe cannot jump to a huge chunk. */
+    static final long ADAPTIVE_GROWTH = 4;
 
     private final TaskRun<T, ?> run;
     private final long chunkSize;
+    /**
+     * Null, or the shared cost hint by which pulled chunks are sized (no {@code minChunk}). Until
+     * the hint is known the own thread runs probe chunks alone (threadlets), as for a range.
+     */
+    @Nullable
+    private final UnitCost cost;
+    /**
+     * Elements of the next pulled chunk when sized by {@link #cost}. Benign race: chunks of one
+     * task measure the same work; the last timing wins.
+     */
+    private volatile long pullSize;
 
     private Subscription upstream;
     @Nullable
@@ -54,10 +71,21 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
     static final AtomicIntegerFieldUpdater<FluxSource> PULLING =
             AtomicIntegerFieldUpdater.newUpdater(FluxSource.class, "pulling");
 
-    FluxSource(TaskRun<T, ?> run, long chunkSize) {
+    /**
+     * @param chunkSize elements per chunk ({@code minChunk}, or {@link #DEFAULT_CHUNK} rounded to
+     *     the alignment); with {@code adaptive} only for an upstream that pushes
+     * @param adaptive no {@code minChunk}: size pulled chunks by the measured cost per element
+     */
+    FluxSource(TaskRun<T, ?> run, long chunkSize, boolean adaptive) {
         this.run = run;
         this.chunkSize = chunkSize;
         this.batch = newBatch();
+        this.cost = adaptive ? UnitCost.of(run.spec.work) : null;
+        if (cost != null) {
+            double known = cost.nanosPerUnit();
+            pullSize = Double.isNaN(known) ? Sizing.roundUp(UnitCost.FIRST_PROBE_UNITS, run.spec.align)
+                    : adaptiveChunk(known, MAX_ADAPTIVE_CHUNK);
+        }
     }
 
     @Override
@@ -175,8 +203,9 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
         try {
             long index = pulledChunks;
             if (!exhausted && !cancelled && run.inWindow(index)) {
-                List<T> items = newBatch();
-                while (items.size() < chunkSize) {
+                long size = pullChunkSize();
+                List<T> items = new ArrayList<>((int) Math.min(size, 4096));
+                while (items.size() < size) {
                     T t = fused.poll();
                     if (t == null) {
                         exhausted = true;
@@ -199,6 +228,31 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
         return chunk;
     }
 
+    private long pullChunkSize() {
+        return cost != null ? pullSize : chunkSize;
+    }
+
+    /** @return elements worth about {@link UnitCost#TARGET_CHUNK_NANOS}, aligned, in [align, limit] */
+    private long adaptiveChunk(double nanosPerElement, long limit) {
+        long size = Math.min(Math.min(limit, MAX_ADAPTIVE_CHUNK), UnitCost.targetChunk(nanosPerElement));
+        return Sizing.roundUp(size, run.spec.align);
+    }
+
+    @Override
+    public boolean timesChunks() {
+        return cost != null && fused != null;
+    }
+
+    @Override
+    public void ran(long units, long nanos) {
+        double perElement = Math.max(1e-3, (double) nanos / units);
+        cost.record(perElement);
+        pullSize = adaptiveChunk(perElement, units * ADAPTIVE_GROWTH);
+        if (backlog() > 1) {
+            run.workers.helpersWanted(); // the first timing may show that helpers pay off
+        }
+    }
+
     @Override
     public boolean hasClaimable() {
         if (fused != null) {
@@ -216,7 +270,15 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
             return 0;
         }
         long remaining = fused.size(); // racy read of the source's remaining count: a hint
-        return remaining > 0 ? Sizing.ceilDiv(remaining, chunkSize) : 2;
+        if (cost != null) {
+            // Threadlets: one chunk (the own thread's) until the cost is known, and while the
+            // known remaining work is too little to pay for waking a helper.
+            double known = cost.nanosPerUnit();
+            if (Double.isNaN(known) || remaining > 0 && remaining * known < UnitCost.HELPER_PAYOFF_NANOS) {
+                return 1;
+            }
+        }
+        return remaining > 0 ? Sizing.ceilDiv(remaining, pullChunkSize()) : 2;
     }
 
     @Override
@@ -282,7 +344,7 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
             return run;
         }
         if (key == Attr.PREFETCH) {
-            return (int) Math.min(Integer.MAX_VALUE, run.window * chunkSize);
+            return (int) Math.min(Integer.MAX_VALUE, run.window * pullChunkSize());
         }
         if (key == Attr.TERMINATED) {
             return upstreamDone;

@@ -20,31 +20,11 @@ import reactor.util.annotation.Nullable;
  */
 final class RangeSource implements ChunkSource<Long> {
 
-    /** Units of the first probe chunk of a work function never timed before. */
-    static final long FIRST_PROBE_UNITS = 16;
     /** First probe of a work function timed before: about this much work at its last known cost. */
     static final long FIRST_PROBE_NANOS = 20_000;
-    /**
-     * Measured cost per unit (double bits) of each work function, by its class: a tiny task then
-     * runs solo, as one inline chunk, instead of probes. Keyed by class so lambdas of one call
-     * site share it and unloaded classes take their entry with them. It rises to a higher
-     * measurement at once but falls by at most half per measurement: an overestimate costs a task
-     * a probe, an underestimate (one lambda class, tasks of different unit costs) would run a
-     * task alone that deserved helpers. Benign race: it is a hint, the last writer wins.
-     */
-    private static final ClassValue<AtomicLong> COST_PER_UNIT = new ClassValue<>() {
-        @Override
-        protected AtomicLong computeValue(Class<?> type) {
-            return new AtomicLong(Double.doubleToRawLongBits(Double.NaN));
-        }
-    };
     private static final Share[] NO_SHARES = new Share[0];
     /** One solo run in this many (a power of two) is timed to refresh the cost hint. */
     static final int SOLO_TIMING_PERIOD = 8;
-    /** Below this much estimated remaining work, waking helpers costs more than it saves. */
-    static final long HELPER_PAYOFF_NANOS = 100_000;
-    /** Target duration of an adaptive chunk: claims stay rare against the work they hand out. */
-    static final long TARGET_CHUNK_NANOS = 50_000;
     /**
      * An adaptive layout cuts its last chunk per thread into this many chunks per thread (never
      * below the adaptive minimum chunk). With ktask's four equal chunks per thread the threads end
@@ -67,7 +47,7 @@ final class RangeSource implements ChunkSource<Long> {
     private long probeIndex;
     private long probeStartNanos;
     private long lastProbe;
-    private AtomicLong costCell; // this work function's entry of COST_PER_UNIT, looked up once
+    private UnitCost cost; // this work function's shared hint, looked up once
 
     /** Published once (volatile) when laid out; helpers are started only afterwards. */
     private volatile Share[] shares;
@@ -139,9 +119,9 @@ final class RangeSource implements ChunkSource<Long> {
         long remaining = end - probeNext;
         long size;
         if (probeIndex == 0) {
-            costCell = COST_PER_UNIT.get(run.spec.work.getClass());
-            double known = Double.longBitsToDouble(costCell.get());
-            if (remaining * known < HELPER_PAYOFF_NANOS) { // false while nothing is known (NaN)
+            cost = UnitCost.of(run.spec.work);
+            double known = cost.nanosPerUnit();
+            if (remaining * known < UnitCost.HELPER_PAYOFF_NANOS) { // false while nothing is known (NaN)
                 // Solo: no helper could pay off. Two clock reads cost about as much as the rest
                 // of a tiny task's bookkeeping, so only one solo run in SOLO_TIMING_PERIOD is
                 // timed: often enough to see the cost rise within a few tasks.
@@ -150,7 +130,7 @@ final class RangeSource implements ChunkSource<Long> {
                 }
                 size = remaining;
             } else {
-                size = Double.isNaN(known) ? FIRST_PROBE_UNITS : Math.max(FIRST_PROBE_UNITS, (long) (FIRST_PROBE_NANOS / known));
+                size = Double.isNaN(known) ? UnitCost.FIRST_PROBE_UNITS : Math.max(UnitCost.FIRST_PROBE_UNITS, (long) (FIRST_PROBE_NANOS / known));
                 // At most half the range: a stale hint then costs at most half a task inline, and
                 // the second probe always re-measures it.
                 size = Math.min(size, Math.max(1, remaining / 2));
@@ -158,13 +138,13 @@ final class RangeSource implements ChunkSource<Long> {
             probeStartNanos = System.nanoTime();
         } else {
             double nanosPerUnit = Math.max(1e-3, (double) (System.nanoTime() - probeStartNanos) / (probeNext - start));
-            recordCost(nanosPerUnit);
+            cost.record(nanosPerUnit);
             if (remaining == 0) {
                 handedOutAll();
                 return null;
             }
-            if (remaining * nanosPerUnit >= HELPER_PAYOFF_NANOS) {
-                long minChunk = Math.max(1, (long) Math.ceil(TARGET_CHUNK_NANOS / nanosPerUnit));
+            if (remaining * nanosPerUnit >= UnitCost.HELPER_PAYOFF_NANOS) {
+                long minChunk = UnitCost.targetChunk(nanosPerUnit);
                 int threads = layout(probeNext, probeIndex, minChunk, true);
                 probing = false; // before any helper may exist: only the own thread ever probes
                 run.workers.helperTarget(threads - 1);
@@ -172,7 +152,7 @@ final class RangeSource implements ChunkSource<Long> {
                 return claim(node);
             }
             // Cheap enough to finish inline: take what fits the payoff budget, at least double.
-            size = Math.max(2 * lastProbe, (long) (HELPER_PAYOFF_NANOS / nanosPerUnit));
+            size = Math.max(2 * lastProbe, (long) (UnitCost.HELPER_PAYOFF_NANOS / nanosPerUnit));
         }
         size = Math.min(Sizing.roundUp(size, run.spec.align), remaining);
         lastProbe = size;
@@ -192,13 +172,6 @@ final class RangeSource implements ChunkSource<Long> {
     private void handedOutAll() {
         shares = NO_SHARES;
         probing = false; // after shares: a reader that sees probing false sees the layout
-    }
-
-    /** Up at once, down by at most half (see {@link #COST_PER_UNIT}). */
-    private void recordCost(double nanosPerUnit) {
-        double known = Double.longBitsToDouble(costCell.get());
-        double next = Double.isNaN(known) || nanosPerUnit >= known ? nanosPerUnit : Math.max(nanosPerUnit, known / 2);
-        costCell.set(Double.doubleToRawLongBits(next));
     }
 
     /**

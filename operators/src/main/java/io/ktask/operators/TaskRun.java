@@ -217,16 +217,22 @@ final class TaskRun<T, R> implements Subscription, Scannable {
     }
 
     private void runChunk(TaskChunk<T> chunk) {
+        boolean timed = source.timesChunks();
+        long began = timed ? System.nanoTime() : 0;
         try {
             R result = spec.work.apply(chunk);
             if (result == null) {
                 fail(new NullPointerException("work returned null for " + chunk), chunk.index());
-            } else {
-                finished.push(new Finished<>(chunk, result, spec.undo != null));
+                return;
             }
+            finished.push(new Finished<>(chunk, result, spec.undo != null));
         } catch (Throwable e) {
             fail(e, chunk.index());
             Exceptions.throwIfJvmFatal(e); // the task is already aborting; the thread learns too
+            return;
+        }
+        if (timed) {
+            source.ran(chunk.end() - chunk.start(), System.nanoTime() - began);
         }
     }
 

@@ -1,0 +1,57 @@
+package io.ktask.operators;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The measured cost per unit of one work function, shared by every task that runs it: a hint for
+ * sizing chunks and for deciding whether helpers can pay off before anything is timed.
+ *
+ * <p>Keyed by the work function's class, so lambdas of one call site share it and an unloaded
+ * class takes its entry with it. It rises to a higher measurement at once but falls by at most
+ * half per measurement: an overestimate costs a task a probe, an underestimate (one lambda class,
+ * tasks of different unit costs) would run a task alone that deserved helpers. Benign race: it is
+ * a hint, the last writer wins.
+ */
+final class UnitCost {
+
+    /** Units of the first probe chunk of a work function never timed before. */
+    static final long FIRST_PROBE_UNITS = 16;
+    /** Below this much estimated remaining work, waking helpers costs more than it saves. */
+    static final long HELPER_PAYOFF_NANOS = 100_000;
+    /** Target duration of an adaptive chunk: claims stay rare against the work they hand out. */
+    static final long TARGET_CHUNK_NANOS = 50_000;
+
+    private static final ClassValue<UnitCost> BY_WORK_CLASS = new ClassValue<>() {
+        @Override
+        protected UnitCost computeValue(Class<?> type) {
+            return new UnitCost();
+        }
+    };
+
+    private final AtomicLong nanosPerUnitBits = new AtomicLong(Double.doubleToRawLongBits(Double.NaN));
+
+    private UnitCost() {
+    }
+
+    /** @return the shared hint of {@code work}'s class */
+    static UnitCost of(Object work) {
+        return BY_WORK_CLASS.get(work.getClass());
+    }
+
+    /** @return nanoseconds per unit, or NaN while never measured */
+    double nanosPerUnit() {
+        return Double.longBitsToDouble(nanosPerUnitBits.get());
+    }
+
+    /** @return the units of an adaptive chunk at {@code nanosPerUnit}: about {@link #TARGET_CHUNK_NANOS}, at least 1 */
+    static long targetChunk(double nanosPerUnit) {
+        return Math.max(1, (long) Math.ceil(TARGET_CHUNK_NANOS / nanosPerUnit));
+    }
+
+    /** Up at once, down by at most half. */
+    void record(double nanosPerUnit) {
+        double known = nanosPerUnit();
+        double next = Double.isNaN(known) || nanosPerUnit >= known ? nanosPerUnit : Math.max(nanosPerUnit, known / 2);
+        nanosPerUnitBits.set(Double.doubleToRawLongBits(next));
+    }
+}
