@@ -28,13 +28,19 @@ fi
 jmh+=("$@")
 
 load() { uptime | sed 's/.*load average: //'; }
+# /proc/stat's cpu line: all jiffies and steal (time the hypervisor gave this VM's CPUs to others).
+cpu_jiffies() { awk '/^cpu /{t=0; for (i=2; i<=NF; i++) t+=$i; print t, $9}' /proc/stat; }
 load_before=$(load)
+read -r total_before steal_before < <(cpu_jiffies)
 started=$(date -u '+%Y-%m-%d %H:%M')
 # A benchmark that fails its setup (e.g. an implementation not built yet) is logged by JMH and
 # skipped; the report then says "not measured" for it.
 java -jar bench/target/benchmarks.jar "${jmh[@]}" 2>&1 | tee bench/target/jmh-output.txt \
   || echo "JMH exited with an error; reporting what it measured" >&2
 load_after=$(load)
+read -r total_after steal_after < <(cpu_jiffies)
+steal=$(awk -v t=$((total_after - total_before)) -v s=$((steal_after - steal_before)) \
+  'BEGIN { printf "%.1f", t > 0 ? 100 * s / t : 0 }')
 
 cat > bench/target/run.properties <<PROPS
 date=${started} to $(date -u '+%H:%M')
@@ -42,6 +48,7 @@ command=java -jar bench/target/benchmarks.jar ${jmh[*]}
 cores=$(nproc) ($(uname -m), $(uname -sr))
 loadBefore=${load_before}
 loadAfter=${load_after}
+stealPercent=${steal}
 note=${BENCH_NOTE:-}
 PROPS
 

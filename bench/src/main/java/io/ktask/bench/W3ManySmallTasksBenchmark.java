@@ -38,7 +38,7 @@ import reactor.core.scheduler.Schedulers;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Fork(1)
 @Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
+@Measurement(iterations = 10, time = 1)
 public class W3ManySmallTasksBenchmark {
 
     static final int TASKS = 10_000;

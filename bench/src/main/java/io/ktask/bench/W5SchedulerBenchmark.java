@@ -35,7 +35,7 @@ import reactor.core.scheduler.Schedulers;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Fork(1)
 @Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
+@Measurement(iterations = 10, time = 1)
 public class W5SchedulerBenchmark {
 
     static final int ELEMENTS = 10_000;

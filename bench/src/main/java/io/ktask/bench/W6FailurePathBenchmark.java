@@ -49,7 +49,7 @@ import reactor.core.scheduler.Schedulers;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(1)
 @Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
+@Measurement(iterations = 10, time = 1)
 public class W6FailurePathBenchmark {
 
     static final int N = 1 << 20;

@@ -19,7 +19,7 @@ import java.util.TreeMap;
  *
  * <p>Usage: {@code ResultsReport <jmh-result.json> <run.properties> <RESULTS.md>}. The properties
  * (written by {@code bench/run.sh}) give {@code date}, {@code command}, {@code cores},
- * {@code loadBefore}, {@code loadAfter} and {@code note}. The chart is written beside the
+ * {@code loadBefore}, {@code loadAfter}, {@code stealPercent} and {@code note}. The chart is written beside the
  * markdown as {@value #CHART}. Everything is regenerated except the text between
  * {@value #ANALYSIS_START} and {@value #ANALYSIS_END}, which is kept from the previous file.
  */
@@ -106,6 +106,8 @@ public final class ResultsReport {
           .append("- CPUs: ").append(run.getProperty("cores", "unknown"))
           .append("; load average (1, 5, 15 min) before: ").append(run.getProperty("loadBefore", "unknown"))
           .append(", after: ").append(run.getProperty("loadAfter", "unknown")).append('\n')
+          .append("- CPU time stolen by the hypervisor during the run (steal, /proc/stat): ")
+          .append(run.getProperty("stealPercent", "unknown")).append("%\n")
           .append("- JDK: ").append(results.get(0).jdk()).append('\n')
           .append("- Command: `").append(run.getProperty("command", "unknown")).append("`\n");
         String note = run.getProperty("note", "").strip();

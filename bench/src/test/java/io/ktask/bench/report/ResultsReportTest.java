@@ -47,7 +47,7 @@ class ResultsReportTest {
     private Path runProperties() throws IOException {
         Path props = dir.resolve("run.properties");
         Files.writeString(props, "date=2026-11-22 04:00\ncommand=bench/run.sh\ncores=2\n"
-                + "loadBefore=3.1 2.0 1.0\nloadAfter=4.2 3.0 1.5\nnote=engine landed\n");
+                + "loadBefore=3.1 2.0 1.0\nloadAfter=4.2 3.0 1.5\nstealPercent=12.5\nnote=engine landed\n");
         return props;
     }
 
@@ -66,6 +66,7 @@ class ResultsReportTest {
 
         String out = Files.readString(md);
         assertThat(out).contains("- Date (UTC): 2026-11-22 04:00", "before: 3.1 2.0 1.0, after: 4.2 3.0 1.5",
+                "stolen by the hypervisor during the run (steal, /proc/stat): 12.5%",
                 "- JDK: 17.0.15", "`bench/run.sh`", "JMH 1.37, fork 1, warmup 3 x 1 s, measurement 5 x 1 s");
         // 20 000 / 10 000 = 2.00x the loop; best peer parallelStream 11 000 / 10 000 = 1.10x
         assertThat(out).contains("| **ktask** | 10000 ± 0.500 | 10000 | 2.00x | 1.10x |");
