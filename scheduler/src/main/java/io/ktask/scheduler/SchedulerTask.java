@@ -94,8 +94,8 @@ final class SchedulerTask implements Disposable {
         try {
             loop.execute(st);
         } catch (RejectedExecutionException e) {
-            // Shut down, or no thread could be started: then the task is queued all the same and
-            // would run with the next hand-off's thread. Take it back, unless a thread took it.
+            // Shut down (the task may be queued all the same), or no thread could be started (the
+            // loop took it out of its queue). Take it back, unless a thread took it.
             st.withdraw();
             return st;
         }
@@ -119,6 +119,22 @@ final class SchedulerTask implements Disposable {
             cancelled(NEW);
             throw Exceptions.failWithRejected();
         }
+    }
+
+    /**
+     * Cancels a task that is not running because no thread could be started to run it.
+     *
+     * @return true if it was waiting to run (never ran, or a periodic task between runs), so that
+     *     its submitter, told it was accepted, must learn of the drop another way
+     */
+    boolean dropUnrun() {
+        int s = state;
+        // Loses only to a dispose (no thread can run it): then nobody needs telling.
+        if ((s == NEW || s == WAITING) && STATE.compareAndSet(this, s, CANCELLED)) {
+            cancelled(s);
+            return true;
+        }
+        return false;
     }
 
     /**

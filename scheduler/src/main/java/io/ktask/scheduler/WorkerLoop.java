@@ -8,7 +8,10 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.locks.LockSupport;
 
+import reactor.core.publisher.Operators;
+import reactor.util.annotation.Nullable;
 import reactor.util.concurrent.Queues;
+import reactor.util.context.Context;
 
 /**
  * One node worker: a single thread that runs {@link SchedulerTask}s one at a time, in the order
@@ -88,7 +91,7 @@ final class WorkerLoop implements Runnable {
             throw new RejectedExecutionException("worker shut down");
         }
         ready.offer(task);
-        wake();
+        wake(task);
     }
 
     /** Sends a cancelled delayed task back to the loop, which drops it from its timers at once. */
@@ -97,11 +100,12 @@ final class WorkerLoop implements Runnable {
         // Without a thread the timers are empty: a task still queued is dropped when polled.
         if (s == RUNNING || s == PARKED) {
             ready.offer(task);
-            wake();
+            wake(null);
         }
     }
 
-    private void wake() {
+    /** @param own the caller's own task, if any: its submitter learns of a failed thread start */
+    private void wake(@Nullable SchedulerTask own) {
         for (;;) {
             int s = state;
             if (s == RUNNING || s == TERMINATED) {
@@ -116,20 +120,64 @@ final class WorkerLoop implements Runnable {
                 }
             } else if (STATE.compareAndSet(this, NO_THREAD, RUNNING)) {
                 // Loses to another producer starting the thread, or to shutdown: look again.
-                startThread();
+                startThread(own);
                 return;
             }
         }
     }
 
-    private void startThread() {
-        try {
-            Thread t = factory.newThread(this);
-            thread = t;
-            t.start();
-        } catch (Throwable e) {
-            leave();
-            throw new RejectedExecutionException("cannot start a worker thread", e);
+    /**
+     * Starts the loop's thread; the caller holds RUNNING. If no thread can be started, the tasks
+     * queued meanwhile by other submitters, who saw RUNNING and were told their task was accepted,
+     * would wait for a next hand-off that may never come (or vanish in a shutdown): they are
+     * dropped and reported instead ({@link #dropQueued}), and {@code own}'s submitter gets the
+     * exception.
+     *
+     * @throws RejectedExecutionException if no thread could be started
+     */
+    private void startThread(@Nullable SchedulerTask own) {
+        for (;;) {
+            try {
+                Thread t = factory.newThread(this);
+                thread = t;
+                t.start();
+                return;
+            } catch (Throwable e) {
+                RejectedExecutionException rejected = new RejectedExecutionException("cannot start a worker thread", e);
+                dropQueued(own, rejected);
+                leave();
+                // A task queued after the drain by a producer that saw RUNNING: try again for it.
+                if (ready.isEmpty() || !STATE.compareAndSet(this, NO_THREAD, RUNNING)) {
+                    throw rejected;
+                }
+                own = null;
+            }
+        }
+    }
+
+    /**
+     * Drops every queued and filed task but {@code own}, reporting each through
+     * {@link Operators#onErrorDropped}. Only while holding RUNNING with no loop thread alive, so
+     * the caller is the queue's only consumer and the timers' only user.
+     */
+    private void dropQueued(@Nullable SchedulerTask own, RejectedExecutionException cause) {
+        for (SchedulerTask t; (t = timers.poll()) != null; ) {
+            t.filed = -1;
+            dropOne(t, cause);
+        }
+        timerCount = 0;
+        for (SchedulerTask t; (t = ready.poll()) != null; ) {
+            if (t != own) {
+                dropOne(t, cause);
+            }
+        }
+    }
+
+    private static void dropOne(SchedulerTask t, RejectedExecutionException cause) {
+        if (t.dropUnrun()) {
+            RejectedExecutionException dropped = new RejectedExecutionException(
+                    "a scheduled task was dropped: no worker thread could be started", cause);
+            Operators.onErrorDropped(dropped, Context.empty());
         }
     }
 
@@ -169,13 +217,13 @@ final class WorkerLoop implements Runnable {
                 // them. Staying RUNNING (the state is RUNNING or PARKED: only this thread leaves
                 // those, or a producer moves PARKED to RUNNING) keeps shutdown out of the way.
                 state = RUNNING;
-                startThread();
+                startThread(null);
                 return;
             }
             leave();
             // A producer may have queued after the loop's last look and seen RUNNING.
             if (!ready.isEmpty()) {
-                wake();
+                wake(null);
             }
         } catch (RejectedExecutionException noThread) {
             error.addSuppressed(noThread); // the tasks wait for the next hand-off's thread

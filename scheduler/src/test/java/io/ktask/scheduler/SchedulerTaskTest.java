@@ -3,8 +3,11 @@ package io.ktask.scheduler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -16,11 +19,13 @@ import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.Exceptions;
+import reactor.core.publisher.Hooks;
 
 /**
  * A dispose racing a submission: the submitter either gets the task rejected (and it never runs)
  * or gets it accepted because it already started; it is never accepted and then silently dropped.
- * A rejection for want of a thread withdraws the task too. A failing task's error reaches its
+ * A rejection for want of a thread withdraws the task too, and drops (with an error each) the tasks
+ * other submitters queued meanwhile. A failing task's error reaches its
  * thread's handler, and a handler that throws neither strands the loop's timers nor the task.
  */
 class SchedulerTaskTest {
@@ -93,6 +98,64 @@ class SchedulerTaskTest {
             assertThat(ran).as("a task its submitter was told is rejected ran").isFalse();
         } finally {
             failing.shutdown(true);
+        }
+    }
+
+    /**
+     * A failed thread start drops, with an error each, the tasks that other submitters queued
+     * while it was being tried (they saw a thread starting and were told "accepted"); before,
+     * they waited for a next hand-off that may never come, or vanished in a shutdown.
+     */
+    @Test
+    void tasksQueuedByOthersDuringAFailedThreadStartAreDroppedAndReported() throws InterruptedException {
+        CountDownLatch starting = new CountDownLatch(1);
+        CountDownLatch fail = new CountDownLatch(1);
+        AtomicInteger starts = new AtomicInteger();
+        ThreadFactory slowThenFailing = body -> {
+            if (starts.getAndIncrement() == 0) {
+                starting.countDown();
+                LeaseTest.await(fail);
+                throw new OutOfMemoryError("unable to create native thread (test)");
+            }
+            return Executors.defaultThreadFactory().newThread(body);
+        };
+        WorkerLoop loop = new WorkerLoop(slowThenFailing, TimeUnit.SECONDS.toNanos(60));
+        List<Throwable> dropped = new CopyOnWriteArrayList<>();
+        Hooks.onErrorDropped(dropped::add);
+        try {
+            AtomicBoolean ran = new AtomicBoolean();
+            AtomicReference<Throwable> firstSubmitter = new AtomicReference<>();
+            Thread first = new Thread(() -> {
+                try {
+                    SchedulerTask.schedule(loop, null, () -> ran.set(true), 0, -1, TimeUnit.NANOSECONDS, () -> false);
+                } catch (Throwable e) {
+                    firstSubmitter.set(e);
+                }
+            });
+            first.start();
+            LeaseTest.await(starting);
+            Disposable accepted = SchedulerTask.schedule(loop, null, () -> ran.set(true), 0, -1,
+                    TimeUnit.NANOSECONDS, () -> false);
+            Disposable acceptedDelayed = SchedulerTask.schedule(loop, null, () -> ran.set(true), 1, -1,
+                    TimeUnit.HOURS, () -> false);
+            fail.countDown();
+            first.join(10_000);
+
+            assertThat(firstSubmitter.get()).isSameAs(Exceptions.failWithRejected());
+            assertThat(accepted.isDisposed()).isTrue();
+            assertThat(acceptedDelayed.isDisposed()).isTrue();
+            assertThat(dropped).hasSize(2).allSatisfy(e -> assertThat(e)
+                    .isInstanceOf(RejectedExecutionException.class)
+                    .hasMessageContaining("dropped")
+                    .hasRootCauseInstanceOf(OutOfMemoryError.class));
+            // The loop still works once threads can be started, and nothing dropped runs.
+            CountDownLatch next = new CountDownLatch(1);
+            SchedulerTask.schedule(loop, null, next::countDown, 0, -1, TimeUnit.NANOSECONDS, () -> false);
+            LeaseTest.await(next);
+            assertThat(ran).isFalse();
+        } finally {
+            Hooks.resetOnErrorDropped();
+            loop.shutdown(true);
         }
     }
 
