@@ -33,6 +33,14 @@ interface ChunkSource<T> {
      */
     void retired(long chunks);
 
+    /**
+     * @param chunks the task's ordered window in chunks of the source's nominal size
+     * @return how many chunks may be claimed ahead of the next one to emit (ordered mode)
+     */
+    default long window(int chunks) {
+        return chunks;
+    }
+
     /** @return true if {@link #ran} wants the run time of each chunk (adaptive sizing by measured cost) */
     default boolean timesChunks() {
         return false;

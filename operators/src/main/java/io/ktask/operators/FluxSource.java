@@ -66,7 +66,7 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
     private volatile int pulling;
     private volatile boolean exhausted;
     private volatile long pulledChunks; // written under the token only
-    private long pulledUnits;           // read and written under the token only
+    private volatile long pulledUnits;  // written under the token only; read racily by backlog()
 
     static final AtomicIntegerFieldUpdater<FluxSource> PULLING =
             AtomicIntegerFieldUpdater.newUpdater(FluxSource.class, "pulling");
@@ -81,11 +81,9 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
         this.chunkSize = chunkSize;
         this.batch = newBatch();
         this.cost = adaptive ? UnitCost.of(run.spec.work) : null;
-        if (cost != null) {
-            double known = cost.nanosPerUnit();
-            pullSize = Double.isNaN(known) ? Sizing.roundUp(UnitCost.FIRST_PROBE_UNITS, run.spec.align)
-                    : adaptiveChunk(known, MAX_ADAPTIVE_CHUNK);
-        }
+        // Always a probe first, even with a known hint: one lambda class may serve elements of
+        // very different costs, and a stale hint must not size a huge first chunk run alone.
+        this.pullSize = Sizing.roundUp(UnitCost.FIRST_PROBE_UNITS, run.spec.align);
     }
 
     @Override
@@ -232,10 +230,25 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
         return cost != null ? pullSize : chunkSize;
     }
 
-    /** @return elements worth about {@link UnitCost#TARGET_CHUNK_NANOS}, aligned, in [align, limit] */
+    /**
+     * @return elements worth about {@link UnitCost#TARGET_CHUNK_NANOS}, at most {@code limit} and
+     *     {@link #MAX_ADAPTIVE_CHUNK}, then rounded up to the alignment
+     */
     private long adaptiveChunk(double nanosPerElement, long limit) {
         long size = Math.min(Math.min(limit, MAX_ADAPTIVE_CHUNK), UnitCost.targetChunk(nanosPerElement));
         return Sizing.roundUp(size, run.spec.align);
+    }
+
+    /**
+     * Adaptive pulls can be far smaller than the default chunk. In ordered mode the window then
+     * keeps the reach, in elements, that default chunks give it (and so the same memory bound):
+     * counted in tiny chunks, a window of a few would fill up behind one late helper's chunk and
+     * send the own thread away for good.
+     */
+    @Override
+    public long window(int chunks) {
+        long size = pullChunkSize();
+        return cost != null && size < chunkSize ? chunks * Sizing.ceilDiv(chunkSize, size) : chunks;
     }
 
     @Override
@@ -269,16 +282,20 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
         if (!hasClaimable()) {
             return 0;
         }
-        long remaining = fused.size(); // racy read of the source's remaining count: a hint
+        // Racy read of the source's remaining count: a hint. Sources that cannot count (an
+        // Iterable's) answer 0 or 1 while elements remain, so 1 means "unknown" too.
+        long remaining = fused.size();
+        boolean counted = remaining > 1;
         if (cost != null) {
             // Threadlets: one chunk (the own thread's) until the cost is known, and while the
-            // known remaining work is too little to pay for waking a helper.
+            // remaining work, or with no count the work pulled so far, is too little to pay for
+            // waking a helper.
             double known = cost.nanosPerUnit();
-            if (Double.isNaN(known) || remaining > 0 && remaining * known < UnitCost.HELPER_PAYOFF_NANOS) {
+            if (Double.isNaN(known) || (counted ? remaining : pulledUnits) * known < UnitCost.HELPER_PAYOFF_NANOS) {
                 return 1;
             }
         }
-        return remaining > 0 ? Sizing.ceilDiv(remaining, pullChunkSize()) : 2;
+        return counted ? Sizing.ceilDiv(remaining, pullChunkSize()) : 2;
     }
 
     @Override
@@ -344,7 +361,7 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
             return run;
         }
         if (key == Attr.PREFETCH) {
-            return (int) Math.min(Integer.MAX_VALUE, run.window * pullChunkSize());
+            return (int) Math.min(Integer.MAX_VALUE, window(run.window) * pullChunkSize());
         }
         if (key == Attr.TERMINATED) {
             return upstreamDone;

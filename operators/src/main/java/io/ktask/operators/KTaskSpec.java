@@ -139,7 +139,8 @@ public final class KTaskSpec<T, R> {
          * then about 50 us of measured work each, finer at the end of a range. An upstream read
          * by synchronous fusion ({@code Flux.range}, {@code fromIterable}, {@code fromArray}) is
          * pulled the same way: a timed 16-element probe, then chunks of about 50 us (at most
-         * 65 536 elements). An upstream that pushes its elements gets chunks of 1024.
+         * 65 536 elements, rounded up to {@code align}). An upstream that pushes its elements
+         * gets chunks of 1024.
          *
          * @throws IllegalArgumentException if {@code minChunk < 1}
          */

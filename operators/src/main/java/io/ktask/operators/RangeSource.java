@@ -186,7 +186,7 @@ final class RangeSource implements ChunkSource<Long> {
         long size = end - from;
         int threads = Sizing.threads(size, minChunk, spec.maxThreads, run.cpus());
         long chunk = Sizing.chunkSize(size, minChunk, threads, spec.align);
-        long tailChunk = splitTail ? tailChunk(chunk, minChunk, threads, spec.align) : chunk;
+        long tailChunk = splitTail ? tailChunk(chunk, minChunk, spec.align) : chunk;
         NodeTopology topo = run.scheduler.topology();
         int nodes = spec.allNodes ? topo.nodeCount() : 1;
         Share[] sh = new Share[nodes];
@@ -209,7 +209,7 @@ final class RangeSource implements ChunkSource<Long> {
     }
 
     /** The chunk of an adaptive layout's tail: a {@link #TAIL_SPLIT}th of a bulk chunk, at least {@code minChunk}. */
-    static long tailChunk(long chunk, long minChunk, int threads, long align) {
+    static long tailChunk(long chunk, long minChunk, long align) {
         return Math.min(chunk, Sizing.roundUp(Math.max(minChunk, chunk / TAIL_SPLIT), align));
     }
 

@@ -232,7 +232,13 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             return;
         }
         if (timed) {
-            source.ran(chunk.end() - chunk.start(), System.nanoTime() - began);
+            try {
+                source.ran(chunk.end() - chunk.start(), System.nanoTime() - began);
+            } catch (Throwable e) {
+                // Waking helpers runs hooks (onSchedule): their error fails the task like the chunk's.
+                fail(e, chunk.index());
+                Exceptions.throwIfJvmFatal(e);
+            }
         }
     }
 
@@ -283,7 +289,7 @@ final class TaskRun<T, R> implements Subscription, Scannable {
 
     /** Ordered mode bounds the chunks computed ahead of emission; merge mode does not need to. */
     boolean inWindow(long chunkIndex) {
-        return spec.merge != null || chunkIndex < nextIndex + window;
+        return spec.merge != null || chunkIndex - nextIndex < source.window(window);
     }
 
     // ------------------------------------------------------------------ drain: all decisions

@@ -3,7 +3,12 @@ package io.ktask.operators;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.NodeTopology;
@@ -129,6 +134,93 @@ class AdaptiveFluxChunkTest {
 
         assertTiles(chunks, 5_000);
         assertThat(chunks).hasSize(5).allMatch(c -> c[1] == FluxSource.DEFAULT_CHUNK || c[0] == 4 * FluxSource.DEFAULT_CHUNK);
+    }
+
+    /**
+     * Ordered mode: tiny adaptive chunks must not fill the window behind one late helper chunk.
+     * The helper's first chunk holds until the caller has run 200 chunks beyond it; with a window
+     * of 4 x threads tiny chunks the caller would leave after 8 and the helper would wait in vain.
+     */
+    @Test
+    void inOrderedModeTheCallerRunsOnFarBeyondALateHelperChunk() {
+        CountDownLatch callerChunks = new CountDownLatch(200);
+        AtomicBoolean helperHeld = new AtomicBoolean();
+        AtomicBoolean helperReleased = new AtomicBoolean();
+        List<long[]> chunks = chunksOf(Flux.range(0, 4_000), c -> {
+            c.items().forEach(i -> busy(25_000));
+            if (Thread.currentThread() == caller) {
+                callerChunks.countDown();
+            } else if (helperHeld.compareAndSet(false, true)) {
+                helperReleased.set(await(callerChunks));
+            }
+            return seen(c);
+        }, 1);
+
+        assertTiles(chunks, 4_000);
+        assertThat(helperHeld).as("a helper ran a chunk").isTrue();
+        assertThat(helperReleased).as("the caller ran 200 chunks while a helper chunk was held").isTrue();
+    }
+
+    /**
+     * An Iterable cannot count what remains (its size() is 0 or 1), yet a costly one gets a
+     * helper in merge mode: the caller's chunks hold until a helper has run one, in vain if none
+     * ever comes (each waits at most 10 s, and then the test fails).
+     */
+    @Test
+    void aCostlyIterableGetsHelpersInMergeModeThoughItsSizeIsUnknown() {
+        List<Integer> elements = IntStream.range(0, 4_000).boxed().collect(Collectors.toList());
+        CountDownLatch helperRan = new CountDownLatch(1);
+        Thread subscriber = Thread.currentThread();
+        AtomicBoolean callerWaitedInVain = new AtomicBoolean();
+        KTaskSpec<Integer, Long> spec = KTaskSpec.<Integer, Long>of(c -> {
+            c.items().forEach(i -> busy(25_000));
+            if (Thread.currentThread() != subscriber) {
+                helperRan.countDown();
+            } else if (c.start() > 0 && !callerWaitedInVain.get() && !await(helperRan)) {
+                callerWaitedInVain.set(true); // once: a failing run must not wait 10 s per chunk
+            }
+            return (long) c.items().size();
+        }).merge(Long::sum).maxThreads(2).scheduler(SCHEDULER).build();
+
+        assertThat(Flux.fromIterable(elements).transform(KTask.parallelize(spec)).blockLast()).isEqualTo(4_000L);
+        assertThat(callerWaitedInVain).as("no helper came while the caller waited").isFalse();
+        assertThat(helperRan.getCount()).isZero();
+    }
+
+    /**
+     * One lambda class, two costs: after cheap tasks (a low hint) a costly one still starts with
+     * the 16-element probe and grows at most 4x per timing, so it never runs a huge first chunk
+     * alone on a stale hint.
+     */
+    @Test
+    void aStaleLowHintStillStartsWithTheProbe() {
+        for (int i = 0; i < 10; i++) {
+            assertTiles(chunksOfCost(50_000, 0), 50_000);
+        }
+        List<long[]> costly = chunksOfCost(2_000, 25_000);
+
+        assertTiles(costly, 2_000);
+        assertThat(costly.get(0)[1]).isEqualTo(UnitCost.FIRST_PROBE_UNITS);
+        for (int i = 1; i < costly.size(); i++) {
+            assertThat(costly.get(i)[1]).isLessThanOrEqualTo(largestBefore(costly, i) * FluxSource.ADAPTIVE_GROWTH);
+        }
+    }
+
+    /** One call site, hence one lambda class and one cost hint, whatever {@code nanosPerElement}. */
+    private static List<long[]> chunksOfCost(int count, long nanosPerElement) {
+        return chunksOf(Flux.range(0, count), c -> {
+            c.items().forEach(i -> busy(nanosPerElement));
+            return seen(c);
+        }, 1);
+    }
+
+    private static boolean await(CountDownLatch latch) {
+        try {
+            return latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private static void busy(long nanos) {

@@ -39,7 +39,7 @@ class TailSplitTest {
     @Test
     void aTenMillionUnitLayoutKeepsSixKtaskChunksAndCutsTheLastTwoSixteenWaysEach() {
         long chunk = 1_250_000;
-        long tail = RangeSource.tailChunk(chunk, 1_000, 2, 1);
+        long tail = RangeSource.tailChunk(chunk, 1_000, 1);
         assertThat(tail).isEqualTo(chunk / RangeSource.TAIL_SPLIT);
         RangeSource.Share share = new RangeSource.Share(0, 10_000_000, chunk, tail, 0);
 
@@ -53,9 +53,9 @@ class TailSplitTest {
 
     @Test
     void theTailChunkIsNeverBelowTheMinimumNorAboveTheBulkChunkAndStaysAligned() {
-        assertThat(RangeSource.tailChunk(1_600, 500, 2, 1)).isEqualTo(500);
-        assertThat(RangeSource.tailChunk(1_600, 5_000, 2, 1)).isEqualTo(1_600);
-        assertThat(RangeSource.tailChunk(64_000, 1, 2, 3_000)).isEqualTo(6_000);
+        assertThat(RangeSource.tailChunk(1_600, 500, 1)).isEqualTo(500);
+        assertThat(RangeSource.tailChunk(1_600, 5_000, 1)).isEqualTo(1_600);
+        assertThat(RangeSource.tailChunk(64_000, 1, 3_000)).isEqualTo(6_000);
     }
 
     /** Fixed seed: random shares, with and without a tail, must cover [from, to) exactly, in order. */
@@ -67,7 +67,7 @@ class TailSplitTest {
             long to = from + random.nextInt(1_000_000);
             long align = 1 + random.nextInt(trial % 3 == 0 ? 64 : 1);
             long chunk = Sizing.roundUp(1 + random.nextInt(200_000), align);
-            long tail = random.nextBoolean() ? chunk : RangeSource.tailChunk(chunk, 1 + random.nextInt(5_000), 2, align);
+            long tail = random.nextBoolean() ? chunk : RangeSource.tailChunk(chunk, 1 + random.nextInt(5_000), align);
             RangeSource.Share share = new RangeSource.Share(from, to, chunk, tail, 0);
 
             long cursor = from;
