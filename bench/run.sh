@@ -29,7 +29,7 @@ jmh+=("$@")
 
 load() { uptime | sed 's/.*load average: //'; }
 # /proc/stat's cpu line: all jiffies and steal (time the hypervisor gave this VM's CPUs to others).
-cpu_jiffies() { awk '/^cpu /{t=0; for (i=2; i<=NF; i++) t+=$i; print t, $9}' /proc/stat; }
+cpu_jiffies() { awk '/^cpu /{t=0; for (i=2; i<=NF; i++) t+=$i; printf "%d %d\n", t, $9}' /proc/stat; }
 load_before=$(load)
 read -r total_before steal_before < <(cpu_jiffies)
 started=$(date -u '+%Y-%m-%d %H:%M')

@@ -38,10 +38,11 @@ public record JmhResult(String benchmark, String impl, Map<String, String> param
 
     /**
      * @return how many times faster this result is than {@code other} (above 1 = faster), in
-     *     either mode
+     *     either mode, by the medians of their iterations: a burst of CPU time stolen by the
+     *     hypervisor spoils a few iterations, which drag the mean but not the median
      */
     public double speedupOver(JmhResult other) {
-        return higherIsBetter() ? score / other.score : other.score / score;
+        return higherIsBetter() ? median / other.median : other.median / median;
     }
 
     /** @return the workload tag, the class name up to its first letter after the digits ({@code W1}) */

@@ -90,7 +90,7 @@ public final class ResultsReport {
           .append("`Schedulers.parallel()`), log scale; above 1 is faster. A missing bar did not run.\n\n");
         md.append("## Results\n\n")
           .append("Score ± 99.9% error (JMH) and median of the iterations. `x base`: speed relative to the ")
-          .append("baseline; `x best peer`: relative to the fastest non-ktask implementation of the same ")
+          .append("baseline, by the medians; `x best peer`: relative to the fastest non-ktask implementation of the same ")
           .append("group (above 1 = faster). W2 is shown in GB/s (10^9 bytes/s; JMH measured bytes/s).\n\n");
         for (ResultGroup g : groups) {
             group(md, g);
@@ -123,7 +123,7 @@ public final class ResultsReport {
 
     private static void targets(StringBuilder md, List<ResultGroup> groups) {
         md.append("## Targets (issue 4)\n\n")
-          .append("Ratio = our speed / the reference's speed in the same run (time ratios inverted); ")
+          .append("Ratio = our speed / the reference's speed in the same run, by the medians of the iterations (time ratios inverted); ")
           .append("margin = how far the ratio is above or below the threshold.\n\n")
           .append("| target | ours | reference | ratio | threshold | met | margin |\n|---|---|---|---|---|---|---|\n");
         for (Target t : Target.issue4()) {

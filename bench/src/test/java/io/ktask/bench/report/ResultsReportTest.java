@@ -25,6 +25,11 @@ class ResultsReportTest {
     /** One JMH JSON entry, in the shape {@code -rf json} writes (scoreError as JMH writes it). */
     private static String entry(String method, String mode, String unit, Map<String, String> params, double score,
             String error) {
+        return entry(method, mode, unit, params, score, error, score);
+    }
+
+    private static String entry(String method, String mode, String unit, Map<String, String> params, double score,
+            String error, double median) {
         String p = params.entrySet().stream().map(e -> "\"" + e.getKey() + "\" : \"" + e.getValue() + "\"")
                 .collect(Collectors.joining(", "));
         return String.format(Locale.ROOT, "{ \"jmhVersion\" : \"1.37\", \"benchmark\" : \"io.ktask.bench.%s\","
@@ -35,7 +40,7 @@ class ResultsReportTest {
                 + " \"params\" : { %s }, \"primaryMetric\" : { \"score\" : %s, \"scoreError\" : %s,"
                 + " \"scoreConfidence\" : [0, 0], \"scorePercentiles\" : { \"0.0\" : %s, \"50.0\" : %s, \"100.0\" : %s },"
                 + " \"scoreUnit\" : \"%s\", \"rawData\" : [[%s]] }, \"secondaryMetrics\" : {} }",
-                method, mode, p, score, error, score, score, score, unit, score);
+                method, mode, p, score, error, score, median, score, unit, score);
     }
 
     private Path json(String... entries) throws IOException {
@@ -53,6 +58,24 @@ class ResultsReportTest {
 
     private static String w1(String impl, String n, double microseconds) {
         return entry("W1CheapCpuBenchmark.sumHash", "avgt", "us/op", Map.of("impl", impl, "n", n), microseconds, "0.5");
+    }
+
+    /** A few iterations spoiled by stolen CPU drag the mean: ratios and best peers go by the median. */
+    @Test
+    void ratiosComeFromTheMediansNotTheMeans() throws IOException {
+        Path json = json(w1("sequential", "10000000", 20_000),
+                entry("W1CheapCpuBenchmark.sumHash", "avgt", "us/op", Map.of("impl", "executor", "n", "10000000"),
+                        30_000, "9000", 11_000),
+                entry("W1CheapCpuBenchmark.sumHash", "avgt", "us/op", Map.of("impl", "ktask", "n", "10000000"),
+                        10_500, "0.5", 10_000));
+        Path md = dir.resolve("RESULTS.md");
+
+        ResultsReport.main(new String[] {json.toString(), runProperties().toString(), md.toString()});
+
+        // 20 000 / 10 000 by medians (not 20 000 / 10 500); best peer executor by its median 11 000
+        assertThat(Files.readString(md))
+                .contains("| W1 n=10^7: >= 1.9x the loop | ktask | sequential | 2.00x | 1.90x | yes |")
+                .contains("| **ktask** | 10500 ± 0.500 | 10000 | 2.00x | 1.10x |");
     }
 
     @Test
