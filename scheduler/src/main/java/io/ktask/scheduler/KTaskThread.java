@@ -22,6 +22,11 @@ class KTaskThread extends Thread {
      * -1 until then, or if the OS does not tell.
      */
     int tid = -1;
+    /**
+     * Serializes the nice changes made to this thread while it runs helper bodies: a lender's
+     * raise and the thread's own put-back when a body ends ({@link LentPriority}).
+     */
+    final Object niceLock = new Object();
     /** The helper body running on this thread now, or null; written and read by this thread only. */
     Lease.Running running;
 

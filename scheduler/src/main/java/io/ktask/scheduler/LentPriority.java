@@ -17,13 +17,15 @@ import reactor.util.annotation.Nullable;
  * <p>Helpers are registered while their body runs ({@link #enter()} and {@link #leave}, on the
  * helper's own thread). At most one of them, the holder, is raised at a time. The holder puts
  * itself back to the helpers' nice value when it leaves and passes the priority on to another
- * registered helper, if any. No thread waits for another: each step is a CAS, and a thread that
- * loses a race leaves the step to the winner.
+ * registered helper, if any. Who holds it is decided by CAS, and a thread that loses a race leaves
+ * the step to the winner.
  *
- * <p>Per helper the state moves {@code RUNNING -> RAISING} (a lender is calling setpriority)
- * {@code -> RAISED}, and to {@code LEFT} from any of them when the body ends. A helper leaving
- * while {@code RAISING} cannot undo a raise that has not landed yet: the lender, whose
- * {@code RAISING -> RAISED} CAS then fails, puts the thread back itself.
+ * <p>Per helper the state moves {@code RUNNING -> RAISED} (a lender's setpriority landed), and to
+ * {@code LEFT} when the body ends. Both moves, with their system call, happen under the helper
+ * thread's {@link KTaskThread#niceLock}: a lender and the leaving helper never interleave, so a
+ * raise lands only on a body that still runs and is undone by its leave, and a late lender can
+ * neither leak its nice into the thread's next body nor undo another task's raise there. The
+ * lock is held for one setpriority call, and only by this thread's lender and the thread itself.
  *
  * <p>Thread-safety: {@link #enter()} and {@link #leave} run on the helper's own thread;
  * {@link #lend()} and {@link #withdraw()} may be called from any thread.
@@ -31,9 +33,8 @@ import reactor.util.annotation.Nullable;
 final class LentPriority {
 
     private static final int RUNNING = 0;
-    private static final int RAISING = 1;
-    private static final int RAISED = 2;
-    private static final int LEFT = 3;
+    private static final int RAISED = 1;
+    private static final int LEFT = 2;
 
     /** {@link #lent}: nothing lent yet. */
     private static final int NOT_LENT = Integer.MIN_VALUE;
@@ -60,10 +61,13 @@ final class LentPriority {
     /** A helper body of this task, while it runs. */
     static final class Helper {
         final int tid;
-        final AtomicInteger state = new AtomicInteger(RUNNING);
+        /** The helper thread's {@link KTaskThread#niceLock}, which guards {@link #state}. */
+        final Object niceLock;
+        int state = RUNNING;
 
-        Helper(int tid) {
-            this.tid = tid;
+        Helper(KTaskThread thread) {
+            this.tid = thread.tid;
+            this.niceLock = thread.niceLock;
         }
     }
 
@@ -79,7 +83,7 @@ final class LentPriority {
         if (!(Thread.currentThread() instanceof KTaskThread t) || t.tid < 0) {
             return null;
         }
-        Helper helper = new Helper(t.tid);
+        Helper helper = new Helper(t);
         running.add(helper);
         // Pairs with leave(): the leaver clears holder then scans, we register then read holder,
         // so at least one of us passes the priority on.
@@ -95,11 +99,13 @@ final class LentPriority {
      * lent priority moves on to another registered helper.
      */
     void leave(Helper helper) {
-        int was = helper.state.getAndSet(LEFT);
-        running.remove(helper);
-        if (was == RAISED) {
-            ThreadPlacement.setThreadNice(helper.tid, helperNice);
+        synchronized (helper.niceLock) {
+            if (helper.state == RAISED) {
+                ThreadPlacement.setThreadNice(helper.tid, helperNice);
+            }
+            helper.state = LEFT;
         }
+        running.remove(helper);
         if (holder.compareAndSet(helper, null)) {
             passOn();
         }
@@ -164,22 +170,18 @@ final class LentPriority {
     }
 
     private boolean raise(Helper helper, int nice) {
-        if (!helper.state.compareAndSet(RUNNING, RAISING)) {
-            return false; // it left before we got to it
+        synchronized (helper.niceLock) {
+            if (helper.state != RUNNING) {
+                return false; // it left before we got to it
+            }
+            if (!ThreadPlacement.setThreadNice(helper.tid, nice)) {
+                // No CAP_SYS_NICE nor RLIMIT_NICE (logged once): this task stops asking.
+                lent.set(WITHDRAWN);
+                return false;
+            }
+            helper.state = RAISED;
         }
-        if (!ThreadPlacement.setThreadNice(helper.tid, nice)) {
-            // No CAP_SYS_NICE nor RLIMIT_NICE (logged once): this task stops asking.
-            lent.set(WITHDRAWN);
-            helper.state.compareAndSet(RAISING, RUNNING); // fails only if it left: nothing was raised
-            return false;
-        }
-        if (helper.state.compareAndSet(RAISING, RAISED)) {
-            handOffs.increment();
-            return true;
-        }
-        // It left while we raised it, and its thread may already run another body: put it back.
-        // Benign race: a raise another task gave that thread meanwhile is lost, never leaked.
-        ThreadPlacement.setThreadNice(helper.tid, helperNice);
-        return false;
+        handOffs.increment();
+        return true;
     }
 }
