@@ -19,7 +19,7 @@ fi
 mvn -B -q -pl bench -am package -DskipTests
 
 out=bench
-jmh=(-rf json -rff bench/target/jmh-result.json)
+jmh=(-rf json -rff bench/target/jmh-result.json -prof io.ktask.bench.StealProfiler)
 if [[ $quick == 1 ]]; then
   out=bench/target/quick
   jmh+=(-wi 1 -w 200ms -i 2 -r 200ms)

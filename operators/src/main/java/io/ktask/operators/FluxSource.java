@@ -31,7 +31,10 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
     static final long DEFAULT_CHUNK = 1024;
     /** Largest adaptive pulled chunk: the chunk's copied list of references stays small. */
     static final long MAX_ADAPTIVE_CHUNK = 65_536;
-    /** An adaptive pulled chunk is at most this many times the last timed one: a mis-timed tiny probe cannot jump to a huge chunk. */
+    /**
+     * An adaptive pulled chunk is at most this many times the last timed one: a mis-timed tiny
+     * probe cannot jump to a huge chunk.
+     */
     static final long ADAPTIVE_GROWTH = 4;
 
     private final TaskRun<T, ?> run;

@@ -130,7 +130,8 @@ final class RangeSource implements ChunkSource<Long> {
                 }
                 size = remaining;
             } else {
-                size = Double.isNaN(known) ? UnitCost.FIRST_PROBE_UNITS : Math.max(UnitCost.FIRST_PROBE_UNITS, (long) (FIRST_PROBE_NANOS / known));
+                size = Double.isNaN(known) ? UnitCost.FIRST_PROBE_UNITS
+                        : Math.max(UnitCost.FIRST_PROBE_UNITS, (long) (FIRST_PROBE_NANOS / known));
                 // At most half the range: a stale hint then costs at most half a task inline, and
                 // the second probe always re-measures it.
                 size = Math.min(size, Math.max(1, remaining / 2));
@@ -295,7 +296,8 @@ final class RangeSource implements ChunkSource<Long> {
             this.firstIndex = firstIndex;
             long units = Math.max(0, to - from);
             long equal = Sizing.ceilDiv(units, chunk);
-            this.bulkChunks = tailChunk < chunk && equal > 0 ? equal - Math.max(1, equal / Sizing.LOAD_BALANCE_FACTOR) : equal;
+            boolean tail = tailChunk < chunk && equal > 0;
+            this.bulkChunks = tail ? equal - Math.max(1, equal / Sizing.LOAD_BALANCE_FACTOR) : equal;
             this.tailFrom = from + bulkChunks * chunk; // <= to: fewer than all equal chunks fit
             this.chunks = bulkChunks + Sizing.ceilDiv(Math.max(0, to - tailFrom), tailChunk);
         }

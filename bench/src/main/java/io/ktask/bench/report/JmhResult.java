@@ -27,9 +27,14 @@ import com.google.gson.JsonParser;
  * @param unit JMH's score unit, e.g. {@code us/op}
  * @param settings warm-up, measurement and forks, as JMH ran them
  * @param jdk JDK version, VM name and VM version
+ * @param steal mean share (%) of CPU time stolen by the hypervisor during the measured iterations
+ *     ({@code io.ktask.bench.StealProfiler}), NaN when not profiled
  */
 public record JmhResult(String benchmark, String impl, Map<String, String> params, String mode, double score,
-        double error, double median, String unit, String settings, String jdk) {
+        double error, double median, String unit, String settings, String jdk, double steal) {
+
+    /** Label of the StealProfiler's secondary metric (kept equal to {@code StealProfiler.LABEL}). */
+    static final String STEAL_LABEL = "steal";
 
     /** @return true when a bigger score is better (throughput modes) */
     public boolean higherIsBetter() {
@@ -97,7 +102,21 @@ public record JmhResult(String benchmark, String impl, Map<String, String> param
                 + field(o, "vmVersion").getAsString() + ")";
         return new JmhResult(benchmark, impl, params, field(o, "mode").getAsString(), score,
                 field(metric, "scoreError").getAsDouble(), median, field(metric, "scoreUnit").getAsString(),
-                settings, jdk);
+                settings, jdk, steal(o));
+    }
+
+    /** @return the StealProfiler's mean, found by its label (JMH prefixes a middle dot), or NaN */
+    private static double steal(JsonObject o) {
+        JsonElement secondary = o.get("secondaryMetrics");
+        if (secondary == null || !secondary.isJsonObject()) {
+            return Double.NaN;
+        }
+        for (Map.Entry<String, JsonElement> m : secondary.getAsJsonObject().entrySet()) {
+            if (m.getKey().endsWith(STEAL_LABEL) && m.getValue().isJsonObject()) {
+                return field(m.getValue().getAsJsonObject(), "score").getAsDouble();
+            }
+        }
+        return Double.NaN;
     }
 
     private static JsonElement field(JsonObject o, String name) {

@@ -90,7 +90,8 @@ public final class ResultsReport {
           .append("`Schedulers.parallel()`), log scale; above 1 is faster. A missing bar did not run.\n\n");
         md.append("## Results\n\n")
           .append("Score ± 99.9% error (JMH) and median of the iterations. `x base`: speed relative to the ")
-          .append("baseline, by the medians; `x best peer`: relative to the fastest non-ktask implementation of the same ")
+          .append("baseline, by the medians; `x best peer`: relative to the fastest non-ktask ")
+          .append("implementation of the same ")
           .append("group (above 1 = faster). W2 is shown in GB/s (10^9 bytes/s; JMH measured bytes/s).\n\n");
         for (ResultGroup g : groups) {
             group(md, g);
@@ -123,19 +124,25 @@ public final class ResultsReport {
 
     private static void targets(StringBuilder md, List<ResultGroup> groups) {
         md.append("## Targets (issue 4)\n\n")
-          .append("Ratio = our speed / the reference's speed in the same run, by the medians of the iterations (time ratios inverted); ")
-          .append("margin = how far the ratio is above or below the threshold.\n\n")
-          .append("| target | ours | reference | ratio | threshold | met | margin |\n|---|---|---|---|---|---|---|\n");
+          .append("Ratio = our speed / the reference's speed in the same run, by the medians of the ")
+          .append("iterations (time ratios inverted); ")
+          .append("margin = how far the ratio is above or below the threshold; steal = share of CPU ")
+          .append("time the hypervisor took away while ours / the reference were measured (a ratio ")
+          .append("between rows of very different steal says more about the host than about the code).\n\n")
+          .append("| target | ours | reference | ratio | threshold | met | margin | steal |\n")
+          .append("|---|---|---|---|---|---|---|---|\n");
         for (Target t : Target.issue4()) {
             Optional<Target.Outcome> o = t.evaluate(groups);
             md.append("| ").append(t.label()).append(" | ").append(t.ours()).append(" | ");
             if (o.isPresent()) {
                 md.append(o.get().against()).append(" | ").append(ratio(o.get().ratio())).append(" | ")
                   .append(ratio(t.threshold())).append(" | ").append(o.get().met() ? "yes" : "**no**").append(" | ")
-                  .append(String.format(Locale.ROOT, "%+.1f%%", o.get().marginPercent())).append(" |\n");
+                  .append(String.format(Locale.ROOT, "%+.1f%%", o.get().marginPercent())).append(" | ")
+                  .append(steal(o.get().oursSteal())).append(" / ").append(steal(o.get().referenceSteal()))
+                  .append(" |\n");
             } else {
                 md.append(t.reference()).append(" | not measured | ").append(ratio(t.threshold()))
-                  .append(" | n/a | n/a |\n");
+                  .append(" | n/a | n/a | n/a |\n");
             }
         }
         md.append('\n');
@@ -149,8 +156,8 @@ public final class ResultsReport {
         double scale = bytes ? 1e-9 : 1;
         String unit = bytes ? "GB/s" : first.unit();
         md.append("### ").append(g.title()).append("\n\n")
-          .append("| impl | score (").append(unit).append(") | median | x base | x best peer |\n")
-          .append("|---|---|---|---|---|\n");
+          .append("| impl | score (").append(unit).append(") | median | x base | x best peer | steal |\n")
+          .append("|---|---|---|---|---|---|\n");
         for (JmhResult r : g.results()) {
             String name = ResultGroup.isOurs(r.impl()) ? "**" + r.impl() + "**" : r.impl();
             md.append("| ").append(name).append(" | ").append(num(r.score() * scale));
@@ -159,9 +166,14 @@ public final class ResultsReport {
             }
             md.append(" | ").append(num(r.median() * scale)).append(" | ")
               .append(base.map(b -> ratio(r.speedupOver(b))).orElse("n/a")).append(" | ")
-              .append(best.map(b -> ratio(r.speedupOver(b))).orElse("n/a")).append(" |\n");
+              .append(best.map(b -> ratio(r.speedupOver(b))).orElse("n/a")).append(" | ")
+              .append(steal(r.steal())).append(" |\n");
         }
         md.append("\nBest peer: ").append(best.map(JmhResult::impl).orElse("none")).append(".\n\n");
+    }
+
+    private static String steal(double percent) {
+        return Double.isNaN(percent) ? "n/a" : String.format(Locale.ROOT, "%.0f%%", percent);
     }
 
     private static String ratio(double x) {

@@ -23,8 +23,11 @@ public record Target(String label, String benchmark, Map<String, String> params,
     /** Reference meaning "the fastest peer of the group". */
     public static final String BEST_PEER = "best peer";
 
-    /** The measured outcome: the ratio, the peer it was taken against, and whether it meets the target. */
-    public record Outcome(Target target, double ratio, String against) {
+    /**
+     * The measured outcome: the ratio, the peer it was taken against, and whether it meets the
+     * target; with the steal (%) during each of the two measurements, NaN if not profiled.
+     */
+    public record Outcome(Target target, double ratio, String against, double oursSteal, double referenceSteal) {
 
         /** @return true when the ratio reaches the threshold */
         public boolean met() {
@@ -49,7 +52,8 @@ public record Target(String label, String benchmark, Map<String, String> params,
         if (ourResult.isEmpty() || ref.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new Outcome(this, ourResult.get().speedupOver(ref.get()), ref.get().impl()));
+        return Optional.of(new Outcome(this, ourResult.get().speedupOver(ref.get()), ref.get().impl(),
+                ourResult.get().steal(), ref.get().steal()));
     }
 
     /**

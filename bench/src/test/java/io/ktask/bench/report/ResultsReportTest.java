@@ -60,6 +60,29 @@ class ResultsReportTest {
         return entry("W1CheapCpuBenchmark.sumHash", "avgt", "us/op", Map.of("impl", impl, "n", n), microseconds, "0.5");
     }
 
+    private static String withSteal(String entry, double percent) {
+        return entry.replace("\"secondaryMetrics\" : {}", String.format(Locale.ROOT,
+                "\"secondaryMetrics\" : { \"\u00b7steal\" : { \"score\" : %s, \"scoreError\" : 0,"
+                        + " \"scoreUnit\" : \"%%\", \"rawData\" : [[%s]] } }", percent, percent));
+    }
+
+    /** The StealProfiler's metric shows beside every score and beside both rows of each target. */
+    @Test
+    void theStealOfEachMeasurementIsShownBesideItsScoreAndItsTargets() throws IOException {
+        Path json = json(withSteal(w1("sequential", "10000000", 20_000), 3.4),
+                withSteal(w1("parallelStream", "10000000", 11_000), 41.0),
+                w1("ktask", "10000000", 10_000));
+        Path md = dir.resolve("RESULTS.md");
+
+        ResultsReport.main(new String[] {json.toString(), runProperties().toString(), md.toString()});
+
+        assertThat(Files.readString(md))
+                .contains("| sequential | 20000 ± 0.500 | 20000 | 1.00x | 0.55x | 3% |")
+                .contains("| parallelStream | 11000 ± 0.500 | 11000 | 1.82x | 1.00x | 41% |")
+                .contains("| **ktask** | 10000 ± 0.500 | 10000 | 2.00x | 1.10x | n/a |")
+                .contains("| W1 n=10^7: >= 1.9x the loop | ktask | sequential | 2.00x | 1.90x | yes | +5.3% | n/a / 3% |");
+    }
+
     /** A few iterations spoiled by stolen CPU drag the mean: ratios and best peers go by the median. */
     @Test
     void ratiosComeFromTheMediansNotTheMeans() throws IOException {
