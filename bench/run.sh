@@ -40,7 +40,7 @@ java -jar bench/target/benchmarks.jar "${jmh[@]}" 2>&1 | tee bench/target/jmh-ou
 load_after=$(load)
 read -r total_after steal_after < <(cpu_jiffies)
 steal=$(awk -v t=$((total_after - total_before)) -v s=$((steal_after - steal_before)) \
-  'BEGIN { printf "%.1f", t > 0 ? 100 * s / t : 0 }')
+  'BEGIN { printf "%.1f", (t > 0 ? 100 * s / t : 0) }')
 
 cat > bench/target/run.properties <<PROPS
 date=${started} to $(date -u '+%H:%M')
