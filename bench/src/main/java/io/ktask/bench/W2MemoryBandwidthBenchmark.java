@@ -95,7 +95,7 @@ public class W2MemoryBandwidthBenchmark {
         abstract long countNot(long expected);
     }
 
-    private static final class HeapFill extends FillWork {
+    static final class HeapFill extends FillWork {
 
         private final long[] a;
 
