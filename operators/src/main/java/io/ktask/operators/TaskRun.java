@@ -324,6 +324,12 @@ final class TaskRun<T, R> implements Subscription, Scannable {
                 break;
             }
         }
+        if (terminated) {
+            // After the pass that ended the task and every pass queued behind it, so a failure
+            // that arrived during the last one (an upstream's onError after our cancel) has been
+            // dropped: "no task running" means every signal of this task was made. Idempotent.
+            handle.close();
+        }
         if (retire != 0) {
             // Outside the drain: asking a push upstream for more may run chunks on this thread
             // (its onNext wakes the task's own loop), and a chunk must never run inside a pass.
@@ -480,17 +486,13 @@ final class TaskRun<T, R> implements Subscription, Scannable {
             abort(); // a cancel that arrived while we merged: nothing is emitted, everything undone
             return;
         }
-        terminated = true;
+        terminated = true; // the drain closes the handle once its last pass is over
         pending = null;
         accumulated = null;
-        try {
-            if (result != null) {
-                actual.onNext(result);
-            }
-            actual.onComplete();
-        } finally {
-            handle.close(); // last: "no task running" means every signal of this task was made
+        if (result != null) {
+            actual.onNext(result);
         }
+        actual.onComplete();
     }
 
     /** Errors recorded after the task ended reach {@code Hooks.onErrorDropped}, each once. */
@@ -506,16 +508,11 @@ final class TaskRun<T, R> implements Subscription, Scannable {
         }
     }
 
-    /** All or nothing: undo every finished, unemitted chunk in ascending order, then signal. */
+    /**
+     * All or nothing: undo every finished, unemitted chunk in ascending order, then signal (the
+     * drain closes the handle once its last pass is over).
+     */
     private void abort() {
-        try {
-            abortAndSignal();
-        } finally {
-            handle.close(); // last: "no task running" means every signal of this task was made
-        }
-    }
-
-    private void abortAndSignal() {
         terminated = true;
         source.cancel();
         keepAll(finished.takeAll()); // results not absorbed yet: a failed merge interrupted the drain
