@@ -81,12 +81,12 @@ public final class Interleaved {
                     }
                 }
             }
+            millisPerRun.forEach(Collections::sort);
             double first = median(millisPerRun.get(0));
             System.out.printf(Locale.ROOT, "%s, %d rounds of %d ms per implementation, interleaved%n", args[0], rounds,
                     sliceNanos / 1_000_000);
             for (int i = 0; i < impls.length; i++) {
                 List<Double> t = millisPerRun.get(i);
-                Collections.sort(t);
                 System.out.printf(Locale.ROOT, "%-22s median %9.3f ms/run (p25 %9.3f, p75 %9.3f)  %.2fx the speed of %s%n",
                         impls[i], median(t), t.get(t.size() / 4), t.get(3 * t.size() / 4), first / median(t), impls[0]);
             }
@@ -95,9 +95,8 @@ public final class Interleaved {
         }
     }
 
-    private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
+    /** @return the middle of {@code sorted} */
+    private static double median(List<Double> sorted) {
         return sorted.get(sorted.size() / 2);
     }
 }

@@ -82,7 +82,7 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
     FluxSource(TaskRun<T, ?> run, long chunkSize, boolean adaptive) {
         this.run = run;
         this.chunkSize = chunkSize;
-        this.batch = newBatch();
+        this.batch = newBatch(chunkSize);
         this.cost = adaptive ? UnitCost.of(run.spec.work) : null;
         // Always a probe first, even with a known hint: one lambda class may serve elements of
         // very different costs, and a stale hint must not size a huge first chunk run alone.
@@ -173,11 +173,11 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
         int n = batch.size();
         ready.offer(new Batch<>(pushedChunks++, pushedUnits, batch));
         pushedUnits += n;
-        batch = newBatch();
+        batch = newBatch(chunkSize);
     }
 
-    private List<T> newBatch() {
-        return new ArrayList<>((int) Math.min(chunkSize, 4096));
+    private static <T> List<T> newBatch(long size) {
+        return new ArrayList<>((int) Math.min(size, 4096));
     }
 
     // ------------------------------------------------------------------ ChunkSource
@@ -205,7 +205,7 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
             long index = pulledChunks;
             if (!exhausted && !cancelled && run.inWindow(index)) {
                 long size = pullChunkSize();
-                List<T> items = new ArrayList<>((int) Math.min(size, 4096));
+                List<T> items = newBatch(size);
                 while (items.size() < size) {
                     T t = fused.poll();
                     if (t == null) {
@@ -261,7 +261,7 @@ final class FluxSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scannabl
 
     @Override
     public void ran(long units, long nanos) {
-        double perElement = Math.max(1e-3, (double) nanos / units);
+        double perElement = UnitCost.perUnit(nanos, units);
         cost.record(perElement);
         pullSize = adaptiveChunk(perElement, units * ADAPTIVE_GROWTH);
         if (backlog() > 1) {

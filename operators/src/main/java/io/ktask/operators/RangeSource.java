@@ -138,7 +138,7 @@ final class RangeSource implements ChunkSource<Long> {
             }
             probeStartNanos = System.nanoTime();
         } else {
-            double nanosPerUnit = Math.max(1e-3, (double) (System.nanoTime() - probeStartNanos) / (probeNext - start));
+            double nanosPerUnit = UnitCost.perUnit(System.nanoTime() - probeStartNanos, probeNext - start);
             cost.record(nanosPerUnit);
             if (remaining == 0) {
                 handedOutAll();

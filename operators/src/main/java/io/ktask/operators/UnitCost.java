@@ -43,6 +43,14 @@ final class UnitCost {
         return Double.longBitsToDouble(nanosPerUnitBits.get());
     }
 
+    /**
+     * @return the cost per unit of {@code units} units timed at {@code nanos}; never 0, as a clock
+     *     too coarse to see them would otherwise make the next chunk unbounded
+     */
+    static double perUnit(long nanos, long units) {
+        return Math.max(1e-3, (double) nanos / units);
+    }
+
     /** @return the units of an adaptive chunk at {@code nanosPerUnit}: about {@link #TARGET_CHUNK_NANOS}, at least 1 */
     static long targetChunk(double nanosPerUnit) {
         return Math.max(1, (long) Math.ceil(TARGET_CHUNK_NANOS / nanosPerUnit));

@@ -59,7 +59,7 @@ class AdaptiveFluxChunkTest {
     @Test
     void costlyElementsArePulledInSmallChunksThatStartWithOneProbe() {
         List<long[]> chunks = chunksOf(Flux.range(0, 5_000), c -> {
-            c.items().forEach(i -> busy(2_000));
+            c.items().forEach(i -> Busy.spin(2_000));
             return seen(c);
         }, 1);
 
@@ -95,7 +95,7 @@ class AdaptiveFluxChunkTest {
     @Test
     void adaptiveChunksKeepTheAlignment() {
         List<long[]> chunks = chunksOf(Flux.range(0, 100_000), c -> {
-            c.items().forEach(i -> busy(100));
+            c.items().forEach(i -> Busy.spin(100));
             return seen(c);
         }, 7);
 
@@ -128,7 +128,7 @@ class AdaptiveFluxChunkTest {
     @Test
     void aPushingFluxKeepsTheDefaultChunk() {
         List<long[]> chunks = chunksOf(Flux.range(0, 5_000).hide(), c -> {
-            c.items().forEach(i -> busy(200));
+            c.items().forEach(i -> Busy.spin(200));
             return seen(c);
         }, 1);
 
@@ -147,7 +147,7 @@ class AdaptiveFluxChunkTest {
         AtomicBoolean helperHeld = new AtomicBoolean();
         AtomicBoolean helperReleased = new AtomicBoolean();
         List<long[]> chunks = chunksOf(Flux.range(0, 4_000), c -> {
-            c.items().forEach(i -> busy(25_000));
+            c.items().forEach(i -> Busy.spin(25_000));
             if (Thread.currentThread() == caller) {
                 callerChunks.countDown();
             } else if (helperHeld.compareAndSet(false, true)) {
@@ -173,7 +173,7 @@ class AdaptiveFluxChunkTest {
         Thread subscriber = Thread.currentThread();
         AtomicBoolean callerWaitedInVain = new AtomicBoolean();
         KTaskSpec<Integer, Long> spec = KTaskSpec.<Integer, Long>of(c -> {
-            c.items().forEach(i -> busy(25_000));
+            c.items().forEach(i -> Busy.spin(25_000));
             if (Thread.currentThread() != subscriber) {
                 helperRan.countDown();
             } else if (c.start() > 0 && !callerWaitedInVain.get() && !await(helperRan)) {
@@ -209,7 +209,7 @@ class AdaptiveFluxChunkTest {
     /** One call site, hence one lambda class and one cost hint, whatever {@code nanosPerElement}. */
     private static List<long[]> chunksOfCost(int count, long nanosPerElement) {
         return chunksOf(Flux.range(0, count), c -> {
-            c.items().forEach(i -> busy(nanosPerElement));
+            c.items().forEach(i -> Busy.spin(nanosPerElement));
             return seen(c);
         }, 1);
     }
@@ -220,13 +220,6 @@ class AdaptiveFluxChunkTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        }
-    }
-
-    private static void busy(long nanos) {
-        long until = System.nanoTime() + nanos;
-        while (System.nanoTime() < until) {
-            Thread.onSpinWait();
         }
     }
 }

@@ -96,7 +96,7 @@ class TailSplitTest {
     void anAdaptiveOrderedTaskEndsWithFinerChunksAndStillTilesTheRange() {
         KTaskSpec<Long, long[]> spec = KTaskSpec.<Long, long[]>of(c -> {
             for (long i = c.start(); i < c.end(); i++) {
-                busy(200);
+                Busy.spin(200);
             }
             return new long[] {c.start(), c.end()};
         }).ordered().maxThreads(2).scheduler(SCHEDULER).build();
@@ -122,12 +122,5 @@ class TailSplitTest {
                 .maxThreads(2).scheduler(SCHEDULER).build();
         List<Long> sizes = KTask.range(0, 80_000).transform(KTask.parallelize(spec)).collectList().block();
         assertThat(sizes).hasSize(8).containsOnly(10_000L);
-    }
-
-    private static void busy(long nanos) {
-        long until = System.nanoTime() + nanos;
-        while (System.nanoTime() < until) {
-            Thread.onSpinWait();
-        }
     }
 }

@@ -90,10 +90,7 @@ class WorkerLoopTest {
             // Hands the next task in at a varying point of the loop's spin, at its end (the loop
             // publishing PARKED) or after it parked: each hand-off must wake it or be seen.
             long gap = random.nextInt((int) (3 * WorkerLoop.SPIN_NANOS));
-            long start = System.nanoTime();
-            while (System.nanoTime() - start < gap) {
-                Thread.onSpinWait();
-            }
+            spinFor(gap);
         }
         assertThat(alive).hasValue(1);
     }
@@ -231,10 +228,7 @@ class WorkerLoopTest {
             LeaseTest.await(ran);
             // Shuts down while the thread spins, retires (1 us keep-alive) or has retired.
             long gap = random.nextInt((int) (2 * WorkerLoop.SPIN_NANOS));
-            long start = System.nanoTime();
-            while (System.nanoTime() - start < gap) {
-                Thread.onSpinWait();
-            }
+            spinFor(gap);
             loop.shutdown(false);
             awaitTrue(loop::isTerminated, "a graceful shutdown terminates the loop");
         }
@@ -359,4 +353,13 @@ class WorkerLoopTest {
         assertThat(alive).hasValue(1);
         assertThat(cpu).as("CPU ns used by the idle worker thread in 300 ms").isLessThan(TimeUnit.MILLISECONDS.toNanos(5));
     }
+
+    /** Spins for {@code nanos}: a hand-off at a chosen point of the loop's own spin. */
+    private static void spinFor(long nanos) {
+        long start = System.nanoTime();
+        while (System.nanoTime() - start < nanos) {
+            Thread.onSpinWait();
+        }
+    }
+
 }

@@ -12,6 +12,7 @@ import java.util.Map;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.ktask.bench.StealProfiler;
 
 /**
  * One benchmark result of JMH's JSON output ({@code -rf json}): which benchmark and parameters,
@@ -32,9 +33,6 @@ import com.google.gson.JsonParser;
  */
 public record JmhResult(String benchmark, String impl, Map<String, String> params, String mode, double score,
         double error, double median, String unit, String settings, String jdk, double steal) {
-
-    /** Label of the StealProfiler's secondary metric (kept equal to {@code StealProfiler.LABEL}). */
-    static final String STEAL_LABEL = "steal";
 
     /** @return true when a bigger score is better (throughput modes) */
     public boolean higherIsBetter() {
@@ -112,7 +110,7 @@ public record JmhResult(String benchmark, String impl, Map<String, String> param
             return Double.NaN;
         }
         for (Map.Entry<String, JsonElement> m : secondary.getAsJsonObject().entrySet()) {
-            if (m.getKey().endsWith(STEAL_LABEL) && m.getValue().isJsonObject()) {
+            if (m.getKey().endsWith(StealProfiler.LABEL) && m.getValue().isJsonObject()) {
                 return field(m.getValue().getAsJsonObject(), "score").getAsDouble();
             }
         }
