@@ -6,6 +6,7 @@ import java.util.function.Function;
 
 import io.ktask.scheduler.KTaskScheduler;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * Entry point: ktask's chunked, limit-aware parallelism as a Flux transformer.
@@ -74,6 +75,44 @@ public final class KTask {
     public static <T, R> Function<Flux<T>, Flux<R>> parallelize(KTaskSpec<T, R> spec) {
         Objects.requireNonNull(spec, "spec must not be null");
         return upstream -> FluxKTask.assemble(upstream, spec);
+    }
+
+    /**
+     * Reduces the upstream to one value with the default spec: chunks computed by {@code work},
+     * results merged in chunk order by {@code merge}. Use it with {@code flux.as(...)}:
+     *
+     * <pre>{@code
+     * Mono<Long> total = KTask.range(0, n).as(KTask.reduce(c -> sum(c.start(), c.end()), Long::sum));
+     * }</pre>
+     *
+     * Same as {@code reduce(KTaskSpec.of(work).merge(merge).build())}.
+     *
+     * @throws NullPointerException if {@code work} or {@code merge} is null
+     */
+    public static <T, R> Function<Flux<? extends T>, Mono<R>> reduce(
+            Function<? super Chunk<T>, ? extends R> work, BinaryOperator<R> merge) {
+        Objects.requireNonNull(work, "work must not be null");
+        Objects.requireNonNull(merge, "merge must not be null");
+        return reduce(KTaskSpec.<T, R>of(work).merge(merge).build());
+    }
+
+    /**
+     * Reduces the upstream to one value as the merge-mode {@code spec} describes: the
+     * {@link Mono} emits the chunk results merged in chunk order, or completes empty for zero
+     * units. Threads, errors and rollback are those of {@link #parallelize(KTaskSpec)}. The
+     * wildcard in the returned function lets the common forms compile without type arguments:
+     * {@code flux.as(KTask.reduce(KTaskSpec.of(c -> c.size()).merge(Long::sum).build()))}.
+     *
+     * @throws NullPointerException if {@code spec} is null
+     * @throws IllegalArgumentException if {@code spec} is not in merge mode (it names the spec)
+     */
+    @SuppressWarnings("unchecked") // a Flux<? extends T> only produces Ts: reading it as Flux<T> is safe
+    public static <T, R> Function<Flux<? extends T>, Mono<R>> reduce(KTaskSpec<T, R> spec) {
+        Objects.requireNonNull(spec, "spec must not be null");
+        if (!spec.merging()) {
+            throw new IllegalArgumentException("reduce needs a merge-mode spec (KTaskSpec.of(work).merge(f)) but was " + spec);
+        }
+        return upstream -> Mono.fromDirect(FluxKTask.assemble((Flux<T>) upstream, spec));
     }
 
     /** The scheduler of specs that name none: created on first use, daemon threads, never disposed. */
