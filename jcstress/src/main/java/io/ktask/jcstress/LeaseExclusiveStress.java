@@ -3,7 +3,8 @@ package io.ktask.jcstress;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
-import io.ktask.scheduler.HelperLease;
+import io.ktask.scheduler.internal.HelperLease;
+import io.ktask.scheduler.internal.SchedulerInternals;
 import io.ktask.scheduler.KTaskScheduler;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -32,13 +33,13 @@ public class LeaseExclusiveStress {
 
     @Actor
     public void actor1(III_Result r) {
-        first = scheduler.lease(1, 0);
+        first = SchedulerInternals.lease(scheduler, 1, 0);
         r.r1 = first.granted();
     }
 
     @Actor
     public void actor2(III_Result r) {
-        second = scheduler.lease(1, 0);
+        second = SchedulerInternals.lease(scheduler, 1, 0);
         r.r2 = second.granted();
     }
 

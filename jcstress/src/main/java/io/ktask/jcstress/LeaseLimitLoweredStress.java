@@ -4,7 +4,8 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE_INTERESTING;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
-import io.ktask.scheduler.HelperLease;
+import io.ktask.scheduler.internal.HelperLease;
+import io.ktask.scheduler.internal.SchedulerInternals;
 import io.ktask.scheduler.KTaskScheduler;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -36,7 +37,7 @@ public class LeaseLimitLoweredStress {
 
     @Actor
     public void lease(III_Result r) {
-        lease = scheduler.lease(2, 0);
+        lease = SchedulerInternals.lease(scheduler, 2, 0);
         r.r1 = lease.granted();
     }
 

@@ -3,7 +3,8 @@ package io.ktask.jcstress;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
-import io.ktask.scheduler.HelperLease;
+import io.ktask.scheduler.internal.HelperLease;
+import io.ktask.scheduler.internal.SchedulerInternals;
 import io.ktask.scheduler.KTaskScheduler;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -26,7 +27,7 @@ import org.openjdk.jcstress.infra.results.II_Result;
 public class LeaseReleaseStress {
 
     private final KTaskScheduler scheduler = Leases.scheduler(1);
-    private final HelperLease held = scheduler.lease(1, 0);
+    private final HelperLease held = SchedulerInternals.lease(scheduler, 1, 0);
     private HelperLease newcomer;
 
     @Actor
@@ -36,7 +37,7 @@ public class LeaseReleaseStress {
 
     @Actor
     public void acquire(II_Result r) {
-        newcomer = scheduler.lease(1, 0);
+        newcomer = SchedulerInternals.lease(scheduler, 1, 0);
         r.r1 = newcomer.granted();
     }
 

@@ -1,8 +1,9 @@
 package io.ktask.operators;
 
 /**
- * Where a task's chunks come from: arithmetic for {@link KTask#range}, batches of elements for any
- * other upstream. Every method may be called from any of the task's threads.
+ * Where a task's chunks come from: arithmetic for {@link KTask#range} ({@link RangeSource}),
+ * elements polled from a synchronously fused upstream ({@link PulledSource}) or pushed by any
+ * other ({@link PushedSource}). Every method may be called from any of the task's threads.
  */
 interface ChunkSource<T> {
 
@@ -29,13 +30,14 @@ interface ChunkSource<T> {
 
     /**
      * {@code chunks} results left the task (emitted or folded): room for as many more chunks.
-     * Called outside the drain, as it may run chunks on the calling thread.
+     * Called outside the drain, as it may run upstream code on the calling thread.
      */
     void retired(long chunks);
 
     /**
-     * @param chunks the task's ordered window in chunks of the source's nominal size
-     * @return how many chunks may be claimed ahead of the next one to emit (ordered mode)
+     * @param chunks the task's window: {@code 4 x threads} chunks
+     * @return how many chunks may be claimed ahead of the next one to deliver; a source of small
+     *     chunks widens it, so that it reaches as many elements as default chunks would
      */
     default long window(int chunks) {
         return chunks;

@@ -26,7 +26,15 @@ final class FluxKTask<T, R> extends Flux<R> implements Scannable {
     @Override
     @SuppressWarnings("unchecked") // a LongRangeFlux upstream means T is Long
     public void subscribe(CoreSubscriber<? super R> actual) {
-        KTaskScheduler scheduler = scheduler();
+        KTaskScheduler scheduler;
+        try {
+            scheduler = scheduler();
+        } catch (Throwable e) {
+            // The default scheduler could not be built (a bad ktask.* property): this subscriber
+            // learns why; a later subscription tries again.
+            Operators.error(actual, Operators.onOperatorError(e, actual.currentContext()));
+            return;
+        }
         if (spec.node >= scheduler.topology().nodeCount()) {
             Operators.error(actual, new IllegalArgumentException("node must be < "
                     + scheduler.topology().nodeCount() + " (the scheduler's node count) but was " + spec.node));
@@ -39,10 +47,8 @@ final class FluxKTask<T, R> extends Flux<R> implements Scannable {
             actual.onSubscribe(run);
         } else {
             boolean adaptive = spec.minChunk == KTaskSpec.ADAPTIVE;
-            long chunk = adaptive ? FluxSource.DEFAULT_CHUNK : spec.minChunk;
-            FluxSource<T> upstream = new FluxSource<>(run, Sizing.roundUp(chunk, spec.align), adaptive);
-            run.source(upstream);
-            source.subscribe(upstream);
+            long chunk = adaptive ? PushedSource.DEFAULT_CHUNK : spec.minChunk;
+            source.subscribe(new PushedSource<>(run, Sizing.roundUp(chunk, spec.align), adaptive));
         }
     }
 

@@ -115,13 +115,26 @@ public final class KTask {
         return upstream -> Mono.fromDirect(FluxKTask.assemble((Flux<T>) upstream, spec));
     }
 
-    /** The scheduler of specs that name none: created on first use, daemon threads, never disposed. */
+    /**
+     * The scheduler of specs that name none: created on first use, daemon threads, never
+     * disposed. Not a static holder: a bad {@code ktask.*} property must fail one subscription
+     * with a clear error, not the class forever, and a corrected property must then work.
+     *
+     * @throws IllegalArgumentException if a {@code ktask.*} system property has a bad value
+     */
     static KTaskScheduler defaultScheduler() {
-        return DefaultScheduler.INSTANCE;
+        KTaskScheduler s = defaultScheduler;
+        if (s == null) {
+            synchronized (KTask.class) {
+                s = defaultScheduler;
+                if (s == null) {
+                    s = KTaskScheduler.create();
+                    defaultScheduler = s;
+                }
+            }
+        }
+        return s;
     }
 
-    /** Lazy holder: the class is initialised, and the scheduler created, on first use only. */
-    private static final class DefaultScheduler {
-        static final KTaskScheduler INSTANCE = KTaskScheduler.create();
-    }
+    private static volatile KTaskScheduler defaultScheduler;
 }

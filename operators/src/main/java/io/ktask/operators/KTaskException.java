@@ -6,9 +6,10 @@ import java.util.List;
  * The error a task signals after it was aborted and its finished chunks were undone.
  *
  * <p>{@link #getCause()} is the first failure (a chunk's work, the merge, or the upstream's
- * error). {@link #getSuppressed()} holds every later chunk failure and every exception thrown by
- * an undo callback, in the order they happened. The message names the failed chunk (if a chunk
- * failed) and the chunks undone.
+ * error). {@link #getSuppressed()} holds every later chunk failure, then one
+ * {@link UndoFailedException} per undo callback that threw, in the order they happened. The
+ * message names the failed chunk (index, start, end) if a chunk failed, and the chunks undone,
+ * summarised as index ranges.
  */
 public final class KTaskException extends RuntimeException {
 
@@ -16,19 +17,52 @@ public final class KTaskException extends RuntimeException {
 
     /** {@link #failedChunk()} when the failure did not come from a chunk. */
     public static final long NO_CHUNK = -1L;
+    /** At most this many index ranges are spelled out in the message; the rest are counted. */
+    static final int MAX_RANGES_IN_MESSAGE = 16;
 
     private final long failedChunk;
     private final List<Long> undoneChunks;
 
-    KTaskException(Throwable cause, long failedChunk, List<Long> undoneChunks) {
-        super(describe(cause, failedChunk, undoneChunks), cause);
-        this.failedChunk = failedChunk;
+    /**
+     * @param failed the chunk whose work failed, or null when the failure came from elsewhere
+     * @param undoneChunks indexes, ascending, of the chunks whose undo returned normally
+     */
+    KTaskException(Throwable cause, Chunk<?> failed, List<Long> undoneChunks) {
+        super(describe(cause, failed, undoneChunks), cause);
+        this.failedChunk = failed == null ? NO_CHUNK : failed.index();
         this.undoneChunks = List.copyOf(undoneChunks);
     }
 
-    private static String describe(Throwable cause, long failedChunk, List<Long> undone) {
-        String where = failedChunk == NO_CHUNK ? "task aborted" : "chunk " + failedChunk + " failed";
-        return where + " (" + cause + "); undone chunks: " + undone;
+    private static String describe(Throwable cause, Chunk<?> failed, List<Long> undone) {
+        String where = failed == null ? "task aborted"
+                : "chunk " + failed.index() + " [" + failed.start() + ", " + failed.end() + ") failed";
+        return where + " (" + cause + "); undone chunks: " + summarise(undone);
+    }
+
+    /** @return e.g. {@code "0-2, 5, 7-9 (7 chunks)"}; long lists end with a count of the rest */
+    static String summarise(List<Long> ascending) {
+        if (ascending.isEmpty()) {
+            return "none";
+        }
+        StringBuilder s = new StringBuilder();
+        int ranges = 0;
+        int i = 0;
+        while (i < ascending.size() && ranges < MAX_RANGES_IN_MESSAGE) {
+            long first = ascending.get(i);
+            long last = first;
+            while (i + 1 < ascending.size() && ascending.get(i + 1) == last + 1) {
+                last = ascending.get(++i);
+            }
+            i++;
+            s.append(ranges++ == 0 ? "" : ", ").append(first);
+            if (last != first) {
+                s.append('-').append(last);
+            }
+        }
+        if (i < ascending.size()) {
+            s.append(", ... ").append(ascending.size() - i).append(" more");
+        }
+        return s.append(" (").append(ascending.size()).append(ascending.size() == 1 ? " chunk)" : " chunks)").toString();
     }
 
     /** @return the index of the chunk whose failure aborted the task, or {@link #NO_CHUNK} */
@@ -36,7 +70,10 @@ public final class KTaskException extends RuntimeException {
         return failedChunk;
     }
 
-    /** @return the indexes of the chunks that were undone, ascending (the order they were undone) */
+    /**
+     * @return the indexes of the chunks whose undo returned normally, ascending (the order they
+     *     were undone); a chunk whose undo threw is not listed (see {@link UndoFailedException})
+     */
     public List<Long> undoneChunks() {
         return undoneChunks;
     }

@@ -6,6 +6,7 @@ import java.util.function.BinaryOperator;
 import java.util.function.Function;
 
 import io.ktask.scheduler.KTaskScheduler;
+import io.ktask.scheduler.NodeTopology;
 
 /**
  * The immutable description of a parallel task: what a chunk computes, how results are combined,
@@ -29,19 +30,19 @@ public final class KTaskSpec<T, R> {
     final KTaskScheduler scheduler;
     final int node;
     final boolean allNodes;
-    final boolean callerRuns;
+    final CallerRuns callerRuns;
 
     private KTaskSpec(Builder<T, R> b) {
         this.work = b.work;
         this.merge = b.merge;
         this.undo = b.undo;
         this.minChunk = b.minChunk;
-        this.align = b.align;
-        this.maxThreads = b.maxThreads;
+        this.align = b.align == Builder.UNSET ? 1 : b.align;
+        this.maxThreads = b.maxThreads == Builder.UNSET ? Integer.MAX_VALUE : b.maxThreads;
         this.scheduler = b.scheduler;
         this.node = b.node;
         this.allNodes = b.allNodes;
-        this.callerRuns = b.callerRuns;
+        this.callerRuns = b.callerRuns == null ? CallerRuns.AUTOMATIC : b.callerRuns;
     }
 
     /**
@@ -77,7 +78,7 @@ public final class KTaskSpec<T, R> {
     @Override
     public String toString() {
         return "KTaskSpec{minChunk=" + (minChunk == ADAPTIVE ? "adaptive" : minChunk) + ", align=" + align
-                + ", maxThreads=" + maxThreads + ", node=" + (allNodes ? "all" : node == KTaskScheduler.ANY_NODE ? "any" : node)
+                + ", maxThreads=" + maxThreads + ", node=" + (allNodes ? "all" : node == NodeTopology.ANY_NODE ? "any" : node)
                 + ", mode=" + (merge != null ? "merge" : "ordered") + ", undo=" + (undo != null)
                 + ", callerRuns=" + callerRuns + '}';
     }
@@ -93,18 +94,20 @@ public final class KTaskSpec<T, R> {
      */
     public static final class Builder<T, R> {
 
+        /** Marks a numeric option not set: no valid value is 0, so a second call is always seen. */
+        private static final int UNSET = 0;
+
         private final Function<? super Chunk<T>, ? extends R> work;
         private BinaryOperator<R> merge;
         private boolean ordered;
         private BiConsumer<? super Chunk<T>, ? super R> undo;
         private long minChunk = ADAPTIVE;
-        private long align = 1;
-        private int maxThreads = Integer.MAX_VALUE;
+        private long align = UNSET;
+        private int maxThreads = UNSET;
         private KTaskScheduler scheduler;
-        private int node = KTaskScheduler.ANY_NODE;
+        private int node = NodeTopology.ANY_NODE;
         private boolean allNodes;
-        private boolean callerRuns = true;
-        private boolean callerRunsSet;
+        private CallerRuns callerRuns;
 
         private Builder(Function<? super Chunk<T>, ? extends R> work) {
             this.work = work;
@@ -160,7 +163,7 @@ public final class KTaskSpec<T, R> {
          * @throws IllegalArgumentException if {@code align < 1}
          */
         public Builder<T, R> align(long align) {
-            requireUnset(this.align == 1, "align", this.align);
+            requireUnset(this.align == UNSET, "align", this.align);
             if (align < 1) {
                 throw new IllegalArgumentException("align must be >= 1 but was " + align);
             }
@@ -175,7 +178,7 @@ public final class KTaskSpec<T, R> {
          * @throws IllegalArgumentException if {@code maxThreads < 1}
          */
         public Builder<T, R> maxThreads(int maxThreads) {
-            requireUnset(this.maxThreads == Integer.MAX_VALUE, "maxThreads", this.maxThreads);
+            requireUnset(this.maxThreads == UNSET, "maxThreads", this.maxThreads);
             if (maxThreads < 1) {
                 throw new IllegalArgumentException("maxThreads must be >= 1 but was " + maxThreads);
             }
@@ -202,7 +205,7 @@ public final class KTaskSpec<T, R> {
          * @throws IllegalArgumentException if {@code node < 0}
          */
         public Builder<T, R> node(int node) {
-            requireUnset(this.node == KTaskScheduler.ANY_NODE, "node", this.node);
+            requireUnset(this.node == NodeTopology.ANY_NODE, "node", this.node);
             if (node < 0) {
                 throw new IllegalArgumentException("node must be >= 0 but was " + node);
             }
@@ -234,15 +237,25 @@ public final class KTaskSpec<T, R> {
         }
 
         /**
-         * Whether the subscribing thread runs chunks itself (default {@code true}, as in ktask).
-         * With {@code false}, the task's own thread is a scheduler thread and the subscriber's
-         * thread returns at once.
+         * Whether the thread that makes the first request (the caller) runs chunks itself.
+         * Default {@link CallerRuns#AUTOMATIC}: it does, as in ktask, unless it is a non-blocking
+         * thread (an event loop, {@code Schedulers.parallel()}), whose task then runs on a task
+         * thread of the scheduler while the caller returns at once.
+         *
+         * @throws NullPointerException if {@code callerRuns} is null
+         */
+        public Builder<T, R> callerRuns(CallerRuns callerRuns) {
+            requireUnset(this.callerRuns == null, "callerRuns", this.callerRuns);
+            this.callerRuns = Objects.requireNonNull(callerRuns, "callerRuns must not be null");
+            return this;
+        }
+
+        /**
+         * Shorthand for {@link #callerRuns(CallerRuns)}: {@code true} is {@link CallerRuns#ALWAYS},
+         * {@code false} is {@link CallerRuns#NEVER}.
          */
         public Builder<T, R> callerRuns(boolean callerRuns) {
-            requireUnset(!callerRunsSet, "callerRuns", this.callerRuns);
-            this.callerRuns = callerRuns;
-            this.callerRunsSet = true;
-            return this;
+            return callerRuns(callerRuns ? CallerRuns.ALWAYS : CallerRuns.NEVER);
         }
 
         /**
@@ -256,7 +269,7 @@ public final class KTaskSpec<T, R> {
             if (merge != null && ordered) {
                 throw new IllegalStateException("merge and ordered() are exclusive: choose one result mode");
             }
-            if (allNodes && node != KTaskScheduler.ANY_NODE) {
+            if (allNodes && node != NodeTopology.ANY_NODE) {
                 throw new IllegalStateException("node(" + node + ") and allNodes() are exclusive");
             }
             if (scheduler != null && node >= scheduler.topology().nodeCount()) {

@@ -38,22 +38,43 @@ final class LongRangeFlux extends Flux<Long> implements Scannable {
         }).subscribe(actual);
     }
 
+    /** Layers of assembly hooks looked through at most: any real chain is far shallower. */
+    static final int MAX_HOOK_LAYERS = 64;
+
     /**
-     * @return the range {@code source} is, or wraps in an assembly-tracking operator only
-     *     ({@code Hooks.onOperatorDebug}, {@code checkpoint}): those add no behaviour of their
-     *     own on the success path, so the arithmetic split stays valid; else null
+     * @return the range {@code source} is, or wraps only in layers that assembly hooks add
+     *     ({@code Hooks.onOperatorDebug}, {@code checkpoint()}, {@code Hooks.onEachOperator}
+     *     lifts), however many: they decorate, they do not change the values, so the arithmetic
+     *     split stays valid; else null (the upstream is then read as elements, whose units are
+     *     positions)
      */
     @Nullable
     static LongRangeFlux behind(Object source) {
-        if (source instanceof LongRangeFlux) {
-            return (LongRangeFlux) source;
-        }
-        if (source instanceof Scannable && ((Scannable) source).stepName().startsWith("checkpoint")
-                || source.getClass().getSimpleName().startsWith("FluxOnAssembly")) {
-            Object parent = ((Scannable) source).scanUnsafe(Attr.PARENT);
-            return parent instanceof LongRangeFlux ? (LongRangeFlux) parent : null;
+        Object s = source;
+        for (int layers = 0; layers <= MAX_HOOK_LAYERS; layers++) {
+            if (s instanceof LongRangeFlux) {
+                return (LongRangeFlux) s;
+            }
+            if (!(s instanceof Scannable) || !isHookLayer(s)) {
+                return null;
+            }
+            s = ((Scannable) s).scanUnsafe(Attr.PARENT);
         }
         return null;
+    }
+
+    /**
+     * Reactor's hook layers are package-private classes, so they are known by name: the
+     * assembly trackers of onOperatorDebug and checkpoint, and the lifts that onEachOperator
+     * (and {@code Operators.lift}) wrap around each operator.
+     */
+    private static boolean isHookLayer(Object layer) {
+        Class<?> c = layer.getClass();
+        if (!"reactor.core.publisher".equals(c.getPackageName())) {
+            return false;
+        }
+        String name = c.getSimpleName();
+        return name.startsWith("FluxOnAssembly") || name.startsWith("FluxLift");
     }
 
     @Override

@@ -35,7 +35,7 @@ final class RangeSource implements ChunkSource<Long> {
      */
     static final int TAIL_SPLIT = 16;
 
-    private final TaskRun<Long, ?> run;
+    private final RunningTask<Long> task;
     private final long start;
     private final long end;
 
@@ -52,8 +52,8 @@ final class RangeSource implements ChunkSource<Long> {
     /** Published once (volatile) when laid out; helpers are started only afterwards. */
     private volatile Share[] shares;
 
-    RangeSource(TaskRun<Long, ?> run, long start, long count) {
-        this.run = run;
+    RangeSource(RunningTask<Long> task, long start, long count) {
+        this.task = task;
         this.start = start;
         this.end = start + count;
     }
@@ -61,8 +61,8 @@ final class RangeSource implements ChunkSource<Long> {
     @Override
     public void start() {
         long count = end - start;
-        KTaskSpec<Long, ?> spec = run.spec;
-        int cpus = run.cpus();
+        KTaskSpec<Long, ?> spec = task.spec();
+        int cpus = task.threads();
         boolean adaptive = spec.minChunk == KTaskSpec.ADAPTIVE;
         if (count == 0) {
             shares = NO_SHARES;
@@ -70,7 +70,7 @@ final class RangeSource implements ChunkSource<Long> {
             solo = true; // no layout to balance
             probing = true;
         } else if (!adaptive) {
-            run.workers.helperTarget(layout(start, 0, spec.minChunk, false) - 1);
+            task.workers().helperTarget(layout(start, 0, spec.minChunk, false) - 1);
         } else {
             probeNext = start;
             probing = true;
@@ -94,12 +94,12 @@ final class RangeSource implements ChunkSource<Long> {
             Share s = sh[(node < 0 ? 0 : node + k) % n];
             for (;;) {
                 long i = s.next.get();
-                if (i >= s.chunks || !run.inWindow(s.firstIndex + i)) {
+                if (i >= s.chunks || !task.inWindow(s.firstIndex + i)) {
                     break;
                 }
                 if (s.next.compareAndSet(i, i + 1)) {
                     long from = s.start(i);
-                    return new TaskChunk<>(s.firstIndex + i, from, s.end(i, from), node, null, run.context);
+                    return new TaskChunk<>(s.firstIndex + i, from, s.end(i, from), node, null, task.context());
                 }
             }
         }
@@ -119,7 +119,7 @@ final class RangeSource implements ChunkSource<Long> {
         long remaining = end - probeNext;
         long size;
         if (probeIndex == 0) {
-            cost = UnitCost.of(run.spec.work);
+            cost = UnitCost.of(task.spec().work);
             double known = cost.nanosPerUnit();
             if (remaining * known < UnitCost.HELPER_PAYOFF_NANOS) { // false while nothing is known (NaN)
                 // Solo: no helper could pay off. Two clock reads cost about as much as the rest
@@ -148,25 +148,25 @@ final class RangeSource implements ChunkSource<Long> {
                 long minChunk = UnitCost.targetChunk(nanosPerUnit);
                 int threads = layout(probeNext, probeIndex, minChunk, true);
                 probing = false; // before any helper may exist: only the own thread ever probes
-                run.workers.helperTarget(threads - 1);
-                run.workers.helpersWanted();
+                task.workers().helperTarget(threads - 1);
+                task.workers().helpersWanted();
                 return claim(node);
             }
             // Cheap enough to finish inline: take what fits the payoff budget, at least double.
             size = Math.max(2 * lastProbe, (long) (UnitCost.HELPER_PAYOFF_NANOS / nanosPerUnit));
         }
-        size = Math.min(Sizing.roundUp(size, run.spec.align), remaining);
+        size = Math.min(Sizing.roundUp(size, task.spec().align), remaining);
         lastProbe = size;
         long from = probeNext;
         probeNext += size;
         // Still probing after the last unit is handed out: the own thread's next claim times it.
-        return new TaskChunk<>(probeIndex++, from, probeNext, node, null, run.context);
+        return new TaskChunk<>(probeIndex++, from, probeNext, node, null, task.context());
     }
 
     /** @return the whole range as one chunk, the last the source hands out */
     private TaskChunk<Long> whole(int node) {
         handedOutAll();
-        return new TaskChunk<>(0, start, end, node, null, run.context);
+        return new TaskChunk<>(0, start, end, node, null, task.context());
     }
 
     /** Probing ends with nothing left to claim: {@link #done()} from now on. */
@@ -183,12 +183,12 @@ final class RangeSource implements ChunkSource<Long> {
      * @return the thread count the layout was sized for
      */
     private int layout(long from, long firstIndex, long minChunk, boolean splitTail) {
-        KTaskSpec<Long, ?> spec = run.spec;
+        KTaskSpec<Long, ?> spec = task.spec();
         long size = end - from;
-        int threads = Sizing.threads(size, minChunk, spec.maxThreads, run.cpus());
+        int threads = Sizing.threads(size, minChunk, task.threads(), task.threads());
         long chunk = Sizing.chunkSize(size, minChunk, threads, spec.align);
         long tailChunk = splitTail ? tailChunk(chunk, minChunk, spec.align) : chunk;
-        NodeTopology topo = run.scheduler.topology();
+        NodeTopology topo = task.topology();
         int nodes = spec.allNodes ? topo.nodeCount() : 1;
         Share[] sh = new Share[nodes];
         long cursor = from;
@@ -245,10 +245,16 @@ final class RangeSource implements ChunkSource<Long> {
             long i = s.next.get();
             if (i < s.chunks) {
                 total += s.chunks - i;
-                claimable |= run.inWindow(s.firstIndex + i);
+                claimable |= task.inWindow(s.firstIndex + i);
             }
         }
         return claimable ? total : 0;
+    }
+
+    /** Merge mode: range chunks hold no elements and are few (the layout), so none waits on a window. */
+    @Override
+    public long window(int chunks) {
+        return task.spec().merging() ? Long.MAX_VALUE : chunks;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.ktask.operators;
 
 import java.util.AbstractList;
+import java.util.Collections;
 import java.util.List;
 import java.util.RandomAccess;
 
@@ -21,7 +22,8 @@ final class TaskChunk<T> implements Chunk<T> {
         this.start = start;
         this.end = end;
         this.node = node;
-        this.elements = elements;
+        // Read-only: work that clears or edits the list must not change what undo is given.
+        this.elements = elements == null ? null : Collections.unmodifiableList(elements);
         this.context = context;
     }
 

@@ -3,14 +3,21 @@ package io.ktask.operators;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
-import io.ktask.scheduler.HelperLease;
 import io.ktask.scheduler.KTaskScheduler;
+import io.ktask.scheduler.NodeTopology;
+import io.ktask.scheduler.internal.HelperLease;
+import io.ktask.scheduler.internal.SchedulerInternals;
+import io.ktask.scheduler.internal.TaskHandle;
 import reactor.core.Exceptions;
 
 /**
- * Who runs a task's chunks: its own thread (the caller, or a task thread of the scheduler) and
- * the helpers it leases. Threadlets: a helper is leased only for work beyond the own thread's next
- * chunk, and a signalling thread runs chunks only when it must.
+ * Who runs a task's chunks: its own thread and the helpers it leases, and nobody else. The own
+ * thread is the caller while its first {@code request} runs (when it may run chunks), else a
+ * task thread of the scheduler started on demand; it is never counted against the helper
+ * limits. An upstream's pushing thread and a downstream's requesting thread only ever wake
+ * workers: they never run a chunk, so an upstream keeps producing while chunks run and a
+ * downstream's delivery loop is never turned into a worker. Threadlets: a helper is leased only
+ * for work beyond the own thread's next chunk.
  *
  * <p>Lost wakeups: a worker leaves only after it has freed its slot and looked at the source once
  * more, and a waker reads the slots after it made work claimable; one of the two always sees the
@@ -25,7 +32,9 @@ final class TaskWorkers {
      */
     static final long LEASE_RETRY_NANOS = 100_000;
 
-    private final TaskRun<?, ?> run;
+    private final RunningTask<?> task;
+    private final KTaskScheduler scheduler;
+    private final TaskHandle handle;
 
     volatile int helperTarget;
     volatile long leaseRetryAt; // 0, or System.nanoTime() before which no lease is attempted
@@ -37,52 +46,86 @@ final class TaskWorkers {
     static final AtomicIntegerFieldUpdater<TaskWorkers> HELPERS_ACTIVE =
             AtomicIntegerFieldUpdater.newUpdater(TaskWorkers.class, "helpersActive");
 
-    TaskWorkers(TaskRun<?, ?> run) {
-        this.run = run;
-    }
-
-    /** {@link #wakeUp}: the waking thread runs chunks (the first request: ktask's caller runs). */
-    static final int INLINE = 0;
-    /** {@link #wakeUp}: the waking thread runs chunks only if helpers do not cover the backlog. */
-    static final int INLINE_IF_UNHELPED = 1;
-    /** {@link #wakeUp}: a worker of the task, active itself; it re-checks before it leaves. */
-    static final int NO_INLINE = 2;
-
-    /** A source has chunks that may be claimable: make sure someone runs them. */
-    void wakeUp(int inline) {
-        if (run.stopped()) {
-            return;
-        }
-        long backlog = run.source().backlog();
-        if (backlog == 0) {
-            return;
-        }
-        if (backlog > 1 || ownActive != 0) {
-            helpersWanted(); // threadlets: helpers only for work beyond the own thread's next chunk
-        }
-        if (ownActive != 0) {
-            return;
-        }
-        if (run.spec.callerRuns) {
-            boolean runHere = inline == INLINE || (inline == INLINE_IF_UNHELPED && backlog > helpersActive);
-            if (runHere && OWN_ACTIVE.compareAndSet(this, 0, 1)) {
-                ownLoop();
-            }
-        } else if (OWN_ACTIVE.compareAndSet(this, 0, 1) && !run.scheduler.startTaskThread(run.homeNode(), this::ownLoop)) {
-            ownActive = 0;
-            run.fail(Exceptions.failWithRejected(), KTaskException.NO_CHUNK);
-            run.drain();
-        }
+    TaskWorkers(RunningTask<?> task, KTaskScheduler scheduler, TaskHandle handle) {
+        this.task = task;
+        this.scheduler = scheduler;
+        this.handle = handle;
     }
 
     void helperTarget(int helpers) {
         helperTarget = Math.max(0, helpers);
     }
 
+    /** The first request's thread will run the own loop: wake-ups meanwhile start no other. */
+    void reserveOwnSlot() {
+        ownActive = 1; // before any worker exists: the task has not started yet
+    }
+
+    /** The reserved own slot will not be used (the source failed to start). */
+    void releaseOwnSlot() {
+        ownActive = 0;
+    }
+
+    /** After {@link #reserveOwnSlot()}: the calling thread runs chunks (ktask: the caller runs). */
+    void runOwnLoopHere() {
+        ownLoop();
+    }
+
+    /**
+     * Chunks may be claimable: makes sure threads will run them, never running one here. Any
+     * thread; an error starting a thread (a throwing {@code onSchedule} hook) fails the task.
+     */
+    void wakeUp() {
+        if (task.stopped()) {
+            return;
+        }
+        long backlog = task.source().backlog();
+        if (backlog == 0) {
+            return;
+        }
+        if (backlog > 1 || ownActive != 0) {
+            helpersWanted(); // threadlets: helpers only for work beyond the own thread's next chunk
+        }
+        // Benign race: helpersActive may be stale; at worst one own thread starts that finds
+        // nothing left, or none starts while a helper that is leaving re-checks the source.
+        if (ownActive == 0 && backlog > helpersActive && OWN_ACTIVE.compareAndSet(this, 0, 1)) {
+            startOwnThread();
+        }
+    }
+
+    private void startOwnThread() {
+        boolean started;
+        try {
+            started = SchedulerInternals.startTaskThread(scheduler, task.homeNode(), this::ownLoop);
+        } catch (Throwable e) {
+            ownActive = 0;
+            failTask(e);
+            return;
+        }
+        if (started) {
+            return;
+        }
+        if (SchedulerInternals.stoppedAtOnce(scheduler)) {
+            ownActive = 0;
+            failTask(Exceptions.failWithRejected());
+        } else {
+            // A graceful dispose refuses new threads but lets running tasks finish: on this one.
+            ownLoop();
+        }
+    }
+
+    private void failTask(Throwable e) {
+        task.fail(e, null);
+        task.drain();
+        Exceptions.throwIfJvmFatal(e);
+    }
+
     /**
      * Reserves helper slots up to the target, then leases and starts as many as the limits allow.
      * After a refusal the task waits {@link #LEASE_RETRY_NANOS} before asking again: a saturated
-     * machine is not asked once per chunk, and the refusal counters keep their meaning.
+     * machine is not asked once per chunk, and the refusal counters keep their meaning. An error
+     * (a throwing {@code onSchedule} hook) fails the task; the caller's worker loop or wake-up
+     * then drains.
      */
     void helpersWanted() {
         if (leaseRetryAt != 0 && System.nanoTime() - leaseRetryAt < 0) {
@@ -92,7 +135,7 @@ final class TaskWorkers {
         for (;;) {
             int active = helpersActive;
             want = helperTarget - active;
-            if (want <= 0 || run.stopped()) {
+            if (want <= 0 || task.stopped()) {
                 return;
             }
             if (HELPERS_ACTIVE.compareAndSet(this, active, active + want)) {
@@ -101,14 +144,17 @@ final class TaskWorkers {
         }
         int started = 0;
         try {
-            if (run.spec.allNodes) {
-                int nodes = run.scheduler.topology().nodeCount();
+            if (task.spec().allNodes) {
+                int nodes = task.topology().nodeCount();
                 for (int i = 0; i < want; i++) {
-                    started += launch(1, (run.homeNode() + 1 + i) % nodes);
+                    started += launch(1, (task.homeNode() + 1 + i) % nodes);
                 }
             } else {
-                started = launch(want, run.homeNode());
+                started = launch(want, task.homeNode());
             }
+        } catch (Throwable e) {
+            task.fail(e, null);
+            Exceptions.throwIfJvmFatal(e);
         } finally {
             HELPERS_ACTIVE.addAndGet(this, started - want); // give back the slots nobody filled
             // Benign race: concurrent wakers may both write; either deadline is a fine back-off.
@@ -130,7 +176,7 @@ final class TaskWorkers {
     private int launch(int count, int node) {
         HelperLease lease;
         try {
-            lease = run.handle().lease(count, node);
+            lease = handle.lease(count, node);
         } catch (RejectedExecutionException e) {
             return 0; // disposed scheduler: the task goes on with the threads it has
         }
@@ -149,16 +195,16 @@ final class TaskWorkers {
     }
 
     private void helperLoop(int leasedNode) {
-        int node = leasedNode == KTaskScheduler.ANY_NODE ? run.scheduler.currentNode() : leasedNode;
+        int node = leasedNode == NodeTopology.ANY_NODE ? scheduler.currentNode() : leasedNode;
         for (;;) {
             try {
-                run.workLoop(node, true);
+                task.workLoop(node, true);
             } finally {
                 HELPERS_ACTIVE.decrementAndGet(this); // also when a JVM-fatal error is rethrown
             }
             // Work may have appeared after our last claim but before the decrement, when a waker
             // still counted us as active: look once more, and come back if a slot is free.
-            if (run.stopped() || !run.source().hasClaimable() || !reserveHelperSlot()) {
+            if (task.stopped() || !task.source().hasClaimable() || !reserveHelperSlot()) {
                 return;
             }
         }
@@ -179,12 +225,12 @@ final class TaskWorkers {
     private void ownLoop() {
         for (;;) {
             try {
-                run.workLoop(run.homeNode(), false);
+                task.workLoop(task.homeNode(), false);
             } finally {
                 ownActive = 0; // also when a JVM-fatal error is rethrown
             }
             // Same lost-wakeup guard as helpers: the slot is free again before we look.
-            if (run.stopped() || !run.source().hasClaimable() || !OWN_ACTIVE.compareAndSet(this, 0, 1)) {
+            if (task.stopped() || !task.source().hasClaimable() || !OWN_ACTIVE.compareAndSet(this, 0, 1)) {
                 willPriority();
                 return;
             }
@@ -194,12 +240,12 @@ final class TaskWorkers {
     /**
      * The own thread is out of chunks while helpers still run theirs: lend them its priority, one
      * helper at a time (ktask wills the caller's priority), so that a starved low-priority helper
-     * does not hold the task up with the last chunk. Benign race: both reads may be stale; a lend to
+     * does not hold the task up with the last chunk. Benign race: the read may be stale; a lend to
      * helpers that just finished is a no-op, and the next own-loop exit looks again.
      */
     private void willPriority() {
-        if (helpersActive != 0 && run.inFlight != 0) {
-            run.handle().lendPriority();
+        if (helpersActive != 0) {
+            handle.lendPriority();
         }
     }
 }

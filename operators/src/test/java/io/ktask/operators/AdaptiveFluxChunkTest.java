@@ -19,8 +19,8 @@ import reactor.core.publisher.Flux;
 /**
  * With no {@code minChunk}, a Flux read by synchronous fusion is pulled in chunks sized by the
  * measured cost per element (about {@link UnitCost#TARGET_CHUNK_NANOS} each, growing at most
- * {@link FluxSource#ADAPTIVE_GROWTH}-fold from one timing to the next); a pushing Flux keeps
- * {@link FluxSource#DEFAULT_CHUNK}. Each test has its own work lambda, hence its own cost hint.
+ * {@link PulledSource#ADAPTIVE_GROWTH}-fold from one timing to the next); a pushing Flux keeps
+ * {@link PushedSource#DEFAULT_CHUNK}. Each test has its own work lambda, hence its own cost hint.
  */
 class AdaptiveFluxChunkTest {
 
@@ -81,10 +81,10 @@ class AdaptiveFluxChunkTest {
 
         assertTiles(chunks, 2_000_000);
         long largest = chunks.stream().mapToLong(c -> c[1]).max().orElseThrow();
-        assertThat(largest).isGreaterThan(FluxSource.DEFAULT_CHUNK).isLessThanOrEqualTo(FluxSource.MAX_ADAPTIVE_CHUNK);
+        assertThat(largest).isGreaterThan(PushedSource.DEFAULT_CHUNK).isLessThanOrEqualTo(PulledSource.MAX_ADAPTIVE_CHUNK);
         for (int i = 1; i < chunks.size(); i++) {
-            assertThat(chunks.get(i)[1]).as("chunk %d grows at most %dx over the first", i, FluxSource.ADAPTIVE_GROWTH)
-                    .isLessThanOrEqualTo(Math.max(chunks.get(0)[1], largestBefore(chunks, i)) * FluxSource.ADAPTIVE_GROWTH);
+            assertThat(chunks.get(i)[1]).as("chunk %d grows at most %dx over the first", i, PulledSource.ADAPTIVE_GROWTH)
+                    .isLessThanOrEqualTo(Math.max(chunks.get(0)[1], largestBefore(chunks, i)) * PulledSource.ADAPTIVE_GROWTH);
         }
     }
 
@@ -133,7 +133,7 @@ class AdaptiveFluxChunkTest {
         }, 1);
 
         assertTiles(chunks, 5_000);
-        assertThat(chunks).hasSize(5).allMatch(c -> c[1] == FluxSource.DEFAULT_CHUNK || c[0] == 4 * FluxSource.DEFAULT_CHUNK);
+        assertThat(chunks).hasSize(5).allMatch(c -> c[1] == PushedSource.DEFAULT_CHUNK || c[0] == 4 * PushedSource.DEFAULT_CHUNK);
     }
 
     /**
@@ -202,7 +202,7 @@ class AdaptiveFluxChunkTest {
         assertTiles(costly, 2_000);
         assertThat(costly.get(0)[1]).isEqualTo(UnitCost.FIRST_PROBE_UNITS);
         for (int i = 1; i < costly.size(); i++) {
-            assertThat(costly.get(i)[1]).isLessThanOrEqualTo(largestBefore(costly, i) * FluxSource.ADAPTIVE_GROWTH);
+            assertThat(costly.get(i)[1]).isLessThanOrEqualTo(largestBefore(costly, i) * PulledSource.ADAPTIVE_GROWTH);
         }
     }
 

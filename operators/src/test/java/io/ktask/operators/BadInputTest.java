@@ -61,7 +61,15 @@ class BadInputTest {
         assertThatThrownBy(() -> KTaskSpec.of(WORK).maxThreads(3).maxThreads(3))
                 .isInstanceOf(IllegalStateException.class).hasMessage("maxThreads was already set to 3");
         assertThatThrownBy(() -> KTaskSpec.of(WORK).callerRuns(false).callerRuns(true))
-                .isInstanceOf(IllegalStateException.class).hasMessage("callerRuns was already set to false");
+                .isInstanceOf(IllegalStateException.class).hasMessage("callerRuns was already set to NEVER");
+        // The unset marker, not the default, decides: a second call that repeats or leaves the
+        // default is still a second call.
+        assertThatThrownBy(() -> KTaskSpec.of(WORK).align(1).align(4096))
+                .isInstanceOf(IllegalStateException.class).hasMessage("align was already set to 1");
+        assertThatThrownBy(() -> KTaskSpec.of(WORK).maxThreads(Integer.MAX_VALUE).maxThreads(2))
+                .isInstanceOf(IllegalStateException.class).hasMessage("maxThreads was already set to 2147483647");
+        assertThatThrownBy(() -> KTaskSpec.of(WORK).callerRuns(CallerRuns.AUTOMATIC).callerRuns(CallerRuns.ALWAYS))
+                .isInstanceOf(IllegalStateException.class).hasMessage("callerRuns was already set to AUTOMATIC");
         assertThatThrownBy(() -> KTaskSpec.of(WORK).ordered().ordered())
                 .isInstanceOf(IllegalStateException.class).hasMessage("ordered was already set to true");
     }

@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import io.ktask.scheduler.HelperLease;
+import io.ktask.scheduler.internal.HelperLease;
+import io.ktask.scheduler.internal.SchedulerInternals;
 import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.NodeTopology;
 import org.junit.jupiter.api.RepeatedTest;
@@ -24,7 +25,7 @@ class LeaseRetryTest {
         KTaskScheduler scheduler = KTaskScheduler.builder().name("lease-retry").topology(NodeTopology.uniform(1, 2))
                 .maxHelpers(1).pinning(false).helperNice(0).build();
         try {
-            HelperLease held = scheduler.lease(1, 0);
+            HelperLease held = SchedulerInternals.lease(scheduler, 1, 0);
             assertThat(held.granted()).isEqualTo(1);
             Thread caller = Thread.currentThread();
             CountDownLatch helperRan = new CountDownLatch(1);

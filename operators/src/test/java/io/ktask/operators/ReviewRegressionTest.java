@@ -190,7 +190,7 @@ class ReviewRegressionTest {
                 ended.complete(null);
             }
         };
-        Flux.range(0, 1_000).hide().transform(KTask.parallelize(spec)).subscribe(subscriber);
+        Flux.range(0, 100_000).hide().transform(KTask.parallelize(spec)).subscribe(subscriber);
         armed.set(true);
         // The requesting thread may run the failing chunk itself; a JVM-fatal error then also
         // reaches it, as Reactor rethrows such errors to the thread that met them.

@@ -58,8 +58,8 @@ final class HelperLimits {
      * Takes one helper permit: first from the global limit, then a place on {@code preferred}
      * while its limit allows, else on another node with room, else in the any-node group.
      *
-     * @param preferred a node id, or {@link KTaskScheduler#ANY_NODE}
-     * @return the node the helper is placed on, {@link KTaskScheduler#ANY_NODE} for the any-node
+     * @param preferred a node id, or {@link NodeTopology#ANY_NODE}
+     * @return the node the helper is placed on, {@link NodeTopology#ANY_NODE} for the any-node
      *     group, or {@link #REFUSED} if the global limit refused it
      */
     int acquire(int preferred) {
@@ -68,7 +68,7 @@ final class HelperLimits {
         }
         int n = nodeCount();
         int first;
-        if (preferred == KTaskScheduler.ANY_NODE) {
+        if (preferred == NodeTopology.ANY_NODE) {
             first = Math.floorMod(anyCursor++, n);
         } else {
             if (tryIncrement(preferred + 1)) {
@@ -83,7 +83,7 @@ final class HelperLimits {
                 return node;
             }
         }
-        return KTaskScheduler.ANY_NODE;
+        return NodeTopology.ANY_NODE;
     }
 
     /** Records that {@code count} helpers asked for were refused by the global limit. */
@@ -93,7 +93,7 @@ final class HelperLimits {
 
     /** Returns the permit of one helper placed on {@code node} (or the any-node group). */
     void release(int node) {
-        if (node != KTaskScheduler.ANY_NODE) {
+        if (node != NodeTopology.ANY_NODE) {
             words.getAndAdd(node + 1, -ONE);
         }
         words.getAndAdd(GLOBAL, -ONE);

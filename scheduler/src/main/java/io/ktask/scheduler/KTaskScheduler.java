@@ -9,6 +9,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 
+import io.ktask.scheduler.internal.HelperLease;
+import io.ktask.scheduler.internal.SchedulerInternals;
+import io.ktask.scheduler.internal.TaskHandle;
 import reactor.core.Disposable;
 import reactor.core.Exceptions;
 import reactor.core.Scannable;
@@ -30,25 +33,26 @@ import reactor.util.annotation.Nullable;
  * does not pay a thread wake-up each; an idle scheduler uses no CPU. An error thrown by a task goes to its thread's uncaught-exception handler; a
  * periodic task keeps its schedule after an error.
  *
- * <p><b>Helpers</b> ({@link #lease(int, int)}) are threads that run chunks of one task beside the
+ * <p><b>Helpers</b> (leased by the operator for each task) are threads that run chunks of one task beside the
  * task's own thread. At most {@link #maxHelpers()} run at once, and at most
  * {@link #maxHelpersPerNode(int)} on each node; a lease never blocks and never queues, it grants
  * fewer helpers instead. Helper threads run at a low priority (nice 19 by default) and are not
  * {@code NonBlocking}: chunk code may block. A task's own thread that runs out of chunks lends its
- * priority to one of the task's helpers at a time ({@link TaskHandle#lendPriority()}).
+ * priority to one of the task's helpers at a time.
  *
  * <p><b>Lifecycle</b>: {@link #create()} and {@link KTaskSchedulerBuilder#build()} return a ready
  * scheduler that holds no thread until it is used; idle threads end after the keep-alive. After
  * {@link #dispose()} (or once {@link #disposeGracefully()} is subscribed) every {@code schedule*}
- * call, on the scheduler or on its workers, {@code createWorker} and {@link #lease} throw
+ * call, on the scheduler or on its workers, and {@code createWorker} throw
  * {@link Exceptions#failWithRejected()}.
  *
  * <p>Thread-safety: every method may be called from any thread.
  */
 public final class KTaskScheduler implements Scheduler, Scannable {
 
-    /** Placement for "any node": the unpinned any-node group. */
-    public static final int ANY_NODE = -1;
+    static {
+        SchedulerInternals.install(new InternalsBridge());
+    }
 
     private final String name;
     private final NodeTopology topology;
@@ -60,6 +64,8 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     private final int helperNice;
     private volatile boolean enabled;
     private volatile boolean disposed;
+    /** {@link #dispose()} was called: threads are interrupted, running tasks cannot finish. */
+    private volatile boolean stoppedAtOnce;
     /** {@link #isDisposed()} as a supplier, made once rather than per scheduled task. */
     final BooleanSupplier disposedNow = () -> disposed;
 
@@ -97,7 +103,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
 
     /**
      * @return the node the calling thread runs on: its node if it is one of this scheduler's
-     *     node threads, else the node of the CPU the OS reports, else 0 (never {@link #ANY_NODE})
+     *     node threads, else the node of the CPU the OS reports, else 0 (never {@link NodeTopology#ANY_NODE})
      */
     public int currentNode() {
         if (Thread.currentThread() instanceof KTaskThread t && t.owner == this && t.node >= 0) {
@@ -118,13 +124,13 @@ public final class KTaskScheduler implements Scheduler, Scannable {
      * own thread is not counted. Close the lease when done with it (see {@link HelperLease}).
      *
      * @param wanted how many helpers the task would like, {@code >= 0}
-     * @param preferredNode a node id, or {@link #ANY_NODE} for no preference
+     * @param preferredNode a node id, or {@link NodeTopology#ANY_NODE} for no preference
      * @throws IllegalArgumentException if {@code wanted < 0} or {@code preferredNode} is not a
-     *     node of {@link #topology()} nor {@link #ANY_NODE}
+     *     node of {@link #topology()} nor {@link NodeTopology#ANY_NODE}
      * @throws java.util.concurrent.RejectedExecutionException ({@link Exceptions#failWithRejected()})
      *     if this scheduler is disposed
      */
-    public HelperLease lease(int wanted, int preferredNode) {
+    HelperLease lease(int wanted, int preferredNode) {
         return lease(wanted, preferredNode, null);
     }
 
@@ -133,7 +139,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         if (wanted < 0) {
             throw new IllegalArgumentException("wanted must be >= 0 but was " + wanted);
         }
-        if (preferredNode != ANY_NODE) {
+        if (preferredNode != NodeTopology.ANY_NODE) {
             checkNode("preferredNode", preferredNode);
         }
         if (disposed) {
@@ -161,14 +167,14 @@ public final class KTaskScheduler implements Scheduler, Scannable {
      * helpers' nice value. An exception thrown by {@code body} goes to the thread's
      * uncaught-exception handler.
      *
-     * @param node a node id, or {@link #ANY_NODE}
+     * @param node a node id, or {@link NodeTopology#ANY_NODE}
      * @return {@code true} if started; {@code false} if this scheduler is disposed
      * @throws IllegalArgumentException if {@code node} is not a node of {@link #topology()} nor
-     *     {@link #ANY_NODE}
+     *     {@link NodeTopology#ANY_NODE}
      * @throws NullPointerException if {@code body} is null
      */
-    public boolean startTaskThread(int node, Runnable body) {
-        if (node != ANY_NODE) {
+    boolean startTaskThread(int node, Runnable body) {
+        if (node != NodeTopology.ANY_NODE) {
             checkNode("node", node);
         }
         Objects.requireNonNull(body, "body must not be null");
@@ -198,7 +204,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
      * Records the start of one task, for {@link KTaskStats#tasksRunning()} and
      * {@link KTaskStats#chunksDone()}; close the handle when the task ends.
      */
-    public TaskHandle openTask() {
+    TaskHandle openTask() {
         return new TaskRecord(this, tasksRunning, chunksDone);
     }
 
@@ -351,6 +357,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     @Override
     public void dispose() {
         disposed = true;
+        stoppedAtOnce = true;
         pools.shutdown(true);
     }
 
@@ -398,6 +405,11 @@ public final class KTaskScheduler implements Scheduler, Scannable {
             return Attr.RunStyle.ASYNC;
         }
         return null;
+    }
+
+    /** @return true once {@link #dispose()} (not a graceful dispose) was called */
+    boolean stoppedAtOnce() {
+        return stoppedAtOnce;
     }
 
     /** @return threads of this scheduler alive now (for tests) */

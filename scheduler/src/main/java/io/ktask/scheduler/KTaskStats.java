@@ -1,5 +1,6 @@
 package io.ktask.scheduler;
 
+
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -12,14 +13,14 @@ import java.util.Objects;
  * @param helpersRunning helpers holding a permit now, over all nodes and the any-node group
  * @param helpersRunningPerNode helpers holding a permit now on each node (index = node id);
  *     helpers in the unpinned any-node group are counted only in {@code helpersRunning}
- * @param tasksRunning tasks open now ({@link KTaskScheduler#openTask()} not yet closed)
+ * @param tasksRunning tasks open now (started and not yet ended)
  * @param chunksDone chunks finished since the scheduler was created
  * @param refusedByGlobalLimit helpers asked for but refused because the global limit was reached
  * @param placedElsewhereByNodeLimit helpers that could not go on their preferred node because its
  *     limit was reached and were placed on another node or in the any-node group instead
  * @param enabled whether helpers are enabled ({@code ktask.enabled})
  * @param priorityHandOffs times a helper was raised to its task's own thread's priority (see
- *     {@link TaskHandle#lendPriority()}) since the scheduler was created
+ *     ktask's "will its priority") since the scheduler was created
  */
 public record KTaskStats(
         int helpersRunning,

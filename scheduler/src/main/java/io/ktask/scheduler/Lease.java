@@ -1,5 +1,8 @@
 package io.ktask.scheduler;
 
+import io.ktask.scheduler.internal.HelperLease;
+import io.ktask.scheduler.internal.TaskHandle;
+
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
@@ -102,7 +105,7 @@ final class Lease implements HelperLease {
 
     /**
      * Returns the permit of the helper body running on the calling thread now, see
-     * {@link HelperLease#returnPermitNow()}.
+     * {@link io.ktask.scheduler.internal.SchedulerInternals#returnPermitNow()}.
      */
     static boolean returnCurrentPermit() {
         Running running = Thread.currentThread() instanceof KTaskThread t ? t.running : null;

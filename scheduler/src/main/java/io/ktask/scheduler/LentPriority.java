@@ -1,5 +1,7 @@
 package io.ktask.scheduler;
 
+import io.ktask.scheduler.internal.TaskHandle;
+
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;

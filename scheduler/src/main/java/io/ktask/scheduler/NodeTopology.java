@@ -27,6 +27,10 @@ import reactor.util.Loggers;
  */
 public final class NodeTopology {
 
+    /** A node id meaning "no particular node": the unpinned any-node group of a scheduler. */
+    public static final int ANY_NODE = -1;
+
+
     /** Exclusive upper bound of a CPU id; bounds the CPU-to-node table and affinity masks. */
     static final int CPU_ID_LIMIT = 1 << 16;
 

@@ -63,7 +63,7 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         // The any-node group may run anywhere, even when started by a thread pinned to one node.
         int[] allCpus = pinning ? allCpus(topology) : null;
         helpers[nodes] = helperGroup(new PlacedThreadFactory(
-                owner, name + "-helper-any", KTaskScheduler.ANY_NODE, allCpus, helperNice, daemon, false, this),
+                owner, name + "-helper-any", NodeTopology.ANY_NODE, allCpus, helperNice, daemon, false, this),
                 keepAliveNanos);
     }
 
@@ -105,9 +105,9 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         return node;
     }
 
-    /** @return the helper group of {@code node}, or the any-node group for {@link KTaskScheduler#ANY_NODE} */
+    /** @return the helper group of {@code node}, or the any-node group for {@link NodeTopology#ANY_NODE} */
     ThreadPoolExecutor helpers(int node) {
-        return helpers[node == KTaskScheduler.ANY_NODE ? helpers.length - 1 : node];
+        return helpers[node == NodeTopology.ANY_NODE ? helpers.length - 1 : node];
     }
 
     /** @return the number of worker loops (one per CPU) */

@@ -1,5 +1,8 @@
 package io.ktask.scheduler;
 
+import io.ktask.scheduler.internal.HelperLease;
+import io.ktask.scheduler.internal.TaskHandle;
+
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;

@@ -1,5 +1,7 @@
 package io.ktask.scheduler;
 
+import io.ktask.scheduler.internal.HelperLease;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

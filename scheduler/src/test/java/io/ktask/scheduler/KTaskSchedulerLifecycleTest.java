@@ -25,7 +25,7 @@ class KTaskSchedulerLifecycleTest {
         assertThatThrownBy(s::createWorker).isSameAs(shared);
         assertThatThrownBy(() -> s.createWorker(0)).isSameAs(shared);
         assertThatThrownBy(() -> worker.schedule(() -> { })).isSameAs(shared);
-        assertThatThrownBy(() -> s.lease(1, KTaskScheduler.ANY_NODE)).isSameAs(shared);
+        assertThatThrownBy(() -> s.lease(1, NodeTopology.ANY_NODE)).isSameAs(shared);
         assertThatThrownBy(s::init).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("was disposed");
     }

@@ -1,5 +1,9 @@
 package io.ktask.scheduler;
 
+import io.ktask.scheduler.internal.HelperLease;
+import io.ktask.scheduler.internal.TaskHandle;
+import io.ktask.scheduler.internal.SchedulerInternals;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -63,10 +67,10 @@ class LeaseTest {
     void overflowsToAnyNodeGroupWhenEveryNodeIsFull() {
         KTaskScheduler s = KTaskScheduler.builder().topology(NodeTopology.uniform(2, 1))
                 .maxHelpers(4).maxHelpersPerNode(1).build(key -> null);
-        try (HelperLease lease = s.lease(4, KTaskScheduler.ANY_NODE)) {
+        try (HelperLease lease = s.lease(4, NodeTopology.ANY_NODE)) {
             assertThat(lease.granted()).isEqualTo(4);
             assertThat(new int[] {lease.node(0), lease.node(1), lease.node(2), lease.node(3)})
-                    .containsExactlyInAnyOrder(0, 1, KTaskScheduler.ANY_NODE, KTaskScheduler.ANY_NODE);
+                    .containsExactlyInAnyOrder(0, 1, NodeTopology.ANY_NODE, NodeTopology.ANY_NODE);
             assertThat(s.stats().helpersRunningPerNode()).containsExactly(1, 1);
             assertThat(s.stats().helpersRunning()).isEqualTo(4);
         } finally {
@@ -121,7 +125,7 @@ class LeaseTest {
 
     @Test
     void zeroWantedGrantsZero() {
-        try (HelperLease lease = scheduler.lease(0, KTaskScheduler.ANY_NODE)) {
+        try (HelperLease lease = scheduler.lease(0, NodeTopology.ANY_NODE)) {
             assertThat(lease.granted()).isZero();
             assertThatThrownBy(() -> lease.node(0)).isInstanceOf(IndexOutOfBoundsException.class);
         }
@@ -274,7 +278,7 @@ class LeaseTest {
 
     @Test
     void anyNodeRequestsSpreadOverTheNodes() {
-        try (HelperLease lease = scheduler.lease(3, KTaskScheduler.ANY_NODE)) {
+        try (HelperLease lease = scheduler.lease(3, NodeTopology.ANY_NODE)) {
             assertThat(new int[] {lease.node(0), lease.node(1), lease.node(2)}).containsExactlyInAnyOrder(0, 1, 2);
             assertThat(scheduler.stats().placedElsewhereByNodeLimit()).as("no preference, nothing pushed off").isZero();
         }
@@ -331,7 +335,7 @@ class LeaseTest {
         KTaskScheduler one = KTaskScheduler.builder().name("early").topology(NodeTopology.uniform(1, 2))
                 .maxHelpers(1).pinning(false).build();
         try {
-            assertThat(HelperLease.returnPermitNow()).as("outside a helper body").isFalse();
+            assertThat(SchedulerInternals.returnPermitNow()).as("outside a helper body").isFalse();
             CountDownLatch returned = new CountDownLatch(1);
             CountDownLatch finish = new CountDownLatch(1);
             java.util.concurrent.CompletableFuture<Boolean> second = new java.util.concurrent.CompletableFuture<>();
@@ -341,8 +345,8 @@ class LeaseTest {
                 assertThat(lease.granted()).isEqualTo(1);
                 lease.start(0, () -> {
                     bodyThread.set(Thread.currentThread());
-                    boolean first = HelperLease.returnPermitNow();
-                    second.complete(HelperLease.returnPermitNow());
+                    boolean first = SchedulerInternals.returnPermitNow();
+                    second.complete(SchedulerInternals.returnPermitNow());
                     if (first) {
                         returned.countDown();
                     }

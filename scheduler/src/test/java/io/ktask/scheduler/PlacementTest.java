@@ -1,5 +1,7 @@
 package io.ktask.scheduler;
 
+import io.ktask.scheduler.internal.HelperLease;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -64,7 +66,7 @@ class PlacementTest {
             CompletableFuture<String> anyNode = new CompletableFuture<>();
             try (HelperLease nodeZero = scheduler.lease(1, 0); HelperLease any = scheduler.lease(1, 1)) {
                 assertThat(nodeZero.node(0)).isZero();
-                assertThat(any.node(0)).as("both nodes are full").isEqualTo(KTaskScheduler.ANY_NODE);
+                assertThat(any.node(0)).as("both nodes are full").isEqualTo(NodeTopology.ANY_NODE);
                 any.start(0, () -> anyNode.complete(cpusAllowedUnchecked() + " nice " + niceUnchecked()));
             }
             return worker.join() + " / " + anyNode.join();

@@ -1,5 +1,8 @@
 package io.ktask.scheduler;
 
+import io.ktask.scheduler.internal.HelperLease;
+import io.ktask.scheduler.internal.TaskHandle;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package io.ktask.scheduler;
 
+import io.ktask.scheduler.internal.HelperLease;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,8 +18,8 @@ class TaskThreadTest {
     @Test
     void runsOnAHelperThreadWithoutAPermitEvenWhenEveryPermitIsTaken() throws InterruptedException {
         KTaskScheduler scheduler = KTaskScheduler.builder().name("own").topology(NodeTopology.uniform(2, 1)).build();
-        try (HelperLease all = scheduler.lease(scheduler.maxHelpers(), KTaskScheduler.ANY_NODE)) {
-            assertThat(scheduler.lease(1, KTaskScheduler.ANY_NODE).granted()).isZero();
+        try (HelperLease all = scheduler.lease(scheduler.maxHelpers(), NodeTopology.ANY_NODE)) {
+            assertThat(scheduler.lease(1, NodeTopology.ANY_NODE).granted()).isZero();
             CountDownLatch ran = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             AtomicReference<Thread> thread = new AtomicReference<>();
@@ -50,6 +52,6 @@ class TaskThreadTest {
         assertThatThrownBy(() -> scheduler.startTaskThread(0, null))
                 .isInstanceOf(NullPointerException.class).hasMessage("body must not be null");
         scheduler.dispose();
-        assertThat(scheduler.startTaskThread(KTaskScheduler.ANY_NODE, () -> { })).isFalse();
+        assertThat(scheduler.startTaskThread(NodeTopology.ANY_NODE, () -> { })).isFalse();
     }
 }

@@ -56,7 +56,7 @@ final class TaskRecorder {
             }
             chunks.put(index, chunk);
             threads.add(Thread.currentThread());
-            if (chunk.node() < KTaskScheduler.ANY_NODE || chunk.node() >= scenario.nodes()) {
+            if (chunk.node() < NodeTopology.ANY_NODE || chunk.node() >= scenario.nodes()) {
                 violations.add("chunk " + index + " claims node " + chunk.node() + " of a " + scenario.nodes() + "-node topology");
             }
             checkItems(chunk);

@@ -13,7 +13,8 @@ import io.ktask.conformance.TestSchedulers;
 import io.ktask.conformance.ThreadsOf;
 import io.ktask.operators.KTask;
 import io.ktask.operators.KTaskSpec;
-import io.ktask.scheduler.HelperLease;
+import io.ktask.scheduler.internal.HelperLease;
+import io.ktask.scheduler.internal.SchedulerInternals;
 import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.KTaskStats;
 import io.ktask.scheduler.NodeTopology;
@@ -39,7 +40,7 @@ class SchedulerThreadHygieneTest {
         try {
             scheduler.init();
             KTaskStats stats = scheduler.stats();
-            try (HelperLease lease = scheduler.lease(2, 0)) {
+            try (HelperLease lease = SchedulerInternals.lease(scheduler, 2, 0)) {
                 assertThat(lease.granted()).isEqualTo(2); // permits alone are bookkeeping, not threads
             }
             assertThat(stats.helpersRunning()).isZero();

@@ -1,8 +1,11 @@
-package io.ktask.scheduler;
+package io.ktask.scheduler.internal;
+
+import io.ktask.scheduler.KTaskScheduler;
+import io.ktask.scheduler.NodeTopology;
 
 /**
  * Permits for up to {@link #granted()} helper threads of one task, taken from a
- * {@link KTaskScheduler} by {@link KTaskScheduler#lease(int, int)}.
+ * {@link KTaskScheduler} by {@link SchedulerInternals#lease(KTaskScheduler, int, int)}.
  *
  * <p>A lease never blocks and never queues: it holds exactly the permits the limits allowed at the
  * moment it was taken (possibly none). Each permit is returned exactly once, whichever comes
@@ -24,7 +27,7 @@ public interface HelperLease extends AutoCloseable {
 
     /**
      * @param helper a helper slot, {@code 0 <= helper < granted()}
-     * @return the node that helper is placed on, or {@link KTaskScheduler#ANY_NODE} when it was
+     * @return the node that helper is placed on, or {@link NodeTopology#ANY_NODE} when it was
      *     placed in the unpinned any-node group
      * @throws IndexOutOfBoundsException if {@code helper} is not a granted slot
      */
@@ -43,20 +46,6 @@ public interface HelperLease extends AutoCloseable {
      * @throws NullPointerException if {@code body} is null
      */
     boolean start(int helper, Runnable body);
-
-    /**
-     * Called from inside a helper body that will take no more work: returns that helper's permit
-     * now rather than when the body ends, so that a task started right after this one (often by a
-     * signal this body is about to make) can lease it. What the body still does after this call is
-     * not counted against the limits; it should be only bookkeeping, such as a task's last merge
-     * and signal. The body's end then returns nothing more.
-     *
-     * @return true if a permit was returned; false if the calling thread is not running a helper
-     *     body or has already returned its permit
-     */
-    static boolean returnPermitNow() {
-        return Lease.returnCurrentPermit();
-    }
 
     /**
      * Returns the permit of every slot that was not started. Idempotent; helpers already running

@@ -1,7 +1,10 @@
-package io.ktask.scheduler;
+package io.ktask.scheduler.internal;
+
+import io.ktask.scheduler.KTaskScheduler;
+import io.ktask.scheduler.KTaskStats;
 
 /**
- * The scheduler's record of one running task, opened by {@link KTaskScheduler#openTask()}: it
+ * The scheduler's record of one running task, opened by {@link SchedulerInternals#openTask(KTaskScheduler)}: it
  * feeds {@link KTaskStats#tasksRunning()} and {@link KTaskStats#chunksDone()}, leases the task's
  * helpers, and lets the task's own thread lend its priority to them.
  *
@@ -18,10 +21,10 @@ public interface TaskHandle extends AutoCloseable {
     void chunksDone(long chunks);
 
     /**
-     * Takes permits for helpers of this task: the same as {@link KTaskScheduler#lease(int, int)},
+     * Takes permits for helpers of this task: the same as {@link SchedulerInternals#lease(KTaskScheduler, int, int)},
      * and the helpers it starts belong to this task, so {@link #lendPriority()} can raise them.
      *
-     * @throws IllegalArgumentException as {@link KTaskScheduler#lease(int, int)}
+     * @throws IllegalArgumentException as {@link SchedulerInternals#lease(KTaskScheduler, int, int)}
      * @throws java.util.concurrent.RejectedExecutionException if the scheduler is disposed
      */
     HelperLease lease(int wanted, int preferredNode);

@@ -1,0 +1,34 @@
+package io.ktask.scheduler;
+
+import io.ktask.scheduler.internal.HelperLease;
+import io.ktask.scheduler.internal.SchedulerInternals;
+import io.ktask.scheduler.internal.TaskHandle;
+
+/** The scheduler side of {@link SchedulerInternals}: the operator's plumbing, off the public face. */
+final class InternalsBridge implements SchedulerInternals.Bridge {
+
+    @Override
+    public TaskHandle openTask(KTaskScheduler scheduler) {
+        return scheduler.openTask();
+    }
+
+    @Override
+    public HelperLease lease(KTaskScheduler scheduler, int wanted, int preferredNode) {
+        return scheduler.lease(wanted, preferredNode);
+    }
+
+    @Override
+    public boolean startTaskThread(KTaskScheduler scheduler, int node, Runnable body) {
+        return scheduler.startTaskThread(node, body);
+    }
+
+    @Override
+    public boolean returnPermitNow() {
+        return Lease.returnCurrentPermit();
+    }
+
+    @Override
+    public boolean stoppedAtOnce(KTaskScheduler scheduler) {
+        return scheduler.stoppedAtOnce();
+    }
+}

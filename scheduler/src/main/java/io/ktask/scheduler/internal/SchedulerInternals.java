@@ -1,0 +1,114 @@
+package io.ktask.scheduler.internal;
+
+import java.util.Objects;
+
+import io.ktask.scheduler.KTaskScheduler;
+
+/**
+ * Not API: what the operator needs from a {@link KTaskScheduler} beyond its public face. The
+ * scheduler package installs the one {@link Bridge} when {@code KTaskScheduler} is initialised,
+ * so every call below, which takes a scheduler instance, finds it installed.
+ */
+public final class SchedulerInternals {
+
+    /** Implemented once, inside the scheduler package, where the package-private state lives. */
+    public interface Bridge {
+        /** See {@link SchedulerInternals#openTask}. */
+        TaskHandle openTask(KTaskScheduler scheduler);
+
+        /** See {@link SchedulerInternals#lease}. */
+        HelperLease lease(KTaskScheduler scheduler, int wanted, int preferredNode);
+
+        /** See {@link SchedulerInternals#startTaskThread}. */
+        boolean startTaskThread(KTaskScheduler scheduler, int node, Runnable body);
+
+        /** See {@link SchedulerInternals#returnPermitNow}. */
+        boolean returnPermitNow();
+
+        /** See {@link SchedulerInternals#stoppedAtOnce}. */
+        boolean stoppedAtOnce(KTaskScheduler scheduler);
+    }
+
+    private static volatile Bridge bridge;
+
+    private SchedulerInternals() {
+    }
+
+    /**
+     * Called once by the scheduler package's static initialiser.
+     *
+     * @param installed the bridge
+     * @throws IllegalStateException on a second call
+     */
+    public static synchronized void install(Bridge installed) {
+        if (bridge != null) {
+            throw new IllegalStateException("the scheduler bridge was already installed");
+        }
+        bridge = Objects.requireNonNull(installed, "installed");
+    }
+
+    /**
+     * Records the start of one task, for {@code stats().tasksRunning()} and {@code chunksDone()};
+     * close the handle when the task ends.
+     *
+     * @param scheduler the scheduler the task runs on
+     * @return the task's handle
+     */
+    public static TaskHandle openTask(KTaskScheduler scheduler) {
+        return bridge.openTask(scheduler);
+    }
+
+    /**
+     * Takes permits for up to {@code wanted} helpers, placed on {@code preferredNode} while its
+     * limit allows, then anywhere while the global limit allows. Never blocks and never queues.
+     * Close the lease when done with it.
+     *
+     * @param scheduler whose limits to take from
+     * @param wanted how many helpers, {@code >= 0}
+     * @param preferredNode a node id, or {@link io.ktask.scheduler.NodeTopology#ANY_NODE}
+     * @return the lease
+     * @throws IllegalArgumentException if {@code wanted < 0} or the node is not a node of the
+     *     scheduler's topology
+     * @throws java.util.concurrent.RejectedExecutionException if the scheduler is disposed
+     */
+    public static HelperLease lease(KTaskScheduler scheduler, int wanted, int preferredNode) {
+        return bridge.lease(scheduler, wanted, preferredNode);
+    }
+
+    /**
+     * Runs {@code body} once as a task's own thread on a helper thread of {@code node}, without a
+     * permit (ktask never counts a task's own thread): never queued, may block, at the helpers'
+     * nice value. The body's exception goes to the thread's uncaught-exception handler.
+     *
+     * @param scheduler whose threads to use
+     * @param node a node id, or {@link io.ktask.scheduler.NodeTopology#ANY_NODE}
+     * @param body what the thread runs
+     * @return true if started; false if the scheduler is disposed
+     * @throws IllegalArgumentException if the node is not a node of the scheduler's topology
+     * @throws RuntimeException whatever a {@code Schedulers.onScheduleHook} throws
+     */
+    public static boolean startTaskThread(KTaskScheduler scheduler, int node, Runnable body) {
+        return bridge.startTaskThread(scheduler, node, body);
+    }
+
+    /**
+     * Called from inside a helper body that will take no more work: returns that helper's permit
+     * now, so a task started by the signal the body is about to make can lease it.
+     *
+     * @return true if a permit was returned; false if the calling thread runs no helper body or
+     *     already returned its permit
+     */
+    public static boolean returnPermitNow() {
+        Bridge b = bridge;
+        return b != null && b.returnPermitNow();
+    }
+
+    /**
+     * @param scheduler a scheduler
+     * @return true once {@code dispose()} was called: running threads are being interrupted. A
+     *     graceful dispose alone does not count: it lets running tasks finish.
+     */
+    public static boolean stoppedAtOnce(KTaskScheduler scheduler) {
+        return bridge.stoppedAtOnce(scheduler);
+    }
+}
