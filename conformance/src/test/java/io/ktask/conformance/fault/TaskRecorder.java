@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.ktask.operators.Chunk;
 import io.ktask.scheduler.KTaskScheduler;
+import io.ktask.scheduler.NodeTopology;
 import io.ktask.scheduler.KTaskStats;
 
 /**

@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 
 import io.ktask.operators.Chunk;
 import io.ktask.operators.KTaskException;
+import io.ktask.operators.UndoFailedException;
 
 /**
  * Judges one settled {@link ScenarioRun} against the operator's contract (DESIGN.md section 4)
@@ -145,7 +146,9 @@ final class Verdict {
             // a scheduler disposed mid-task may reject a helper after the task ended: dropping
             // that rejection is Reactor's convention for an error with nobody left to receive it
             boolean rejectedAfterDispose = run.disposed.get() && e instanceof RejectedExecutionException;
-            if (!(e instanceof InjectedFault) && !(e instanceof KTaskException) && !rejectedAfterDispose) {
+            // a failed undo of a cancelled task is dropped as the UndoFailedException naming its chunk
+            boolean failedUndo = e instanceof UndoFailedException && e.getCause() instanceof InjectedFault;
+            if (!(e instanceof InjectedFault) && !(e instanceof KTaskException) && !rejectedAfterDispose && !failedUndo) {
                 broken.add("unexpected error dropped: " + e);
             }
         }
