@@ -12,6 +12,7 @@ final class FluxKTask<T, R> extends Flux<R> implements Scannable {
 
     private final Flux<T> source;
     private final KTaskSpec<T, R> spec;
+    private final RollbackGate gate = new RollbackGate();
 
     FluxKTask(Flux<T> source, KTaskSpec<T, R> spec) {
         this.source = source;
@@ -40,7 +41,7 @@ final class FluxKTask<T, R> extends Flux<R> implements Scannable {
                     + scheduler.topology().nodeCount() + " (the scheduler's node count) but was " + spec.node));
             return;
         }
-        TaskRun<T, R> run = new TaskRun<>(actual, spec, scheduler);
+        TaskRun<T, R> run = new TaskRun<>(actual, spec, scheduler, gate);
         LongRangeFlux range = LongRangeFlux.behind(source);
         if (range != null) {
             run.source((ChunkSource<T>) (ChunkSource<?>) new RangeSource((TaskRun<Long, ?>) run, range.start, range.count));

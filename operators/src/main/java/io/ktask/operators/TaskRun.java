@@ -16,6 +16,7 @@ import reactor.core.CoreSubscriber;
 import reactor.core.Exceptions;
 import reactor.core.Scannable;
 import reactor.core.publisher.Operators;
+import reactor.core.scheduler.Schedulers;
 import reactor.util.annotation.Nullable;
 import reactor.util.context.Context;
 
@@ -44,6 +45,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
     private final TaskWorkers workers;
     private final TaskHandle handle; // open from subscription; closed by the drain at the end
     private final FinishedChunks<T, R> finished = new FinishedChunks<>();
+    private final RollbackGate gate;
     private ChunkSource<T> source;   // set once before onSubscribe
     private int homeNode;            // set by start(), before any worker runs
     /** The requesting thread is the task's own (callerRuns, resolved on it by start()). */
@@ -58,6 +60,10 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
     volatile int started;
     volatile long requested;
     volatile int wip;
+    /** This task's part in its operator's rollback gate: 0 none, 1 entered, 2 left. */
+    volatile int gateState;
+    /** The abort was handed to a task thread, off a non-blocking one (0 or 1). */
+    volatile int undoHandedOff;
     /** Failures after the first; created by the second failure (most tasks never fail). */
     @Nullable
     private volatile Queue<Throwable> laterFailures;
@@ -76,6 +82,10 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
             AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "started");
     static final AtomicIntegerFieldUpdater<TaskRun> WIP =
             AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "wip");
+    static final AtomicIntegerFieldUpdater<TaskRun> GATE_STATE =
+            AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "gateState");
+    static final AtomicIntegerFieldUpdater<TaskRun> UNDO_HANDED_OFF =
+            AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "undoHandedOff");
     static final AtomicLongFieldUpdater<TaskRun> REQUESTED =
             AtomicLongFieldUpdater.newUpdater(TaskRun.class, "requested");
     @SuppressWarnings("rawtypes")
@@ -85,8 +95,9 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
     static final AtomicReferenceFieldUpdater<TaskRun, Queue> LATER_FAILURES =
             AtomicReferenceFieldUpdater.newUpdater(TaskRun.class, Queue.class, "laterFailures");
 
-    TaskRun(CoreSubscriber<? super R> actual, KTaskSpec<T, R> spec, KTaskScheduler scheduler) {
+    TaskRun(CoreSubscriber<? super R> actual, KTaskSpec<T, R> spec, KTaskScheduler scheduler, RollbackGate gate) {
         this.actual = actual;
+        this.gate = gate;
         this.spec = spec;
         this.scheduler = scheduler;
         this.context = actual.currentContext();
@@ -178,16 +189,26 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
             return;
         }
         cancelled = true;
+        enterRollbackGate();
         source.cancel();
         drain();
     }
 
-    /** First request: the task begins; the requesting thread runs chunks if it is the task's own. */
+    /**
+     * First request: the task begins, unless an earlier task of this operator is still undoing
+     * (then it begins on the thread that ends that rollback, as a task whose caller has left).
+     */
     private void start() {
+        if (gate.passOrWait(() -> begin(false))) {
+            begin(spec.callerRuns.runsOnCallingThread());
+        }
+    }
+
+    /** The requesting thread runs chunks if {@code callerRuns}: it is then the task's own. */
+    private void begin(boolean callerRuns) {
         // One node: no need to ask the OS where we run (a native call per task start).
         homeNode = spec.node != NodeTopology.ANY_NODE ? spec.node
                 : scheduler.topology().nodeCount() == 1 ? 0 : scheduler.currentNode();
-        boolean callerRuns = spec.callerRuns.runsOnCallingThread();
         this.callerRuns = callerRuns;
         if (callerRuns) {
             workers.reserveOwnSlot(); // before the source starts: its pushes must not start another own thread
@@ -281,6 +302,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
             // Written after the CAS, yet read safely: only abort() reads it, and abort runs once
             // the failing thread's later in-flight decrement (or drain call) has happened.
             failedChunk = chunk;
+            enterRollbackGate();
             source.cancel();
         } else if (e != failure) { // the same error rethrown through a second path is one failure
             Queue<Throwable> q = laterFailures;
@@ -300,6 +322,11 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
         if (WIP.getAndIncrement(this) != 0) {
             return;
         }
+        drainLoop();
+    }
+
+    /** Runs passes until none is missed; the caller holds wip. */
+    private void drainLoop() {
         int missed = 1;
         long retire = 0;
         boolean wake = false;
@@ -336,6 +363,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
             }
         }
         if (terminated) {
+            leaveRollbackGate(); // a stop after the end (a late cancel or failure) undid nothing
             // After the pass that ended the task and every pass queued behind it, so a failure
             // that arrived during the last one (an upstream's onError after our cancel) has been
             // dropped: "no task running" means every signal of this task was made. Idempotent.
@@ -374,7 +402,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
         }
         absorbFinished(stop);
         if (stop) {
-            if (idle) {
+            if (idle && !handedUndoOff()) {
                 abort();
             }
             return;
@@ -426,7 +454,10 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
 
     private void complete(@Nullable R result) {
         if (cancelled) {
-            abort(); // a cancel that arrived while we merged: nothing is emitted, everything undone
+            // A cancel that arrived while we merged: nothing is emitted, everything undone.
+            if (!handedUndoOff()) {
+                abort();
+            }
             return;
         }
         terminated = true; // the drain closes the handle once its last pass is over
@@ -462,6 +493,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
         if (partial != null) {
             Operators.onDiscard(partial, context);
         }
+        leaveRollbackGate(); // before the signal: a retry it triggers starts at once
         fatalInPass = rollback.fatal();
         Throwable cause = failure;
         if (cause == null) {
@@ -480,6 +512,57 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
             Operators.onErrorDropped(error, context);
         } else {
             actual.onError(error);
+        }
+    }
+
+    /**
+     * Undo runs where blocking is allowed: on a non-blocking thread (a {@code timeout}'s cancel
+     * on {@code parallel()}, an event loop's onError) the abort moves to a task thread of the
+     * scheduler. Once per task; if no thread can be started (a disposed scheduler, a refusing
+     * hook) the undo runs here rather than never.
+     *
+     * @return true if the abort now belongs to that task thread
+     */
+    private boolean handedUndoOff() {
+        if (spec.undo == null || !Schedulers.isInNonBlockingThread()) {
+            return false;
+        }
+        if (undoHandedOff != 0 || !UNDO_HANDED_OFF.compareAndSet(this, 0, 1)) {
+            return true; // handed off already: that thread aborts
+        }
+        try {
+            return SchedulerInternals.startTaskThread(scheduler, homeNode, this::drainAsUndoThread);
+        } catch (Throwable e) {
+            fail(e, null); // a refusing hook: a later failure of this already stopping task
+            return false;
+        }
+    }
+
+    /**
+     * The task thread an abort was handed to. It must run a pass itself, so it takes wip by CAS
+     * rather than leave a "missed" mark for a non-blocking holder, whose next pass would hand the
+     * abort off again. It spins only while such a holder ends its pass: a stopped task's passes
+     * signal nothing and run no chunk.
+     */
+    private void drainAsUndoThread() {
+        while (!WIP.compareAndSet(this, 0, 1)) {
+            if (terminated) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        drainLoop();
+    }
+
+    private void enterRollbackGate() {
+        if (spec.undo != null && GATE_STATE.compareAndSet(this, 0, 1)) {
+            gate.enter();
+        }
+    }
+
+    private void leaveRollbackGate() {
+        if (gateState == 1 && GATE_STATE.compareAndSet(this, 1, 2)) {
+            gate.exit();
         }
     }
 
