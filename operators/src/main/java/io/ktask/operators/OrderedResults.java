@@ -1,6 +1,7 @@
 package io.ktask.operators;
 
 import io.ktask.operators.FinishedChunks.Finished;
+import io.ktask.scheduler.internal.SchedulerInternals;
 import reactor.core.CoreSubscriber;
 import reactor.util.annotation.Nullable;
 
@@ -24,14 +25,22 @@ final class OrderedResults<T, R> extends ResultMode<T, R> {
 
     @Override
     long deliver(long demand, RunningTask<T> task) {
+        if (demand == 0 || !deliverable()) {
+            return 0;
+        }
         long emitted = 0;
-        Finished<T, R> next;
-        // Stop flags checked before each onNext: a result not emitted is left to the undo. A
-        // cancel arriving during onNext is the race Reactive Streams §2.8 allows: that one is out.
-        while (emitted != demand && !task.stopped() && (next = pollNext()) != null) {
-            nextIndex = nextIndex + 1;
-            emitted++;
-            actual.onNext(next.result);
+        int priority = SchedulerInternals.enterSignalPriority(); // downstream never at helper priority
+        try {
+            Finished<T, R> next;
+            // Stop flags checked before each onNext: a result not emitted is left to the undo. A
+            // cancel arriving during onNext is the race §2.8 allows: that one is out.
+            while (emitted != demand && !task.stopped() && (next = pollNext()) != null) {
+                nextIndex = nextIndex + 1;
+                emitted++;
+                actual.onNext(next.result);
+            }
+        } finally {
+            SchedulerInternals.leaveSignalPriority(priority);
         }
         return emitted;
     }

@@ -95,6 +95,11 @@ abstract class ResultMode<T, R> {
         return head.getValue();
     }
 
+    /** @return true if the next result to deliver is parked */
+    final boolean deliverable() {
+        return pending != null && !pending.isEmpty() && pending.firstKey() == nextIndex;
+    }
+
     /** @return the parked results in chunk order (for a merge of everything at the end) */
     final Iterable<Finished<T, R>> parked() {
         return pending == null ? List.of() : pending.values();

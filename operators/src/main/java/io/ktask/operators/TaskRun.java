@@ -461,10 +461,15 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
             return;
         }
         terminated = true; // the drain closes the handle once its last pass is over
-        if (result != null) {
-            actual.onNext(result);
+        int priority = SchedulerInternals.enterSignalPriority(); // downstream never at helper priority
+        try {
+            if (result != null) {
+                actual.onNext(result);
+            }
+            actual.onComplete();
+        } finally {
+            SchedulerInternals.leaveSignalPriority(priority);
         }
-        actual.onComplete();
     }
 
     /** Errors recorded after the task ended reach {@code Hooks.onErrorDropped}, each once. */
@@ -510,8 +515,13 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
         rollback.suppressInto(error);
         if (cancelled) {
             Operators.onErrorDropped(error, context);
-        } else {
+            return;
+        }
+        int priority = SchedulerInternals.enterSignalPriority(); // downstream never at helper priority
+        try {
             actual.onError(error);
+        } finally {
+            SchedulerInternals.leaveSignalPriority(priority);
         }
     }
 

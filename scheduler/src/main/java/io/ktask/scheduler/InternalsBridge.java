@@ -31,4 +31,14 @@ final class InternalsBridge implements SchedulerInternals.Bridge {
     public boolean stoppedAtOnce(KTaskScheduler scheduler) {
         return scheduler.stoppedAtOnce();
     }
+
+    @Override
+    public int enterSignalPriority() {
+        return SignalPriority.enter();
+    }
+
+    @Override
+    public void leaveSignalPriority(int previous) {
+        SignalPriority.leave(previous);
+    }
 }

@@ -27,6 +27,12 @@ public final class SchedulerInternals {
 
         /** See {@link SchedulerInternals#stoppedAtOnce}. */
         boolean stoppedAtOnce(KTaskScheduler scheduler);
+
+        /** See {@link SchedulerInternals#enterSignalPriority}. */
+        int enterSignalPriority();
+
+        /** See {@link SchedulerInternals#leaveSignalPriority}. */
+        void leaveSignalPriority(int previous);
     }
 
     private static volatile Bridge bridge;
@@ -110,5 +116,25 @@ public final class SchedulerInternals {
      */
     public static boolean stoppedAtOnce(KTaskScheduler scheduler) {
         return bridge.stoppedAtOnce(scheduler);
+    }
+
+    /**
+     * Before a task signals its subscriber: a helper or task thread (at the helpers' low nice)
+     * raises itself to the process's normal nice, so downstream code never runs at helper
+     * priority. Any other thread: nothing happens.
+     *
+     * @return what to pass to {@link #leaveSignalPriority(int)} after the signal
+     */
+    public static int enterSignalPriority() {
+        return bridge.enterSignalPriority();
+    }
+
+    /**
+     * After the signal: puts back the nice that {@link #enterSignalPriority()} replaced.
+     *
+     * @param previous what {@link #enterSignalPriority()} returned
+     */
+    public static void leaveSignalPriority(int previous) {
+        bridge.leaveSignalPriority(previous);
     }
 }
