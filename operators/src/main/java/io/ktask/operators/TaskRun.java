@@ -64,6 +64,8 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
     volatile int gateState;
     /** The abort was handed to a task thread, off a non-blocking one (0 or 1). */
     volatile int undoHandedOff;
+    /** The abort ran (0 or 1): a drain pass and the undo thread may both reach it. */
+    volatile int aborted;
     /** Failures after the first; created by the second failure (most tasks never fail). */
     @Nullable
     private volatile Queue<Throwable> laterFailures;
@@ -84,6 +86,8 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
             AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "wip");
     static final AtomicIntegerFieldUpdater<TaskRun> GATE_STATE =
             AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "gateState");
+    static final AtomicIntegerFieldUpdater<TaskRun> ABORTED =
+            AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "aborted");
     static final AtomicIntegerFieldUpdater<TaskRun> UNDO_HANDED_OFF =
             AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "undoHandedOff");
     static final AtomicLongFieldUpdater<TaskRun> REQUESTED =
@@ -403,7 +407,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
         absorbFinished(stop);
         if (stop) {
             if (idle && !handedUndoOff()) {
-                abort();
+                fatalInPass = abort();
             }
             return;
         }
@@ -456,7 +460,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
         if (cancelled) {
             // A cancel that arrived while we merged: nothing is emitted, everything undone.
             if (!handedUndoOff()) {
-                abort();
+                fatalInPass = abort();
             }
             return;
         }
@@ -487,9 +491,16 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
 
     /**
      * All or nothing: undo every finished, undelivered chunk in ascending order, then signal (the
-     * drain closes the handle once its last pass is over).
+     * drain closes the handle once its last pass is over). Once per task: a drain pass, or the
+     * task thread an abort was handed to.
+     *
+     * @return the first JVM-fatal error an undo threw, to rethrow once the task has ended, or null
      */
-    private void abort() {
+    @Nullable
+    private Throwable abort() {
+        if (!ABORTED.compareAndSet(this, 0, 1)) {
+            return null;
+        }
         terminated = true;
         source.cancel();
         absorbFinished(true); // results not absorbed yet: a failed merge interrupted the drain
@@ -499,11 +510,10 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
             Operators.onDiscard(partial, context);
         }
         leaveRollbackGate(); // before the signal: a retry it triggers starts at once
-        fatalInPass = rollback.fatal();
         Throwable cause = failure;
         if (cause == null) {
             rollback.dropFailures(); // cancelled without failure: no subscriber to tell
-            return;
+            return rollback.fatal();
         }
         failureReported = true;
         Throwable error = badRequest && failedChunk == null && cause instanceof IllegalArgumentException
@@ -515,7 +525,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
         rollback.suppressInto(error);
         if (cancelled) {
             Operators.onErrorDropped(error, context);
-            return;
+            return rollback.fatal();
         }
         int priority = SchedulerInternals.enterSignalPriority(); // downstream never at helper priority
         try {
@@ -523,6 +533,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
         } finally {
             SchedulerInternals.leaveSignalPriority(priority);
         }
+        return rollback.fatal();
     }
 
     /**
@@ -541,7 +552,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
             return true; // handed off already: that thread aborts
         }
         try {
-            return SchedulerInternals.startTaskThread(scheduler, homeNode, this::drainAsUndoThread);
+            return SchedulerInternals.startTaskThread(scheduler, homeNode, this::abortOnUndoThread);
         } catch (Throwable e) {
             fail(e, null); // a refusing hook: a later failure of this already stopping task
             return false;
@@ -549,19 +560,20 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
     }
 
     /**
-     * The task thread an abort was handed to. It must run a pass itself, so it takes wip by CAS
-     * rather than leave a "missed" mark for a non-blocking holder, whose next pass would hand the
-     * abort off again. It spins only while such a holder ends its pass: a stopped task's passes
-     * signal nothing and run no chunk.
+     * The task thread an abort was handed to. It aborts without taking wip: once the task is
+     * stopped and idle no chunk runs and nothing is left to absorb, so a pass that runs meanwhile
+     * (on the non-blocking thread) changes no drain state, and {@code aborted} makes the abort
+     * happen once. Taking wip instead would mean spinning behind such a pass, or leaving it a
+     * "missed" mark that it would hand off again. What earlier passes wrote is visible here: the
+     * handing pass started this thread after it absorbed the last results. The drain call after
+     * it closes the task.
      */
-    private void drainAsUndoThread() {
-        while (!WIP.compareAndSet(this, 0, 1)) {
-            if (terminated) {
-                return;
-            }
-            Thread.onSpinWait();
+    private void abortOnUndoThread() {
+        Throwable fatal = abort();
+        drain();
+        if (fatal != null) {
+            Exceptions.throwIfJvmFatal(fatal);
         }
-        drainLoop();
     }
 
     private void enterRollbackGate() {
