@@ -132,6 +132,11 @@ final class Oracle implements Serializable {
         }
     }
 
+    /** @return the effect the blocked first attempt would have had (after {@link #awaitBlockedPid()}) */
+    String blockedEffect() {
+        return awaitMatch("running-c" + blocked + "-").getFileName().toString().substring("running-".length());
+    }
+
     // ------------------------------------------------------------------ checks
 
     /** The invariants of a successful job: one committed effect per chunk, in the result, kept. */
