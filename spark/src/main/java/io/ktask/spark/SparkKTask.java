@@ -98,7 +98,7 @@ public final class SparkKTask implements AutoCloseable {
 
     private SparkKTask(Builder b) {
         this.ownsContext = b.context == null;
-        this.sc = ownsContext ? new JavaSparkContext(b.conf()) : b.context;
+        this.sc = ownsContext ? new JavaSparkContext(b.sparkConf()) : b.context;
         SparkConf conf = sc.getConf();
         String host = conf.get("spark.driver.host");
         try {
@@ -348,7 +348,7 @@ public final class SparkKTask implements AutoCloseable {
             return new SparkKTask(this);
         }
 
-        SparkConf conf() {
+        SparkConf sparkConf() {
             String url = master != UNSET ? master : LOCAL;
             SparkConf c = new SparkConf().setMaster(url).setAppName(appName != UNSET ? appName : "ktask");
             if (url.startsWith("local")) { // local, local[N], local[N,F], local-cluster[...]: one machine

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -149,6 +151,32 @@ class ClusterTest {
 
     @Test
     @Order(5)
+    void twoAttemptsOfOneChunkInTwoExecutorJvmsCommitOnceAndTheLoserUndoesItself() {
+        // Speculative copies never share a host, so one machine cannot make Spark speculate:
+        // run the same chunk as two tasks instead, which is what a speculative copy is.
+        Oracle oracle = Oracle.in(dir);
+        ChunkPlan plan = ChunkPlan.of(0, 4, 1, 4);
+        Ledger ledger = spark.server().open(plan, getClass().getClassLoader());
+        try {
+            ChunkAttempt<Oracle.Tally> attempt = new ChunkAttempt<>(oracle.job(4), plan, ledger.token,
+                    new CommitClient(spark.server().host(), spark.server().port(), 30_000));
+            spark.context().parallelize(List.of(2, 2), 2).foreachPartition(attempt);
+        } finally {
+            ledger.close();
+            spark.server().remove(ledger);
+        }
+        Oracle.Tally winner = (Oracle.Tally) ledger.snapshot().results()[2];
+        Oracle.State s = oracle.read();
+        assertThat(s.effects()).as("both attempts ran the work").hasSize(2).containsAll(winner.effects());
+        assertThat(pids()).as("in two executor JVMs").hasSize(2);
+        Set<String> losers = new TreeSet<>(s.effects());
+        losers.removeAll(winner.effects());
+        assertThat(s.selfUndos()).as("the loser undid itself, the winner's effect is kept").isEqualTo(losers);
+        assertThat(s.driverUndos()).isEmpty();
+    }
+
+    @Test
+    @Order(6)
     void anExecutorKilledMidJobIsReplacedAndTheJobStillCommitsEachChunkOnce() throws Exception {
         Oracle oracle = Oracle.in(dir).blocking(3);
         var result = spark.reduce(0, 24, oracle.job(6)).toFuture();

@@ -196,6 +196,21 @@ class LocalModeTest {
         assertThat(fewer.block(WAIT)).isEqualTo(4);
     }
 
+    @Test
+    void anEngineOnAGivenContextLeavesItRunningWhenClosed() {
+        assertThatThrownBy(() -> SparkKTask.builder().context(spark.context()).master("local[1]").build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("context(...) is exclusive with master, appName and conf");
+        try (SparkKTask shared = SparkKTask.builder().context(spark.context()).build()) {
+            assertThat(shared.reduce(0, 4, Oracle.in(dir).job(2)).block(WAIT).text()).isEqualTo("abcd");
+        }
+        assertThat(spark.context().sc().isStopped()).isFalse();
+        assertThat(spark.reduce(0, 2, SparkJob.<Long>of(c -> c.size()).merge(Long::sum).build()).block(WAIT)).isEqualTo(2);
+        SparkKTask closed = SparkKTask.builder().context(spark.context()).build();
+        closed.close();
+        StepVerifier.create(closed.reduce(0, 1, Oracle.in(dir).job(1))).verifyErrorMessage("this SparkKTask is closed");
+    }
+
     private static <T> java.util.Set<T> union(java.util.Set<T> a, java.util.Set<T> b) {
         java.util.Set<T> u = new java.util.HashSet<>(a);
         u.addAll(b);
