@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.stream.IntStream;
 
 import io.ktask.operators.KTaskException;
+import io.ktask.operators.UndoFailedException;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaSparkContext;
 import reactor.core.Exceptions;
@@ -138,12 +139,12 @@ final class JobRun<R extends Serializable> implements Runnable {
             return;
         }
         Throwable cause = null;
-        long failedChunk = KTaskException.NO_CHUNK;
+        RangeChunk failedChunk = null;
         List<Throwable> later = new ArrayList<>();
         for (Ledger.Failure f : snapshot.unsaved()) {
             if (cause == null) {
                 cause = f.error();
-                failedChunk = f.chunk();
+                failedChunk = plan.chunk(f.chunk());
             } else {
                 later.add(f.error());
             }
@@ -203,7 +204,7 @@ final class JobRun<R extends Serializable> implements Runnable {
                     rollback.undone.add((long) i);
                 } catch (Throwable e) {
                     Exceptions.throwIfJvmFatal(e);
-                    rollback.failures.add(new IllegalStateException("undo of " + chunk + " failed", e));
+                    rollback.failures.add(UndoFailedException.of(chunk, e));
                 }
             }
             Operators.onDiscard(result, Context.of(sink.contextView()));

@@ -52,8 +52,8 @@ import reactor.core.publisher.Mono;
  *       chunk exactly once, on one driver thread, in ascending chunk order, and only then
  *       signals {@link KTaskException}: cause = the first failure of a chunk that never
  *       committed (Spark's own job failure when no chunk reported one); suppressed = the later
- *       failures of such chunks, then Spark's job failure, then every undo that threw (each
- *       names its chunk); {@link KTaskException#undoneChunks()} = the chunks whose undo returned
+ *       failures of such chunks, then Spark's job failure, then one
+ *       {@link io.ktask.operators.UndoFailedException} per undo that threw (it names its chunk); {@link KTaskException#undoneChunks()} = the chunks whose undo returned
  *       normally. Failures of attempts whose chunk later committed were saved by Spark's retries
  *       and are not reported;</li>
  *   <li>an attempt that finishes its work after the job ended is denied and undoes itself, so

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import io.ktask.operators.KTaskException;
+import io.ktask.operators.UndoFailedException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -132,8 +133,8 @@ class ClusterTest {
         StepVerifier.create(spark.reduce(0, 8, oracle.job(8)))
                 .expectErrorSatisfies(e -> {
                     KTaskException k = (KTaskException) e;
-                    assertThat(k.getSuppressed()).anySatisfy(s -> assertThat(s)
-                            .hasMessage("undo of chunk 0 [0, 1) failed")
+                    assertThat(k.getSuppressed()).anySatisfy(s -> assertThat(s).isInstanceOf(UndoFailedException.class)
+                            .hasMessageStartingWith("undo of chunk 0 [0, 1) failed")
                             .hasRootCauseMessage("undo of chunk 0 fails"));
                     assertThat(k.undoneChunks()).doesNotContain(0L, 7L);
                     oracle.assertRolledBack(k);

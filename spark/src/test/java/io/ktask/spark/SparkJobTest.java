@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.List;
 
 import io.ktask.operators.KTaskException;
+import io.ktask.operators.UndoFailedException;
 import org.junit.jupiter.api.Test;
 
 /** Assembly-time checks of jobs, of the engine's builder and of the chunk plan; no Spark runs. */
@@ -100,15 +101,19 @@ class SparkJobTest {
     }
 
     @Test
-    void ktaskExceptionOfChecksItsArguments() {
-        KTaskException e = KTaskException.of(new IllegalStateException("boom"), 3, List.of(0L, 1L));
-        assertThat(e).hasMessage("chunk 3 failed (java.lang.IllegalStateException: boom); undone chunks: [0, 1]");
+    void ktaskExceptionAndUndoFailedExceptionFactories() {
+        RangeChunk chunk = ChunkPlan.of(0, 40, 1, 4).chunk(3);
+        KTaskException e = KTaskException.of(new IllegalStateException("boom"), chunk, List.of(0L, 1L));
+        assertThat(e).hasMessage("chunk 3 [30, 40) failed (java.lang.IllegalStateException: boom); undone chunks: 0-1 (2 chunks)");
         assertThat(e.failedChunk()).isEqualTo(3);
         assertThat(e.undoneChunks()).containsExactly(0L, 1L);
-        assertThatThrownBy(() -> KTaskException.of(new RuntimeException(), -2, List.of()))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("failedChunk must be >= 0 or NO_CHUNK but was -2");
-        assertThatThrownBy(() -> KTaskException.of(null, 0, List.of())).isInstanceOf(NullPointerException.class)
+        assertThat(KTaskException.of(new RuntimeException("x"), null, List.of()).failedChunk()).isEqualTo(KTaskException.NO_CHUNK);
+        assertThatThrownBy(() -> KTaskException.of(null, chunk, List.of())).isInstanceOf(NullPointerException.class)
+                .hasMessage("cause must not be null");
+        UndoFailedException u = UndoFailedException.of(chunk, new IllegalStateException("no"));
+        assertThat(u).hasMessage("undo of chunk 3 [30, 40) failed: java.lang.IllegalStateException: no");
+        assertThat(List.of(u.chunkIndex(), u.start(), u.end())).containsExactly(3L, 30L, 40L);
+        assertThatThrownBy(() -> UndoFailedException.of(chunk, null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("cause must not be null");
     }
 }
