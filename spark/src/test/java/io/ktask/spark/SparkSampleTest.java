@@ -46,7 +46,7 @@ class SparkSampleTest {
     void bothEnginesPrintTheSameResultAndARollbackKeepsNoFile() throws Exception {
         assertThat(run(-1)).contains("148,933 primes; largest gap 132 after 1,357,201; chunk files kept: ")
                 .contains("check: same result on both engines");
-        assertThat(run(1)).contains("failed: chunk 1 failed").doesNotContain("FILES KEPT")
+        assertThat(run(1)).contains("failed: chunk 1 [1048576, 2000000) failed").doesNotContain("FILES KEPT")
                 .contains("check: both engines failed and undid every committed chunk");
     }
 
