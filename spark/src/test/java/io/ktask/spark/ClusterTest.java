@@ -10,22 +10,19 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import io.ktask.operators.KTaskException;
 import io.ktask.operators.UndoFailedException;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import reactor.core.publisher.Hooks;
 import reactor.test.StepVerifier;
 
 /**
@@ -49,7 +46,8 @@ class ClusterTest {
     @TempDir
     Path dir;
 
-    private final List<Throwable> dropped = new CopyOnWriteArrayList<>();
+    @RegisterExtension
+    final DroppedErrors dropped = new DroppedErrors();
 
     @BeforeAll
     static void startCluster() throws IOException {
@@ -86,17 +84,6 @@ class ClusterTest {
                 }
             }
         }
-    }
-
-    @BeforeEach
-    void recordDroppedErrors() {
-        Hooks.onErrorDropped(dropped::add);
-    }
-
-    @AfterEach
-    void noErrorDropped() {
-        Hooks.resetOnErrorDropped();
-        assertThat(dropped).as("errors delivered once, none dropped").isEmpty();
     }
 
     @Test

@@ -14,12 +14,10 @@ import io.ktask.operators.KTaskException;
 import io.ktask.operators.UndoFailedException;
 import io.ktask.operators.KTaskSpec;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import reactor.core.publisher.Hooks;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
@@ -35,7 +33,8 @@ class LocalModeTest {
     @TempDir
     Path dir;
 
-    private final List<Throwable> dropped = new CopyOnWriteArrayList<>();
+    @RegisterExtension
+    final DroppedErrors dropped = new DroppedErrors();
 
     @BeforeAll
     static void start() {
@@ -45,17 +44,6 @@ class LocalModeTest {
     @AfterAll
     static void stop() {
         spark.close();
-    }
-
-    @BeforeEach
-    void recordDroppedErrors() {
-        Hooks.onErrorDropped(dropped::add);
-    }
-
-    @AfterEach
-    void noErrorDropped() {
-        Hooks.resetOnErrorDropped();
-        assertThat(dropped).as("errors delivered once, none dropped").isEmpty();
     }
 
     @Test
@@ -144,7 +132,7 @@ class LocalModeTest {
         List<Object> discarded = new CopyOnWriteArrayList<>();
         var subscription = spark.reduce(0, 4, oracle.job(4))
                 .doOnDiscard(Oracle.Tally.class, discarded::add)
-                .subscribe(v -> dropped.add(new AssertionError("emitted after cancel: " + v)), dropped::add);
+                .subscribe(v -> dropped.errors.add(new AssertionError("emitted after cancel: " + v)), dropped.errors::add);
         oracle.awaitBlockedPid(); // the job is running: chunk 1's first attempt waits
         subscription.dispose();
         oracle.release();
