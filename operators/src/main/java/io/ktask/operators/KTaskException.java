@@ -1,6 +1,7 @@
 package io.ktask.operators;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The error a task signals after it was aborted and its finished chunks were undone.
@@ -31,6 +32,24 @@ public final class KTaskException extends RuntimeException {
         super(describe(cause, failed, undoneChunks), cause);
         this.failedChunk = failed == null ? NO_CHUNK : failed.index();
         this.undoneChunks = List.copyOf(undoneChunks);
+    }
+
+    /**
+     * Creates the error of an aborted task for an engine outside this package that keeps the
+     * same all-or-nothing contract (the {@code ktask-spark} module runs a task on Apache Spark).
+     * The caller adds later failures and failed undos ({@link UndoFailedException#of}) with
+     * {@link #addSuppressed(Throwable)}.
+     *
+     * @param cause the first failure
+     * @param failed the chunk whose failure aborted the task, or null when the failure came from
+     *     elsewhere (then {@link #failedChunk()} is {@link #NO_CHUNK})
+     * @param undoneChunks the indexes of the chunks whose undo returned normally, ascending
+     * @throws NullPointerException if {@code cause} or {@code undoneChunks} is null
+     */
+    public static KTaskException of(Throwable cause, Chunk<?> failed, List<Long> undoneChunks) {
+        Objects.requireNonNull(cause, "cause must not be null");
+        Objects.requireNonNull(undoneChunks, "undoneChunks must not be null");
+        return new KTaskException(cause, failed, undoneChunks);
     }
 
     private static String describe(Throwable cause, Chunk<?> failed, List<Long> undone) {

@@ -1,5 +1,7 @@
 package io.ktask.operators;
 
+import java.util.Objects;
+
 /**
  * An undo callback threw: one of these per failed undo is suppressed in the task's
  * {@link KTaskException}, naming the chunk whose effect may not have been reverted. Its cause is
@@ -18,6 +20,17 @@ public final class UndoFailedException extends RuntimeException {
         this.chunkIndex = chunk.index();
         this.start = chunk.start();
         this.end = chunk.end();
+    }
+
+    /**
+     * Creates the failure of {@code chunk}'s undo for an engine outside this package (the
+     * {@code ktask-spark} module), to be suppressed in its {@link KTaskException}.
+     *
+     * @throws NullPointerException if {@code chunk} or {@code cause} is null
+     */
+    public static UndoFailedException of(Chunk<?> chunk, Throwable cause) {
+        Objects.requireNonNull(chunk, "chunk must not be null");
+        return new UndoFailedException(chunk, Objects.requireNonNull(cause, "cause must not be null"));
     }
 
     /** @return the index of the chunk whose undo threw */

@@ -1,0 +1,214 @@
+package io.ktask.spark;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+import java.util.function.BinaryOperator;
+import java.util.function.Function;
+
+import io.ktask.operators.Chunk;
+import io.ktask.operators.KTaskSpec;
+
+/**
+ * The immutable, serializable description of a job over a range of units: what one chunk
+ * computes ({@link Work}), how chunk results are combined ({@link Merge}), and how a committed
+ * chunk is reverted ({@link Undo}) — the three functions of a merge-mode {@link KTaskSpec}.
+ *
+ * <p>The functional types extend the {@code java.util.function} types that {@link KTaskSpec}
+ * takes, so one set of lambdas runs on one machine and on a cluster:
+ *
+ * <pre>{@code
+ * SparkJob.Work<Long> work = c -> sumOfSquares(c.start(), c.end());
+ * SparkJob.Merge<Long> merge = Long::sum;
+ * Mono<Long> here = KTask.range(0, n).as(KTask.reduce(work, merge));
+ * Mono<Long> there = spark.reduce(0, n, SparkJob.of(work).merge(merge).build());
+ * }</pre>
+ *
+ * <p>Built with {@link #of(Work)}; run with {@link SparkKTask#reduce(long, long, SparkJob)}. One
+ * job may be run any number of times, at once too. Work and undo run on Spark executors (other
+ * JVMs, other machines): everything they capture must be serializable, and the result type must
+ * be {@link Serializable} as it travels from an executor to the driver.
+ *
+ * @param <R> the result type of one chunk (and of the merge)
+ */
+public final class SparkJob<R extends Serializable> implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Value of {@link #chunks()} when none was given: four chunks per core of the cluster. */
+    public static final int AUTO = 0;
+
+    final Work<R> work;
+    final Merge<R> merge;
+    final Undo<R> undo;
+    final long minChunk;
+    final int chunks;
+
+    private SparkJob(Builder<R> b) {
+        this.work = b.work;
+        this.merge = b.merge;
+        this.undo = b.undo;
+        this.minChunk = b.minChunk;
+        this.chunks = b.chunks;
+    }
+
+    /**
+     * Starts a job whose chunks compute {@code work}.
+     *
+     * @throws NullPointerException if {@code work} is null
+     */
+    public static <R extends Serializable> Builder<R> of(Work<R> work) {
+        return new Builder<>(Objects.requireNonNull(work, "work must not be null"));
+    }
+
+    /** @return the smallest chunk in units (default 1) */
+    public long minChunk() {
+        return minChunk;
+    }
+
+    /** @return the number of chunks asked for, or {@link #AUTO} */
+    public int chunks() {
+        return chunks;
+    }
+
+    @Override
+    public String toString() {
+        return "SparkJob{minChunk=" + minChunk + ", chunks=" + (chunks == AUTO ? "auto" : chunks)
+                + ", undo=" + (undo != null) + '}';
+    }
+
+    /**
+     * Computes one chunk's result; runs on a Spark executor, once per attempt of the chunk (Spark
+     * may run a chunk more than once: see {@link SparkKTask} for which attempt counts).
+     *
+     * @param <R> the chunk result type
+     */
+    @FunctionalInterface
+    public interface Work<R> extends Function<Chunk<Long>, R>, Serializable {
+    }
+
+    /**
+     * Combines two results, left (lower chunks) first; runs on the driver. Must be associative;
+     * need not be commutative.
+     *
+     * @param <R> the result type
+     */
+    @FunctionalInterface
+    public interface Merge<R> extends BinaryOperator<R>, Serializable {
+    }
+
+    /**
+     * Reverts what one chunk's work did, given the result that work returned. Runs on the driver
+     * for a committed chunk of a failed job, and on the executor for an attempt that lost the
+     * commit (see {@link SparkKTask}).
+     *
+     * @param <R> the chunk result type
+     */
+    @FunctionalInterface
+    public interface Undo<R> extends BiConsumer<Chunk<Long>, R>, Serializable {
+    }
+
+    /**
+     * Builds a {@link SparkJob}. Every setter may be called at most once (a second call throws
+     * {@link IllegalStateException}) and checks its argument at once
+     * ({@link IllegalArgumentException} or {@link NullPointerException} naming the argument and
+     * its value). Not thread-safe.
+     *
+     * @param <R> the chunk result type
+     */
+    public static final class Builder<R extends Serializable> {
+
+        private final Work<R> work;
+        private Merge<R> merge;
+        private Undo<R> undo;
+        private long minChunk = 1;
+        private boolean minChunkSet;
+        private int chunks = AUTO;
+
+        private Builder(Work<R> work) {
+            this.work = work;
+        }
+
+        /** Combines chunk results in chunk order on the driver (required). */
+        public Builder<R> merge(Merge<R> merge) {
+            requireUnset(this.merge == null, "merge", "a function");
+            this.merge = Objects.requireNonNull(merge, "merge must not be null");
+            return this;
+        }
+
+        /** Registers the callback that reverts one chunk's work when the job does not complete. */
+        public Builder<R> undo(Undo<R> undo) {
+            requireUnset(this.undo == null, "undo", "a function");
+            this.undo = Objects.requireNonNull(undo, "undo must not be null");
+            return this;
+        }
+
+        /**
+         * Sets the smallest chunk, in units (default 1): no chunk but the last is smaller.
+         *
+         * @throws IllegalArgumentException if {@code minChunk < 1}
+         */
+        public Builder<R> minChunk(long minChunk) {
+            requireUnset(!minChunkSet, "minChunk", this.minChunk);
+            if (minChunk < 1) {
+                throw new IllegalArgumentException("minChunk must be >= 1 but was " + minChunk);
+            }
+            this.minChunk = minChunk;
+            this.minChunkSet = true;
+            return this;
+        }
+
+        /**
+         * Sets how many chunks (Spark partitions) to cut the range into; fewer when
+         * {@link #minChunk} or the range's size does not allow that many. Default
+         * {@link #AUTO}: four per core of the cluster ({@code defaultParallelism}), so that
+         * faster executors take more chunks, as ktask's helpers do.
+         *
+         * @throws IllegalArgumentException if {@code chunks < 1}
+         */
+        public Builder<R> chunks(int chunks) {
+            requireUnset(this.chunks == AUTO, "chunks", this.chunks);
+            if (chunks < 1) {
+                throw new IllegalArgumentException("chunks must be >= 1 but was " + chunks);
+            }
+            this.chunks = chunks;
+            return this;
+        }
+
+        /**
+         * @return the immutable job
+         * @throws IllegalStateException if no {@link #merge} was given
+         * @throws IllegalArgumentException if a function cannot be serialized (it names the
+         *     function and what it captured that is not serializable)
+         */
+        public SparkJob<R> build() {
+            if (merge == null) {
+                throw new IllegalStateException("merge was not set: a Spark job reduces its chunks to one result");
+            }
+            requireSerializable("work", work);
+            requireSerializable("merge", merge);
+            if (undo != null) {
+                requireSerializable("undo", undo);
+            }
+            return new SparkJob<>(this);
+        }
+
+        /** Fails at assembly, not on the cluster half-way through a job. */
+        private static void requireSerializable(String name, Object function) {
+            try (ObjectOutputStream out = new ObjectOutputStream(new ByteArrayOutputStream())) {
+                out.writeObject(function);
+            } catch (IOException e) {
+                throw new IllegalArgumentException(name + " must be serializable but was " + function + ": " + e, e);
+            }
+        }
+
+        private static void requireUnset(boolean unset, String name, Object current) {
+            if (!unset) {
+                throw new IllegalStateException(name + " was already set to " + current);
+            }
+        }
+    }
+}
