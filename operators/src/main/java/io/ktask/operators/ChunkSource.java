@@ -55,6 +55,11 @@ interface ChunkSource<T> {
     default void ran(long units, long nanos) {
     }
 
+    /** @return the task's units if known in advance (a range), else -1 */
+    default long totalUnits() {
+        return -1;
+    }
+
     /** Stops producing chunks and discards buffered elements. Idempotent. */
     void cancel();
 

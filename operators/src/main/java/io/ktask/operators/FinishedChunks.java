@@ -59,6 +59,8 @@ final class FinishedChunks<T, R> {
     /** A finished chunk's result; the chunk itself (and its items) is kept only for undo. */
     static final class Finished<T, R> {
         final long index;
+        /** The chunk's units, for progress reports. */
+        final long units;
         @Nullable
         final TaskChunk<T> chunk;
         final R result;
@@ -68,6 +70,7 @@ final class FinishedChunks<T, R> {
 
         Finished(TaskChunk<T> chunk, R result, boolean keepChunk) {
             this.index = chunk.index();
+            this.units = chunk.end() - chunk.start();
             this.chunk = keepChunk ? chunk : null;
             this.result = result;
         }

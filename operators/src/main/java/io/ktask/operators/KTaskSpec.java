@@ -3,10 +3,12 @@ package io.ktask.operators;
 import java.util.Objects;
 import java.util.function.BiConsumer;
 import java.util.function.BinaryOperator;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.NodeTopology;
+import reactor.util.annotation.Nullable;
 
 /**
  * The immutable description of a parallel task: what a chunk computes, how results are combined,
@@ -31,6 +33,8 @@ public final class KTaskSpec<T, R> {
     final int node;
     final boolean allNodes;
     final CallerRuns callerRuns;
+    @Nullable
+    final Consumer<? super KTaskProgress> progress;
 
     private KTaskSpec(Builder<T, R> b) {
         this.work = b.work;
@@ -43,6 +47,7 @@ public final class KTaskSpec<T, R> {
         this.node = b.node;
         this.allNodes = b.allNodes;
         this.callerRuns = b.callerRuns == null ? CallerRuns.AUTOMATIC : b.callerRuns;
+        this.progress = b.progress;
     }
 
     /**
@@ -108,6 +113,7 @@ public final class KTaskSpec<T, R> {
         private int node = NodeTopology.ANY_NODE;
         private boolean allNodes;
         private CallerRuns callerRuns;
+        private Consumer<? super KTaskProgress> progress;
 
         private Builder(Function<? super Chunk<T>, ? extends R> work) {
             this.work = work;
@@ -256,6 +262,23 @@ public final class KTaskSpec<T, R> {
          */
         public Builder<T, R> callerRuns(boolean callerRuns) {
             return callerRuns(callerRuns ? CallerRuns.ALWAYS : CallerRuns.NEVER);
+        }
+
+        /**
+         * Reports the task's progress to {@code listener}: at most every
+         * 100 ms while chunks finish, and once at the end
+         * ({@link KTaskProgress#finished()}), also when the task fails or is cancelled. Never
+         * per unit: reports are made by the task's decision pass, one thread at a time, after
+         * chunks finish. The listener runs on one of the task's threads (a helper, possibly at
+         * low priority): keep it short and non-blocking. An exception it throws goes to
+         * {@code Hooks.onErrorDropped}; the task goes on. Default: none.
+         *
+         * @throws NullPointerException if {@code listener} is null
+         */
+        public Builder<T, R> progress(Consumer<? super KTaskProgress> listener) {
+            requireUnset(this.progress == null, "progress", "a listener");
+            this.progress = Objects.requireNonNull(listener, "listener must not be null");
+            return this;
         }
 
         /**

@@ -258,6 +258,11 @@ final class RangeSource implements ChunkSource<Long> {
     }
 
     @Override
+    public long totalUnits() {
+        return end - start;
+    }
+
+    @Override
     public void retired(long chunks) {
         // Nothing buffered: the window is enforced at claim time through run.inWindow.
     }

@@ -46,6 +46,8 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
     private final TaskHandle handle; // open from subscription; closed by the drain at the end
     private final FinishedChunks<T, R> finished = new FinishedChunks<>();
     private final RollbackGate gate;
+    @Nullable
+    private final TaskProgress progress; // drain-only; null without a listener
     private ChunkSource<T> source;   // set once before onSubscribe
     private int homeNode;            // set by start(), before any worker runs
     /** The requesting thread is the task's own (callerRuns, resolved on it by start()). */
@@ -108,6 +110,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
         this.threads = Math.max(1, Math.min(spec.maxThreads, scheduler.topology().cpuCount()));
         this.window = Sizing.LOAD_BALANCE_FACTOR * threads;
         this.mode = ResultMode.of(spec, actual);
+        this.progress = spec.progress == null ? null : new TaskProgress(spec.progress, context);
         // Opened here, before any signal can end the task, so that every end closes it.
         this.handle = SchedulerInternals.openTask(scheduler);
         this.workers = new TaskWorkers(this, scheduler, handle);
@@ -428,6 +431,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
     /** Moves every finished chunk into the result mode (or, when stopping, keeps it for undo). */
     private void absorbFinished(boolean stop) {
         long absorbed = 0;
+        long units = 0;
         // Newest first: the mode parks out-of-order ones; a lone in-order one is taken at once.
         Finished<T, R> rest = finished.takeAll();
         try {
@@ -436,6 +440,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
                 rest = f.next; // advanced first: if f's merge throws, rest is what is left
                 f.next = null;
                 absorbed++;
+                units += f.units;
                 if (stop) {
                     mode.keep(f);
                 } else {
@@ -448,10 +453,14 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
                 f = rest;
                 rest = f.next;
                 f.next = null;
+                units += f.units;
                 mode.keep(f);
             }
             if (absorbed != 0) {
                 handle.chunksDone(absorbed); // one shared-counter update per drain pass, not per chunk
+                if (progress != null) {
+                    progress.finished(absorbed, units, source.totalUnits(), workers.helpersActive);
+                }
             }
         }
     }
@@ -465,6 +474,9 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
             return;
         }
         terminated = true; // the drain closes the handle once its last pass is over
+        if (progress != null) {
+            progress.end(true, source.totalUnits());
+        }
         int priority = SchedulerInternals.enterSignalPriority(); // downstream never at helper priority
         try {
             if (result != null) {
@@ -510,6 +522,9 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
             Operators.onDiscard(partial, context);
         }
         leaveRollbackGate(); // before the signal: a retry it triggers starts at once
+        if (progress != null) {
+            progress.end(false, source.totalUnits());
+        }
         Throwable cause = failure;
         if (cause == null) {
             rollback.dropFailures(); // cancelled without failure: no subscriber to tell
