@@ -30,8 +30,9 @@ import reactor.util.annotation.Nullable;
  * {@code schedule} picks workers round-robin over all nodes; a {@link Worker} stays on one of
  * them, so it runs its tasks in FIFO order and never two at once. A worker thread that runs out
  * of tasks spins for about 20 microseconds before it parks, so that a steady stream of hand-offs
- * does not pay a thread wake-up each; an idle scheduler uses no CPU. An error thrown by a task goes to its thread's uncaught-exception handler; a
- * periodic task keeps its schedule after an error.
+ * does not pay a thread wake-up each; an idle scheduler uses no CPU. An error thrown by a task goes,
+ * as on reactor-core's schedulers, to its thread's uncaught-exception handler and then to the
+ * {@link Schedulers#onHandleError} hooks; a periodic task keeps its schedule after an error.
  *
  * <p><b>Helpers</b> (leased by the operator for each task) are threads that run chunks of one task beside the
  * task's own thread. At most {@link #maxHelpers()} run at once, and at most
