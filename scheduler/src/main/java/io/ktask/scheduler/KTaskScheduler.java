@@ -47,6 +47,10 @@ import reactor.util.annotation.Nullable;
  * call, on the scheduler or on its workers, and {@code createWorker} throw
  * {@link Exceptions#failWithRejected()}.
  *
+ * <p><b>Management</b>: each scheduler registers a {@link KTaskSchedulerMXBean} (limits, the
+ * enabled switch, {@link #stats()}) in the platform MBean server when built, and unregisters it
+ * when disposed.
+ *
  * <p>Thread-safety: every method may be called from any thread.
  */
 public final class KTaskScheduler implements Scheduler, Scannable {
@@ -64,23 +68,30 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     private final LongAdder priorityHandOffs = new LongAdder();
     private final int helperNice;
     private volatile boolean enabled;
+    /** Why helpers are off, or null while they are on; written after {@link #enabled} flips off. */
+    @Nullable
+    private volatile String disabledReason;
     private volatile boolean disposed;
     /** {@link #dispose()} was called: threads are interrupted, running tasks cannot finish. */
     private volatile boolean stoppedAtOnce;
+    private final SchedulerJmx.Registration jmx;
     /** {@link #isDisposed()} as a supplier, made once rather than per scheduled task. */
     final BooleanSupplier disposedNow = () -> disposed;
 
     KTaskScheduler(String name, NodeTopology topology, int maxHelpers, int[] maxHelpersPerNode,
-            boolean enabled, Pools.Settings settings) {
+            @Nullable String disabledReason, boolean jmx, Pools.Settings settings) {
         this.name = name;
         this.topology = topology;
         this.limits = new HelperLimits(maxHelpers, maxHelpersPerNode);
-        this.enabled = enabled;
+        this.enabled = disabledReason == null;
+        this.disabledReason = disabledReason;
         this.helperNice = settings.helperNice();
         this.pools = new Pools(this, name, topology, settings);
         // Binds the native library now, on the building thread: binding reads and writes files
         // and may fork, which must not happen later on a caller's (maybe NonBlocking) thread.
         ThreadPlacement.currentCpu();
+        // Last, once every field is set: the MBean server publishes this scheduler to other threads.
+        this.jmx = jmx ? SchedulerJmx.register(this, name) : null;
     }
 
     /**
@@ -222,7 +233,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         }
         return new KTaskStats(HelperLimits.countOf(limits.globalWord()), perNode, tasksRunning.get(),
                 chunksDone.sum(), limits.refusedByGlobalLimit(), limits.placedElsewhereByNodeLimit(), enabled,
-                priorityHandOffs.sum());
+                priorityHandOffs.sum(), Objects.requireNonNullElse(disabledReason, ""));
     }
 
     /** @return the global helper limit now */
@@ -258,16 +269,24 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         limits.setNodeLimit(checkNode("node", node), KTaskSchedulerBuilder.checkLimit("limit", limit));
     }
 
-    /** @return whether leases grant helpers ({@code ktask.enabled}) */
+    /**
+     * @return whether leases grant helpers ({@code ktask.enabled}, the power policy, or
+     *     {@link #setEnabled(boolean)}; {@link KTaskStats#disabledReason()} says why not)
+     */
     public boolean isEnabled() {
         return enabled;
     }
 
     /**
      * Turns helpers on or off. Off, every lease grants 0 helpers, so each task runs on its own
-     * thread alone (the kernel's {@code CONFIG_KTASK=n}); running helpers finish normally.
+     * thread alone (the kernel's {@code CONFIG_KTASK=n}); running helpers finish normally. On,
+     * it also overrides the power policy ({@link KTaskSchedulerBuilder#powerAware(boolean)}).
+     *
+     * @param enabled whether leases grant helpers from now on
      */
     public void setEnabled(boolean enabled) {
+        // Two writes, not one atomic change: a stats() in between may pair the new switch with the old reason.
+        this.disabledReason = enabled ? null : "setEnabled(false)";
         this.enabled = enabled;
     }
 
@@ -360,6 +379,9 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         disposed = true;
         stoppedAtOnce = true;
         pools.shutdown(true);
+        if (jmx != null) {
+            jmx.unregister();
+        }
     }
 
     /**
@@ -373,7 +395,8 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         return Mono.defer(() -> {
             disposed = true;
             pools.shutdown(false);
-            return Mono.fromFuture(pools.terminated(), true);
+            // The bean goes once every thread has ended, before the subscriber hears of it.
+            return Mono.fromFuture(jmx == null ? pools.terminated() : pools.terminated().thenRun(jmx::unregister), true);
         });
     }
 
@@ -411,6 +434,12 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     /** @return true once {@link #dispose()} (not a graceful dispose) was called */
     boolean stoppedAtOnce() {
         return stoppedAtOnce;
+    }
+
+    /** @return the name of this scheduler's MBean, or null if it has none (for tests) */
+    @Nullable
+    javax.management.ObjectName objectName() {
+        return jmx == null ? null : jmx.objectName();
     }
 
     /** @return threads of this scheduler alive now (for tests) */

@@ -1,10 +1,15 @@
 package io.ktask.scheduler;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
+
+import reactor.util.Logger;
+import reactor.util.Loggers;
+import reactor.util.annotation.Nullable;
 
 /**
  * Builds a {@link KTaskScheduler}; obtained from {@link KTaskScheduler#builder()}.
@@ -24,8 +29,21 @@ import java.util.function.UnaryOperator;
  *   <li>{@link #pinning}: {@code true};</li>
  *   <li>{@link #keepAlive}: 60 seconds;</li>
  *   <li>{@link #daemon}: {@code true};</li>
- *   <li>{@link #enabled}: {@code ktask.enabled}, else {@code true}.</li>
+ *   <li>{@link #enabled}: {@code ktask.enabled}, else {@code true} unless the power policy turns
+ *       helpers off;</li>
+ *   <li>{@link #powerAware}: {@code ktask.powerAware}, else {@code true};</li>
+ *   <li>{@link #jmx}: {@code ktask.jmx}, else {@code true}.</li>
  * </ul>
+ *
+ * <p><b>Power policy</b>: with {@link #powerAware} on, and {@link #enabled} set neither here nor
+ * by {@code ktask.enabled}, {@link #build()} reads the cpufreq governor of every CPU of the
+ * topology (Linux: {@code /sys/devices/system/cpu/cpu<N>/cpufreq/scaling_governor}); if any runs
+ * an energy-conscious one ({@code powersave}, {@code conservative}; not the {@code powersave}
+ * policy of the {@code intel_pstate} or {@code amd-pstate-epp} drivers, which is their ordinary
+ * dynamic scaling), the scheduler starts with helpers off, logs why once, and
+ * {@link KTaskStats#disabledReason()} and JMX say why. The governor is read at build only.
+ * {@code enabled(true)}, {@code -Dktask.enabled=true}, {@code powerAware(false)},
+ * {@code -Dktask.powerAware=false} or {@link KTaskScheduler#setEnabled(boolean)} override it.
  *
  * <p>Not thread-safe: configure and build on one thread. {@link #build()} may be called once.
  */
@@ -35,7 +53,10 @@ public final class KTaskSchedulerBuilder {
     static final String MAX_HELPERS_PER_NODE = "ktask.maxHelpersPerNode";
     static final String ENABLED = "ktask.enabled";
     static final String HELPER_NICE = "ktask.helperNice";
+    static final String POWER_AWARE = "ktask.powerAware";
+    static final String JMX = "ktask.jmx";
     private static final int UNSET = -1;
+    private static final Logger LOGGER = Loggers.getLogger("io.ktask.scheduler");
 
     private String name;
     private NodeTopology topology;
@@ -47,6 +68,8 @@ public final class KTaskSchedulerBuilder {
     private Duration keepAlive;
     private Boolean daemon;
     private Boolean enabled;
+    private Boolean powerAware;
+    private Boolean jmx;
     private boolean built;
 
     KTaskSchedulerBuilder() {
@@ -147,16 +170,44 @@ public final class KTaskSchedulerBuilder {
     }
 
     /**
-     * @return a new scheduler, already initialized, holding no thread yet
+     * Whether an energy-conscious cpufreq governor turns helpers off by default (see "Power
+     * policy" above). Off, no governor is read.
+     */
+    public KTaskSchedulerBuilder powerAware(boolean powerAware) {
+        requireUnset(this.powerAware == null, "powerAware");
+        this.powerAware = powerAware;
+        return this;
+    }
+
+    /**
+     * Whether the scheduler registers its {@link KTaskSchedulerMXBean} in the platform MBean
+     * server. The first registration in a JVM starts that server, which costs some 100 to 200 ms
+     * where nothing else has used JMX yet: a short-lived command-line program may turn it off.
+     */
+    public KTaskSchedulerBuilder jmx(boolean jmx) {
+        requireUnset(this.jmx == null, "jmx");
+        this.jmx = jmx;
+        return this;
+    }
+
+    /**
+     * @return a new scheduler, already initialized, holding no thread yet, and registered in JMX
+     *     (unless {@link #jmx} is off)
      * @throws IllegalStateException if this builder already built one
      * @throws IllegalArgumentException if a per-node limit names a node the topology lacks, or a
      *     {@code ktask.*} system property has a bad value (the message names both)
      */
     public KTaskScheduler build() {
-        return build(System::getProperty);
+        boolean linux = System.getProperty("os.name", "").startsWith("Linux");
+        return build(System::getProperty, linux ? PowerPolicy.SYS_CPU : null);
     }
 
     KTaskScheduler build(UnaryOperator<String> properties) {
+        return build(properties, null);
+    }
+
+    /** @param sysCpuDir where the CPUs' cpufreq directories are, or null for none (not Linux) */
+    KTaskScheduler build(UnaryOperator<String> properties, @Nullable Path sysCpuDir) {
         if (built) {
             throw new IllegalStateException("this builder already built a KTaskScheduler");
         }
@@ -176,13 +227,35 @@ public final class KTaskSchedulerBuilder {
             perNode[n] = maxHelpersOfNode.getOrDefault(n,
                     allNodes != UNSET ? allNodes : Math.max(1, topo.cpus(n).length * 4 / 5));
         }
-        boolean on = enabled != null ? enabled : booleanProperty(properties, ENABLED, true);
         Pools.Settings settings = new Pools.Settings(pinning == null || pinning,
                 helperNice != UNSET ? helperNice : niceProperty(properties, HELPER_NICE, 19),
                 keepAlive == null ? Duration.ofSeconds(60) : keepAlive,
                 daemon == null || daemon);
+        String schedulerName = name == null ? "ktask" : name;
+        String disabledReason = disabledReason(properties, sysCpuDir, topo, schedulerName);
+        boolean withJmx = jmx != null ? jmx : booleanProperty(properties, JMX, true);
         built = true;
-        return new KTaskScheduler(name == null ? "ktask" : name, topo, global, perNode, on, settings);
+        return new KTaskScheduler(schedulerName, topo, global, perNode, disabledReason, withJmx, settings);
+    }
+
+    /** @return why helpers start off, or null if they start on */
+    @Nullable
+    private String disabledReason(UnaryOperator<String> properties, @Nullable Path sysCpuDir, NodeTopology topo,
+            String schedulerName) {
+        if (enabled != null) {
+            return enabled ? null : "enabled(false) on the builder";
+        }
+        if (properties.apply(ENABLED) != null) {
+            return booleanProperty(properties, ENABLED, true) ? null : "system property " + ENABLED + "=false";
+        }
+        boolean aware = powerAware != null ? powerAware : booleanProperty(properties, POWER_AWARE, true);
+        String governor = aware && sysCpuDir != null ? PowerPolicy.energyConsciousGovernor(sysCpuDir, topo) : null;
+        if (governor == null) {
+            return null;
+        }
+        LOGGER.info("ktask scheduler {}: helpers off, {} (power policy; -D{}=false or enabled(true) turns them on)",
+                schedulerName, governor, POWER_AWARE);
+        return "power policy: " + governor;
     }
 
     static int checkLimit(String argument, int limit) {

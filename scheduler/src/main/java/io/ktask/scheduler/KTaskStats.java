@@ -21,6 +21,10 @@ import java.util.Objects;
  * @param enabled whether helpers are enabled ({@code ktask.enabled})
  * @param priorityHandOffs times a helper was raised to its task's own thread's priority (see
  *     ktask's "will its priority") since the scheduler was created
+ * @param disabledReason why helpers are off, empty while they are on: the power policy
+ *     ({@code "power policy: cpufreq governor powersave on CPU 0"}, see
+ *     {@link KTaskSchedulerBuilder#powerAware(boolean)}), {@code "enabled(false) on the builder"},
+ *     {@code "system property ktask.enabled=false"} or {@code "setEnabled(false)"}
  */
 public record KTaskStats(
         int helpersRunning,
@@ -30,15 +34,17 @@ public record KTaskStats(
         long refusedByGlobalLimit,
         long placedElsewhereByNodeLimit,
         boolean enabled,
-        long priorityHandOffs) {
+        long priorityHandOffs,
+        String disabledReason) {
 
     /**
      * Copies {@code helpersRunningPerNode}, so the caller's array cannot change this snapshot.
      *
-     * @throws NullPointerException if {@code helpersRunningPerNode} is null
+     * @throws NullPointerException if {@code helpersRunningPerNode} or {@code disabledReason} is null
      */
     public KTaskStats {
         helpersRunningPerNode = helpersRunningPerNode.clone();
+        Objects.requireNonNull(disabledReason, "disabledReason");
     }
 
     /** @return a copy of the helpers running on each node (index = node id) */
@@ -66,13 +72,14 @@ public record KTaskStats(
                 && refusedByGlobalLimit == s.refusedByGlobalLimit
                 && placedElsewhereByNodeLimit == s.placedElsewhereByNodeLimit
                 && enabled == s.enabled
-                && priorityHandOffs == s.priorityHandOffs;
+                && priorityHandOffs == s.priorityHandOffs
+                && disabledReason.equals(s.disabledReason);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(helpersRunning, Arrays.hashCode(helpersRunningPerNode), tasksRunning,
-                chunksDone, refusedByGlobalLimit, placedElsewhereByNodeLimit, enabled, priorityHandOffs);
+                chunksDone, refusedByGlobalLimit, placedElsewhereByNodeLimit, enabled, priorityHandOffs, disabledReason);
     }
 
     @Override
@@ -82,6 +89,6 @@ public record KTaskStats(
                 + ", tasksRunning=" + tasksRunning + ", chunksDone=" + chunksDone
                 + ", refusedByGlobalLimit=" + refusedByGlobalLimit
                 + ", placedElsewhereByNodeLimit=" + placedElsewhereByNodeLimit + ", enabled=" + enabled
-                + ", priorityHandOffs=" + priorityHandOffs + "]";
+                + ", priorityHandOffs=" + priorityHandOffs + ", disabledReason=" + disabledReason + "]";
     }
 }
