@@ -66,6 +66,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     private final AtomicInteger tasksRunning = new AtomicInteger();
     private final LongAdder chunksDone = new LongAdder();
     private final LongAdder priorityHandOffs = new LongAdder();
+    private final TaskListeners taskListeners = new TaskListeners();
     private final int helperNice;
     private volatile boolean enabled;
     /** Why helpers are off, or null while they are on; written after {@link #enabled} flips off. */
@@ -217,7 +218,21 @@ public final class KTaskScheduler implements Scheduler, Scannable {
      * {@link KTaskStats#chunksDone()}; close the handle when the task ends.
      */
     TaskHandle openTask() {
-        return new TaskRecord(this, tasksRunning, chunksDone);
+        return new TaskRecord(this, tasksRunning, chunksDone, taskListeners.snapshot());
+    }
+
+    /**
+     * Adds a listener told, once, when each task opened from now on ends, with its mode, outcome
+     * and duration (see {@link TaskListener} for the thread and the errors). A scheduler with no
+     * listener does not read the clock for its tasks.
+     *
+     * @param listener the listener; the same one may be added more than once (then it is told as often)
+     * @return a Disposable that removes this addition of {@code listener} (idempotent); tasks
+     *     already open still report to it
+     * @throws NullPointerException if {@code listener} is null
+     */
+    public Disposable addTaskListener(TaskListener listener) {
+        return taskListeners.add(listener);
     }
 
     /** @return the state of one task's priority lending, see {@link TaskHandle#lendPriority()} */

@@ -2,6 +2,7 @@ package io.ktask.scheduler.internal;
 
 import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.KTaskStats;
+import io.ktask.scheduler.TaskListener;
 
 /**
  * The scheduler's record of one running task, opened by {@link SchedulerInternals#openTask(KTaskScheduler)}: it
@@ -54,7 +55,20 @@ public interface TaskHandle extends AutoCloseable {
      */
     boolean lendPriority();
 
-    /** Marks the task as ended; no helper is raised from then on. Idempotent. */
+    /**
+     * Says how the task ends, for the {@link TaskListener}s that {@link #close()} tells. Call it
+     * once the outcome is decided and before the task's end is visible to the thread that will
+     * close it; only the first call counts. A task closed without it is reported as
+     * {@link TaskListener.Mode#UNKNOWN UNKNOWN}, {@link TaskListener.Outcome#UNKNOWN UNKNOWN}.
+     *
+     * @throws NullPointerException if {@code mode} or {@code outcome} is null
+     */
+    void ended(TaskListener.Mode mode, TaskListener.Outcome outcome);
+
+    /**
+     * Marks the task as ended; no helper is raised from then on, and the scheduler's
+     * {@link TaskListener}s are told (see {@link #ended}). Idempotent.
+     */
     @Override
     void close();
 }
