@@ -138,6 +138,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
      *
      * @param wanted how many helpers the task would like, {@code >= 0}
      * @param preferredNode a node id, or {@link NodeTopology#ANY_NODE} for no preference
+     * @return the permits granted, between 0 and {@code wanted}
      * @throws IllegalArgumentException if {@code wanted < 0} or {@code preferredNode} is not a
      *     node of {@link #topology()} nor {@link NodeTopology#ANY_NODE}
      * @throws java.util.concurrent.RejectedExecutionException ({@link Exceptions#failWithRejected()})
@@ -181,6 +182,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
      * uncaught-exception handler.
      *
      * @param node a node id, or {@link NodeTopology#ANY_NODE}
+     * @param body what the task's own thread runs
      * @return {@code true} if started; {@code false} if this scheduler is disposed
      * @throws IllegalArgumentException if {@code node} is not a node of {@link #topology()} nor
      *     {@link NodeTopology#ANY_NODE}
@@ -216,6 +218,8 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     /**
      * Records the start of one task, for {@link KTaskStats#tasksRunning()} and
      * {@link KTaskStats#chunksDone()}; close the handle when the task ends.
+     *
+     * @return the task's handle, open
      */
     TaskHandle openTask() {
         return new TaskRecord(this, tasksRunning, chunksDone, taskListeners.snapshot());
@@ -260,6 +264,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
      * Sets the global helper limit. Lowering it never interrupts running helpers: it only stops
      * new ones until fewer than {@code maxHelpers} run.
      *
+     * @param maxHelpers the new limit, {@code >= 1}
      * @throws IllegalArgumentException if {@code maxHelpers < 1}
      */
     public void setMaxHelpers(int maxHelpers) {
@@ -267,6 +272,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     }
 
     /**
+     * @param node a node of {@link #topology()}
      * @return the helper limit of {@code node} now
      * @throws IllegalArgumentException if {@code node} is not a node of {@link #topology()}
      */
@@ -277,6 +283,8 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     /**
      * Sets the helper limit of {@code node}. Lowering it never interrupts running helpers.
      *
+     * @param node a node of {@link #topology()}
+     * @param limit the new limit, {@code >= 1}
      * @throws IllegalArgumentException if {@code node} is not a node of {@link #topology()} or
      *     {@code limit < 1}
      */
@@ -360,6 +368,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     }
 
     /**
+     * @param node a node of {@link #topology()}
      * @return a worker on one of {@code node}'s workers (round-robin over its CPUs), whose
      *     tasks run on that node
      * @throws IllegalArgumentException if {@code node} is not a node of {@link #topology()}

@@ -75,7 +75,13 @@ public final class KTaskSchedulerBuilder {
     KTaskSchedulerBuilder() {
     }
 
-    /** Names the scheduler (its {@code Scannable} name and its threads' prefix). Default "ktask". */
+    /**
+     * Names the scheduler: its {@code Scannable} name, its threads' prefix, its JMX name and its
+     * meters' tag. Default "ktask".
+     *
+     * @param name not blank
+     * @return this builder
+     */
     public KTaskSchedulerBuilder name(String name) {
         requireUnset(this.name == null, "name");
         Objects.requireNonNull(name, "name");
@@ -86,21 +92,36 @@ public final class KTaskSchedulerBuilder {
         return this;
     }
 
-    /** Uses {@code topology} (e.g. a simulated one) instead of {@link NodeTopology#detect()}. */
+    /**
+     * Uses {@code topology} (e.g. a simulated one) instead of {@link NodeTopology#detect()}.
+     *
+     * @param topology the nodes and CPUs to place threads on
+     * @return this builder
+     */
     public KTaskSchedulerBuilder topology(NodeTopology topology) {
         requireUnset(this.topology == null, "topology");
         this.topology = Objects.requireNonNull(topology, "topology");
         return this;
     }
 
-    /** Sets the global helper limit, {@code >= 1}. */
+    /**
+     * Sets the global helper limit.
+     *
+     * @param maxHelpers at most this many helpers run at once, {@code >= 1}
+     * @return this builder
+     */
     public KTaskSchedulerBuilder maxHelpers(int maxHelpers) {
         requireUnset(this.maxHelpers == UNSET, "maxHelpers");
         this.maxHelpers = checkLimit("maxHelpers", maxHelpers);
         return this;
     }
 
-    /** Sets the helper limit of every node, {@code >= 1}. */
+    /**
+     * Sets the helper limit of every node.
+     *
+     * @param maxHelpersPerNode at most this many helpers run at once on each node, {@code >= 1}
+     * @return this builder
+     */
     public KTaskSchedulerBuilder maxHelpersPerNode(int maxHelpersPerNode) {
         requireUnset(this.maxHelpersPerNode == UNSET, "maxHelpersPerNode");
         this.maxHelpersPerNode = checkLimit("maxHelpersPerNode", maxHelpersPerNode);
@@ -110,6 +131,10 @@ public final class KTaskSchedulerBuilder {
     /**
      * Sets the helper limit of one node, {@code >= 1}, overriding {@link #maxHelpersPerNode(int)}
      * for it. May be called once per node; {@link #build()} rejects a node the topology lacks.
+     *
+     * @param node a node id, {@code >= 0}
+     * @param limit at most this many helpers run at once on {@code node}, {@code >= 1}
+     * @return this builder
      */
     public KTaskSchedulerBuilder maxHelpersPerNode(int node, int limit) {
         requireUnset(!maxHelpersOfNode.containsKey(node), "maxHelpersPerNode(" + node + ", ...)");
@@ -123,6 +148,9 @@ public final class KTaskSchedulerBuilder {
     /**
      * Sets the nice value of helper threads (Linux), 0..19: 19 is the lowest priority, 0 the
      * normal one. Where the OS refuses, helpers run at the priority they inherit (logged once).
+     *
+     * @param nice the helpers' nice value, 0..19
+     * @return this builder
      */
     public KTaskSchedulerBuilder helperNice(int nice) {
         requireUnset(this.helperNice == UNSET, "helperNice");
@@ -137,6 +165,9 @@ public final class KTaskSchedulerBuilder {
      * Whether threads are pinned where the OS allows: a node's threads to its CPUs, any-node
      * helpers to all CPUs of the topology. Off, no affinity call is made and each thread keeps
      * the affinity of the thread that started it.
+     *
+     * @param pinning whether to pin threads
+     * @return this builder
      */
     public KTaskSchedulerBuilder pinning(boolean pinning) {
         requireUnset(this.pinning == null, "pinning");
@@ -144,7 +175,12 @@ public final class KTaskSchedulerBuilder {
         return this;
     }
 
-    /** How long an idle thread waits for work before it ends; positive. */
+    /**
+     * How long an idle thread waits for work before it ends.
+     *
+     * @param keepAlive positive
+     * @return this builder
+     */
     public KTaskSchedulerBuilder keepAlive(Duration keepAlive) {
         requireUnset(this.keepAlive == null, "keepAlive");
         Objects.requireNonNull(keepAlive, "keepAlive");
@@ -155,14 +191,25 @@ public final class KTaskSchedulerBuilder {
         return this;
     }
 
-    /** Whether the scheduler's threads are daemon threads. */
+    /**
+     * Whether the scheduler's threads are daemon threads.
+     *
+     * @param daemon whether they are
+     * @return this builder
+     */
     public KTaskSchedulerBuilder daemon(boolean daemon) {
         requireUnset(this.daemon == null, "daemon");
         this.daemon = daemon;
         return this;
     }
 
-    /** Whether leases grant helpers at all (see {@link KTaskScheduler#setEnabled(boolean)}). */
+    /**
+     * Whether leases grant helpers at all (see {@link KTaskScheduler#setEnabled(boolean)}); set
+     * either way, it also overrides the power policy.
+     *
+     * @param enabled whether helpers are granted
+     * @return this builder
+     */
     public KTaskSchedulerBuilder enabled(boolean enabled) {
         requireUnset(this.enabled == null, "enabled");
         this.enabled = enabled;
@@ -172,6 +219,9 @@ public final class KTaskSchedulerBuilder {
     /**
      * Whether an energy-conscious cpufreq governor turns helpers off by default (see "Power
      * policy" above). Off, no governor is read.
+     *
+     * @param powerAware whether the power policy applies
+     * @return this builder
      */
     public KTaskSchedulerBuilder powerAware(boolean powerAware) {
         requireUnset(this.powerAware == null, "powerAware");
@@ -183,6 +233,9 @@ public final class KTaskSchedulerBuilder {
      * Whether the scheduler registers its {@link KTaskSchedulerMXBean} in the platform MBean
      * server. The first registration in a JVM starts that server, which costs some 100 to 200 ms
      * where nothing else has used JMX yet: a short-lived command-line program may turn it off.
+     *
+     * @param jmx whether to register the MBean
+     * @return this builder
      */
     public KTaskSchedulerBuilder jmx(boolean jmx) {
         requireUnset(this.jmx == null, "jmx");

@@ -40,6 +40,15 @@ public record KTaskStats(
     /**
      * Copies {@code helpersRunningPerNode}, so the caller's array cannot change this snapshot.
      *
+     * @param helpersRunning see the record's description
+     * @param helpersRunningPerNode see the record's description
+     * @param tasksRunning see the record's description
+     * @param chunksDone see the record's description
+     * @param refusedByGlobalLimit see the record's description
+     * @param placedElsewhereByNodeLimit see the record's description
+     * @param enabled see the record's description
+     * @param priorityHandOffs see the record's description
+     * @param disabledReason see the record's description
      * @throws NullPointerException if {@code helpersRunningPerNode} or {@code disabledReason} is null
      */
     public KTaskStats {
@@ -54,6 +63,7 @@ public record KTaskStats(
     }
 
     /**
+     * @param node a node of the snapshot, {@code 0 <= node < helpersRunningPerNode().length}
      * @return the helpers running on {@code node} when the snapshot was taken
      * @throws IndexOutOfBoundsException if {@code node} is not a node of the snapshot
      */

@@ -17,6 +17,7 @@ public interface TaskHandle extends AutoCloseable {
     /**
      * Adds {@code chunks} finished chunks to the scheduler's counter.
      *
+     * @param chunks how many chunks finished since the last call
      * @throws IllegalArgumentException if {@code chunks < 0}
      */
     void chunksDone(long chunks);
@@ -25,6 +26,9 @@ public interface TaskHandle extends AutoCloseable {
      * Takes permits for helpers of this task: the same as {@link SchedulerInternals#lease(KTaskScheduler, int, int)},
      * and the helpers it starts belong to this task, so {@link #lendPriority()} can raise them.
      *
+     * @param wanted how many helpers the task would like, {@code >= 0}
+     * @param preferredNode a node id, or {@link io.ktask.scheduler.NodeTopology#ANY_NODE} for no preference
+     * @return the permits granted, between 0 and {@code wanted}
      * @throws IllegalArgumentException as {@link SchedulerInternals#lease(KTaskScheduler, int, int)}
      * @throws java.util.concurrent.RejectedExecutionException if the scheduler is disposed
      */
@@ -61,6 +65,8 @@ public interface TaskHandle extends AutoCloseable {
      * close it; only the first call counts. A task closed without it is reported as
      * {@link TaskListener.Mode#UNKNOWN UNKNOWN}, {@link TaskListener.Outcome#UNKNOWN UNKNOWN}.
      *
+     * @param mode how the task delivered its results
+     * @param outcome how it ended
      * @throws NullPointerException if {@code mode} or {@code outcome} is null
      */
     void ended(TaskListener.Mode mode, TaskListener.Outcome outcome);
