@@ -9,10 +9,11 @@ import java.util.concurrent.TimeUnit;
 import io.ktask.operators.KTask;
 import io.ktask.operators.KTaskException;
 import io.ktask.operators.KTaskSpec;
-import io.ktask.scheduler.HelperLease;
 import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.NodeTopology;
-import io.ktask.scheduler.TaskHandle;
+import io.ktask.scheduler.internal.HelperLease;
+import io.ktask.scheduler.internal.SchedulerInternals;
+import io.ktask.scheduler.internal.TaskHandle;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.search.RequiredSearch;
@@ -46,7 +47,7 @@ class KTaskMetricsTest {
         assertThat(meter("ktask.node.helpers.limit").tag("node", "1").gauge().value()).isEqualTo(2);
         assertThat(meter("ktask.helpers.enabled").gauge().value()).isEqualTo(1);
         CountDownLatch release = new CountDownLatch(1);
-        try (TaskHandle task = scheduler.openTask(); HelperLease lease = task.lease(4, 1)) {
+        try (TaskHandle task = SchedulerInternals.openTask(scheduler); HelperLease lease = task.lease(4, 1)) {
             // 4 asked on node 1 (limit 2): 2 there, 2 pushed to node 0
             for (int i = 0; i < lease.granted(); i++) {
                 lease.start(i, () -> {
@@ -63,7 +64,7 @@ class KTaskMetricsTest {
             assertThat(meter("ktask.node.helpers.running").tag("node", "1").gauge().value()).isEqualTo(2);
             assertThat(meter("ktask.tasks.running").gauge().value()).isEqualTo(1);
             assertThat(meter("ktask.helpers.refused").tag("limit", "node").functionCounter().count()).isEqualTo(2);
-            try (HelperLease more = scheduler.lease(3, 0)) {
+            try (HelperLease more = SchedulerInternals.lease(scheduler, 3, 0)) {
                 assertThat(more.granted()).isEqualTo(1); // global limit 5: one more
             }
             assertThat(meter("ktask.helpers.refused").tag("limit", "global").functionCounter().count()).isEqualTo(2);
@@ -112,12 +113,12 @@ class KTaskMetricsTest {
         metrics.bindTo(registry);
         SimpleMeterRegistry second = new SimpleMeterRegistry();
         metrics.bindTo(second);
-        scheduler.openTask().close();
+        SchedulerInternals.openTask(scheduler).close();
         assertThat(registry.get("ktask.tasks").tag("mode", "unknown").timer().count()).isEqualTo(1);
         assertThat(second.get("ktask.tasks").tag("mode", "unknown").timer().count()).isEqualTo(1);
         metrics.close();
         metrics.close();
-        scheduler.openTask().close();
+        SchedulerInternals.openTask(scheduler).close();
         assertThat(registry.get("ktask.tasks").tag("mode", "unknown").timer().count()).isEqualTo(1);
         assertThat(second.get("ktask.tasks").tag("mode", "unknown").timer().count()).isEqualTo(1);
         assertThatThrownBy(() -> metrics.bindTo(registry)).isInstanceOf(IllegalStateException.class)

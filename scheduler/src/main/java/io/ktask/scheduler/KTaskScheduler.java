@@ -69,12 +69,14 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     private final TaskListeners taskListeners = new TaskListeners();
     private final int helperNice;
     private volatile boolean enabled;
-    /** Why helpers are off, or null while they are on; written after {@link #enabled} flips off. */
+    /** Why helpers are off, or null while they are on (see {@link #setEnabled(boolean)}). */
     @Nullable
     private volatile String disabledReason;
     private volatile boolean disposed;
     /** {@link #dispose()} was called: threads are interrupted, running tasks cannot finish. */
     private volatile boolean stoppedAtOnce;
+    /** The MBean's registration, or null when built with {@code jmx(false)}. */
+    @Nullable
     private final SchedulerJmx.Registration jmx;
     /** {@link #isDisposed()} as a supplier, made once rather than per scheduled task. */
     final BooleanSupplier disposedNow = () -> disposed;

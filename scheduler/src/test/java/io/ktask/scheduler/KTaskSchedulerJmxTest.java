@@ -16,6 +16,8 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import javax.management.RuntimeMBeanException;
 
+import io.ktask.scheduler.internal.HelperLease;
+import io.ktask.scheduler.internal.TaskHandle;
 import org.junit.jupiter.api.Test;
 
 /** The scheduler's MXBean, used the way a JMX console does: through the platform MBean server. */
@@ -76,7 +78,7 @@ class KTaskSchedulerJmxTest {
             server.setAttribute(on, new Attribute("MaxHelpers", 2));
             assertThat(s.maxHelpers()).isEqualTo(2);
             assertThat(proxy.getMaxHelpers()).isEqualTo(2);
-            try (TaskHandle task = s.openTask(); HelperLease lease = task.lease(5, KTaskScheduler.ANY_NODE)) {
+            try (TaskHandle task = s.openTask(); HelperLease lease = task.lease(5, NodeTopology.ANY_NODE)) {
                 for (int i = 0; i < lease.granted(); i++) {
                     lease.start(i, () -> awaitQuietly(release));
                 }
