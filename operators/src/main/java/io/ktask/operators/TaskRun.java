@@ -11,6 +11,7 @@ import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.NodeTopology;
 import io.ktask.scheduler.internal.SchedulerInternals;
 import io.ktask.scheduler.internal.TaskHandle;
+import io.ktask.scheduler.TaskListener;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Exceptions;
@@ -473,6 +474,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
             }
             return;
         }
+        handle.ended(spec.merge != null ? TaskListener.Mode.MERGE : TaskListener.Mode.ORDERED, TaskListener.Outcome.COMPLETED);
         terminated = true; // the drain closes the handle once its last pass is over
         if (progress != null) {
             progress.end(true, source.totalUnits());
@@ -513,6 +515,8 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
         if (!ABORTED.compareAndSet(this, 0, 1)) {
             return null;
         }
+        handle.ended(spec.merge != null ? TaskListener.Mode.MERGE : TaskListener.Mode.ORDERED,
+                cancelled || failure == null ? TaskListener.Outcome.CANCELLED : TaskListener.Outcome.FAILED);
         terminated = true;
         source.cancel();
         absorbFinished(true); // results not absorbed yet: a failed merge interrupted the drain

@@ -30,8 +30,9 @@ import reactor.util.annotation.Nullable;
  * {@code schedule} picks workers round-robin over all nodes; a {@link Worker} stays on one of
  * them, so it runs its tasks in FIFO order and never two at once. A worker thread that runs out
  * of tasks spins for about 20 microseconds before it parks, so that a steady stream of hand-offs
- * does not pay a thread wake-up each; an idle scheduler uses no CPU. An error thrown by a task goes to its thread's uncaught-exception handler; a
- * periodic task keeps its schedule after an error.
+ * does not pay a thread wake-up each; an idle scheduler uses no CPU. An error thrown by a task goes,
+ * as on reactor-core's schedulers, to its thread's uncaught-exception handler and then to the
+ * {@link Schedulers#onHandleError} hooks; a periodic task keeps its schedule after an error.
  *
  * <p><b>Helpers</b> (leased by the operator for each task) are threads that run chunks of one task beside the
  * task's own thread. At most {@link #maxHelpers()} run at once, and at most
@@ -45,6 +46,10 @@ import reactor.util.annotation.Nullable;
  * {@link #dispose()} (or once {@link #disposeGracefully()} is subscribed) every {@code schedule*}
  * call, on the scheduler or on its workers, and {@code createWorker} throw
  * {@link Exceptions#failWithRejected()}.
+ *
+ * <p><b>Management</b>: each scheduler registers a {@link KTaskSchedulerMXBean} (limits, the
+ * enabled switch, {@link #stats()}) in the platform MBean server when built, and unregisters it
+ * when disposed.
  *
  * <p>Thread-safety: every method may be called from any thread.
  */
@@ -61,25 +66,35 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     private final AtomicInteger tasksRunning = new AtomicInteger();
     private final LongAdder chunksDone = new LongAdder();
     private final LongAdder priorityHandOffs = new LongAdder();
+    private final TaskListeners taskListeners = new TaskListeners();
     private final int helperNice;
     private volatile boolean enabled;
+    /** Why helpers are off, or null while they are on (see {@link #setEnabled(boolean)}). */
+    @Nullable
+    private volatile String disabledReason;
     private volatile boolean disposed;
     /** {@link #dispose()} was called: threads are interrupted, running tasks cannot finish. */
     private volatile boolean stoppedAtOnce;
+    /** The MBean's registration, or null when built with {@code jmx(false)}. */
+    @Nullable
+    private final SchedulerJmx.Registration jmx;
     /** {@link #isDisposed()} as a supplier, made once rather than per scheduled task. */
     final BooleanSupplier disposedNow = () -> disposed;
 
     KTaskScheduler(String name, NodeTopology topology, int maxHelpers, int[] maxHelpersPerNode,
-            boolean enabled, Pools.Settings settings) {
+            @Nullable String disabledReason, boolean jmx, Pools.Settings settings) {
         this.name = name;
         this.topology = topology;
         this.limits = new HelperLimits(maxHelpers, maxHelpersPerNode);
-        this.enabled = enabled;
+        this.enabled = disabledReason == null;
+        this.disabledReason = disabledReason;
         this.helperNice = settings.helperNice();
         this.pools = new Pools(this, name, topology, settings);
         // Binds the native library now, on the building thread: binding reads and writes files
         // and may fork, which must not happen later on a caller's (maybe NonBlocking) thread.
         ThreadPlacement.currentCpu();
+        // Last, once every field is set: the MBean server publishes this scheduler to other threads.
+        this.jmx = jmx ? SchedulerJmx.register(this, name) : null;
     }
 
     /**
@@ -125,6 +140,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
      *
      * @param wanted how many helpers the task would like, {@code >= 0}
      * @param preferredNode a node id, or {@link NodeTopology#ANY_NODE} for no preference
+     * @return the permits granted, between 0 and {@code wanted}
      * @throws IllegalArgumentException if {@code wanted < 0} or {@code preferredNode} is not a
      *     node of {@link #topology()} nor {@link NodeTopology#ANY_NODE}
      * @throws java.util.concurrent.RejectedExecutionException ({@link Exceptions#failWithRejected()})
@@ -168,6 +184,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
      * uncaught-exception handler.
      *
      * @param node a node id, or {@link NodeTopology#ANY_NODE}
+     * @param body what the task's own thread runs
      * @return {@code true} if started; {@code false} if this scheduler is disposed
      * @throws IllegalArgumentException if {@code node} is not a node of {@link #topology()} nor
      *     {@link NodeTopology#ANY_NODE}
@@ -203,9 +220,25 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     /**
      * Records the start of one task, for {@link KTaskStats#tasksRunning()} and
      * {@link KTaskStats#chunksDone()}; close the handle when the task ends.
+     *
+     * @return the task's handle, open
      */
     TaskHandle openTask() {
-        return new TaskRecord(this, tasksRunning, chunksDone);
+        return new TaskRecord(this, tasksRunning, chunksDone, taskListeners.snapshot());
+    }
+
+    /**
+     * Adds a listener told, once, when each task opened from now on ends, with its mode, outcome
+     * and duration (see {@link TaskListener} for the thread and the errors). A scheduler with no
+     * listener does not read the clock for its tasks.
+     *
+     * @param listener the listener; the same one may be added more than once (then it is told as often)
+     * @return a Disposable that removes this addition of {@code listener} (idempotent); tasks
+     *     already open still report to it
+     * @throws NullPointerException if {@code listener} is null
+     */
+    public Disposable addTaskListener(TaskListener listener) {
+        return taskListeners.add(listener);
     }
 
     /** @return the state of one task's priority lending, see {@link TaskHandle#lendPriority()} */
@@ -221,7 +254,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         }
         return new KTaskStats(HelperLimits.countOf(limits.globalWord()), perNode, tasksRunning.get(),
                 chunksDone.sum(), limits.refusedByGlobalLimit(), limits.placedElsewhereByNodeLimit(), enabled,
-                priorityHandOffs.sum());
+                priorityHandOffs.sum(), Objects.requireNonNullElse(disabledReason, ""));
     }
 
     /** @return the global helper limit now */
@@ -233,6 +266,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
      * Sets the global helper limit. Lowering it never interrupts running helpers: it only stops
      * new ones until fewer than {@code maxHelpers} run.
      *
+     * @param maxHelpers the new limit, {@code >= 1}
      * @throws IllegalArgumentException if {@code maxHelpers < 1}
      */
     public void setMaxHelpers(int maxHelpers) {
@@ -240,6 +274,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     }
 
     /**
+     * @param node a node of {@link #topology()}
      * @return the helper limit of {@code node} now
      * @throws IllegalArgumentException if {@code node} is not a node of {@link #topology()}
      */
@@ -250,6 +285,8 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     /**
      * Sets the helper limit of {@code node}. Lowering it never interrupts running helpers.
      *
+     * @param node a node of {@link #topology()}
+     * @param limit the new limit, {@code >= 1}
      * @throws IllegalArgumentException if {@code node} is not a node of {@link #topology()} or
      *     {@code limit < 1}
      */
@@ -257,16 +294,24 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         limits.setNodeLimit(checkNode("node", node), KTaskSchedulerBuilder.checkLimit("limit", limit));
     }
 
-    /** @return whether leases grant helpers ({@code ktask.enabled}) */
+    /**
+     * @return whether leases grant helpers ({@code ktask.enabled}, the power policy, or
+     *     {@link #setEnabled(boolean)}; {@link KTaskStats#disabledReason()} says why not)
+     */
     public boolean isEnabled() {
         return enabled;
     }
 
     /**
      * Turns helpers on or off. Off, every lease grants 0 helpers, so each task runs on its own
-     * thread alone (the kernel's {@code CONFIG_KTASK=n}); running helpers finish normally.
+     * thread alone (the kernel's {@code CONFIG_KTASK=n}); running helpers finish normally. On,
+     * it also overrides the power policy ({@link KTaskSchedulerBuilder#powerAware(boolean)}).
+     *
+     * @param enabled whether leases grant helpers from now on
      */
     public void setEnabled(boolean enabled) {
+        // Two writes, not one atomic change: a stats() in between may pair the new switch with the old reason.
+        this.disabledReason = enabled ? null : "setEnabled(false)";
         this.enabled = enabled;
     }
 
@@ -325,6 +370,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     }
 
     /**
+     * @param node a node of {@link #topology()}
      * @return a worker on one of {@code node}'s workers (round-robin over its CPUs), whose
      *     tasks run on that node
      * @throws IllegalArgumentException if {@code node} is not a node of {@link #topology()}
@@ -359,6 +405,9 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         disposed = true;
         stoppedAtOnce = true;
         pools.shutdown(true);
+        if (jmx != null) {
+            jmx.unregister();
+        }
     }
 
     /**
@@ -372,7 +421,8 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         return Mono.defer(() -> {
             disposed = true;
             pools.shutdown(false);
-            return Mono.fromFuture(pools.terminated(), true);
+            // The bean goes once every thread has ended, before the subscriber hears of it.
+            return Mono.fromFuture(jmx == null ? pools.terminated() : pools.terminated().thenRun(jmx::unregister), true);
         });
     }
 
@@ -410,6 +460,12 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     /** @return true once {@link #dispose()} (not a graceful dispose) was called */
     boolean stoppedAtOnce() {
         return stoppedAtOnce;
+    }
+
+    /** @return the name of this scheduler's MBean, or null if it has none (for tests) */
+    @Nullable
+    javax.management.ObjectName objectName() {
+        return jmx == null ? null : jmx.objectName();
     }
 
     /** @return threads of this scheduler alive now (for tests) */

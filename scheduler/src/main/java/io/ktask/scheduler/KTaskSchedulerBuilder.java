@@ -1,10 +1,15 @@
 package io.ktask.scheduler;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
+
+import reactor.util.Logger;
+import reactor.util.Loggers;
+import reactor.util.annotation.Nullable;
 
 /**
  * Builds a {@link KTaskScheduler}; obtained from {@link KTaskScheduler#builder()}.
@@ -24,8 +29,21 @@ import java.util.function.UnaryOperator;
  *   <li>{@link #pinning}: {@code true};</li>
  *   <li>{@link #keepAlive}: 60 seconds;</li>
  *   <li>{@link #daemon}: {@code true};</li>
- *   <li>{@link #enabled}: {@code ktask.enabled}, else {@code true}.</li>
+ *   <li>{@link #enabled}: {@code ktask.enabled}, else {@code true} unless the power policy turns
+ *       helpers off;</li>
+ *   <li>{@link #powerAware}: {@code ktask.powerAware}, else {@code true};</li>
+ *   <li>{@link #jmx}: {@code ktask.jmx}, else {@code true}.</li>
  * </ul>
+ *
+ * <p><b>Power policy</b>: with {@link #powerAware} on, and {@link #enabled} set neither here nor
+ * by {@code ktask.enabled}, {@link #build()} reads the cpufreq governor of every CPU of the
+ * topology (Linux: {@code /sys/devices/system/cpu/cpu<N>/cpufreq/scaling_governor}); if any runs
+ * an energy-conscious one ({@code powersave}, {@code conservative}; not the {@code powersave}
+ * policy of the {@code intel_pstate} or {@code amd-pstate-epp} drivers, which is their ordinary
+ * dynamic scaling), the scheduler starts with helpers off, logs why once, and
+ * {@link KTaskStats#disabledReason()} and JMX say why. The governor is read at build only.
+ * {@code enabled(true)}, {@code -Dktask.enabled=true}, {@code powerAware(false)},
+ * {@code -Dktask.powerAware=false} or {@link KTaskScheduler#setEnabled(boolean)} override it.
  *
  * <p>Not thread-safe: configure and build on one thread. {@link #build()} may be called once.
  */
@@ -35,7 +53,10 @@ public final class KTaskSchedulerBuilder {
     static final String MAX_HELPERS_PER_NODE = "ktask.maxHelpersPerNode";
     static final String ENABLED = "ktask.enabled";
     static final String HELPER_NICE = "ktask.helperNice";
+    static final String POWER_AWARE = "ktask.powerAware";
+    static final String JMX = "ktask.jmx";
     private static final int UNSET = -1;
+    private static final Logger LOGGER = Loggers.getLogger("io.ktask.scheduler");
 
     private String name;
     private NodeTopology topology;
@@ -47,12 +68,20 @@ public final class KTaskSchedulerBuilder {
     private Duration keepAlive;
     private Boolean daemon;
     private Boolean enabled;
+    private Boolean powerAware;
+    private Boolean jmx;
     private boolean built;
 
     KTaskSchedulerBuilder() {
     }
 
-    /** Names the scheduler (its {@code Scannable} name and its threads' prefix). Default "ktask". */
+    /**
+     * Names the scheduler: its {@code Scannable} name, its threads' prefix, its JMX name and its
+     * meters' tag. Default "ktask".
+     *
+     * @param name not blank
+     * @return this builder
+     */
     public KTaskSchedulerBuilder name(String name) {
         requireUnset(this.name == null, "name");
         Objects.requireNonNull(name, "name");
@@ -63,21 +92,36 @@ public final class KTaskSchedulerBuilder {
         return this;
     }
 
-    /** Uses {@code topology} (e.g. a simulated one) instead of {@link NodeTopology#detect()}. */
+    /**
+     * Uses {@code topology} (e.g. a simulated one) instead of {@link NodeTopology#detect()}.
+     *
+     * @param topology the nodes and CPUs to place threads on
+     * @return this builder
+     */
     public KTaskSchedulerBuilder topology(NodeTopology topology) {
         requireUnset(this.topology == null, "topology");
         this.topology = Objects.requireNonNull(topology, "topology");
         return this;
     }
 
-    /** Sets the global helper limit, {@code >= 1}. */
+    /**
+     * Sets the global helper limit.
+     *
+     * @param maxHelpers at most this many helpers run at once, {@code >= 1}
+     * @return this builder
+     */
     public KTaskSchedulerBuilder maxHelpers(int maxHelpers) {
         requireUnset(this.maxHelpers == UNSET, "maxHelpers");
         this.maxHelpers = checkLimit("maxHelpers", maxHelpers);
         return this;
     }
 
-    /** Sets the helper limit of every node, {@code >= 1}. */
+    /**
+     * Sets the helper limit of every node.
+     *
+     * @param maxHelpersPerNode at most this many helpers run at once on each node, {@code >= 1}
+     * @return this builder
+     */
     public KTaskSchedulerBuilder maxHelpersPerNode(int maxHelpersPerNode) {
         requireUnset(this.maxHelpersPerNode == UNSET, "maxHelpersPerNode");
         this.maxHelpersPerNode = checkLimit("maxHelpersPerNode", maxHelpersPerNode);
@@ -87,6 +131,10 @@ public final class KTaskSchedulerBuilder {
     /**
      * Sets the helper limit of one node, {@code >= 1}, overriding {@link #maxHelpersPerNode(int)}
      * for it. May be called once per node; {@link #build()} rejects a node the topology lacks.
+     *
+     * @param node a node id, {@code >= 0}
+     * @param limit at most this many helpers run at once on {@code node}, {@code >= 1}
+     * @return this builder
      */
     public KTaskSchedulerBuilder maxHelpersPerNode(int node, int limit) {
         requireUnset(!maxHelpersOfNode.containsKey(node), "maxHelpersPerNode(" + node + ", ...)");
@@ -100,6 +148,9 @@ public final class KTaskSchedulerBuilder {
     /**
      * Sets the nice value of helper threads (Linux), 0..19: 19 is the lowest priority, 0 the
      * normal one. Where the OS refuses, helpers run at the priority they inherit (logged once).
+     *
+     * @param nice the helpers' nice value, 0..19
+     * @return this builder
      */
     public KTaskSchedulerBuilder helperNice(int nice) {
         requireUnset(this.helperNice == UNSET, "helperNice");
@@ -114,6 +165,9 @@ public final class KTaskSchedulerBuilder {
      * Whether threads are pinned where the OS allows: a node's threads to its CPUs, any-node
      * helpers to all CPUs of the topology. Off, no affinity call is made and each thread keeps
      * the affinity of the thread that started it.
+     *
+     * @param pinning whether to pin threads
+     * @return this builder
      */
     public KTaskSchedulerBuilder pinning(boolean pinning) {
         requireUnset(this.pinning == null, "pinning");
@@ -121,7 +175,12 @@ public final class KTaskSchedulerBuilder {
         return this;
     }
 
-    /** How long an idle thread waits for work before it ends; positive. */
+    /**
+     * How long an idle thread waits for work before it ends.
+     *
+     * @param keepAlive positive
+     * @return this builder
+     */
     public KTaskSchedulerBuilder keepAlive(Duration keepAlive) {
         requireUnset(this.keepAlive == null, "keepAlive");
         Objects.requireNonNull(keepAlive, "keepAlive");
@@ -132,14 +191,25 @@ public final class KTaskSchedulerBuilder {
         return this;
     }
 
-    /** Whether the scheduler's threads are daemon threads. */
+    /**
+     * Whether the scheduler's threads are daemon threads.
+     *
+     * @param daemon whether they are
+     * @return this builder
+     */
     public KTaskSchedulerBuilder daemon(boolean daemon) {
         requireUnset(this.daemon == null, "daemon");
         this.daemon = daemon;
         return this;
     }
 
-    /** Whether leases grant helpers at all (see {@link KTaskScheduler#setEnabled(boolean)}). */
+    /**
+     * Whether leases grant helpers at all (see {@link KTaskScheduler#setEnabled(boolean)}); set
+     * either way, it also overrides the power policy.
+     *
+     * @param enabled whether helpers are granted
+     * @return this builder
+     */
     public KTaskSchedulerBuilder enabled(boolean enabled) {
         requireUnset(this.enabled == null, "enabled");
         this.enabled = enabled;
@@ -147,16 +217,50 @@ public final class KTaskSchedulerBuilder {
     }
 
     /**
-     * @return a new scheduler, already initialized, holding no thread yet
+     * Whether an energy-conscious cpufreq governor turns helpers off by default (see "Power
+     * policy" above). Off, no governor is read.
+     *
+     * @param powerAware whether the power policy applies
+     * @return this builder
+     */
+    public KTaskSchedulerBuilder powerAware(boolean powerAware) {
+        requireUnset(this.powerAware == null, "powerAware");
+        this.powerAware = powerAware;
+        return this;
+    }
+
+    /**
+     * Whether the scheduler registers its {@link KTaskSchedulerMXBean} in the platform MBean
+     * server. The first registration in a JVM starts that server, which costs some 100 to 200 ms
+     * where nothing else has used JMX yet: a short-lived command-line program may turn it off.
+     *
+     * @param jmx whether to register the MBean
+     * @return this builder
+     */
+    public KTaskSchedulerBuilder jmx(boolean jmx) {
+        requireUnset(this.jmx == null, "jmx");
+        this.jmx = jmx;
+        return this;
+    }
+
+    /**
+     * @return a new scheduler, already initialized, holding no thread yet, and registered in JMX
+     *     (unless {@link #jmx} is off)
      * @throws IllegalStateException if this builder already built one
      * @throws IllegalArgumentException if a per-node limit names a node the topology lacks, or a
      *     {@code ktask.*} system property has a bad value (the message names both)
      */
     public KTaskScheduler build() {
-        return build(System::getProperty);
+        boolean linux = System.getProperty("os.name", "").startsWith("Linux");
+        return build(System::getProperty, linux ? PowerPolicy.SYS_CPU : null);
     }
 
     KTaskScheduler build(UnaryOperator<String> properties) {
+        return build(properties, null);
+    }
+
+    /** @param sysCpuDir where the CPUs' cpufreq directories are, or null for none (not Linux) */
+    KTaskScheduler build(UnaryOperator<String> properties, @Nullable Path sysCpuDir) {
         if (built) {
             throw new IllegalStateException("this builder already built a KTaskScheduler");
         }
@@ -176,13 +280,35 @@ public final class KTaskSchedulerBuilder {
             perNode[n] = maxHelpersOfNode.getOrDefault(n,
                     allNodes != UNSET ? allNodes : Math.max(1, topo.cpus(n).length * 4 / 5));
         }
-        boolean on = enabled != null ? enabled : booleanProperty(properties, ENABLED, true);
         Pools.Settings settings = new Pools.Settings(pinning == null || pinning,
                 helperNice != UNSET ? helperNice : niceProperty(properties, HELPER_NICE, 19),
                 keepAlive == null ? Duration.ofSeconds(60) : keepAlive,
                 daemon == null || daemon);
+        String schedulerName = name == null ? "ktask" : name;
+        String disabledReason = disabledReason(properties, sysCpuDir, topo, schedulerName);
+        boolean withJmx = jmx != null ? jmx : booleanProperty(properties, JMX, true);
         built = true;
-        return new KTaskScheduler(name == null ? "ktask" : name, topo, global, perNode, on, settings);
+        return new KTaskScheduler(schedulerName, topo, global, perNode, disabledReason, withJmx, settings);
+    }
+
+    /** @return why helpers start off, or null if they start on */
+    @Nullable
+    private String disabledReason(UnaryOperator<String> properties, @Nullable Path sysCpuDir, NodeTopology topo,
+            String schedulerName) {
+        if (enabled != null) {
+            return enabled ? null : "enabled(false) on the builder";
+        }
+        if (properties.apply(ENABLED) != null) {
+            return booleanProperty(properties, ENABLED, true) ? null : "system property " + ENABLED + "=false";
+        }
+        boolean aware = powerAware != null ? powerAware : booleanProperty(properties, POWER_AWARE, true);
+        String governor = aware && sysCpuDir != null ? PowerPolicy.energyConsciousGovernor(sysCpuDir, topo) : null;
+        if (governor == null) {
+            return null;
+        }
+        LOGGER.info("ktask scheduler {}: helpers off, {} (power policy; -D{}=false or enabled(true) turns them on)",
+                schedulerName, governor, POWER_AWARE);
+        return "power policy: " + governor;
     }
 
     static int checkLimit(String argument, int limit) {

@@ -21,6 +21,10 @@ import java.util.Objects;
  * @param enabled whether helpers are enabled ({@code ktask.enabled})
  * @param priorityHandOffs times a helper was raised to its task's own thread's priority (see
  *     ktask's "will its priority") since the scheduler was created
+ * @param disabledReason why helpers are off, empty while they are on: the power policy
+ *     ({@code "power policy: cpufreq governor powersave on CPU 0"}, see
+ *     {@link KTaskSchedulerBuilder#powerAware(boolean)}), {@code "enabled(false) on the builder"},
+ *     {@code "system property ktask.enabled=false"} or {@code "setEnabled(false)"}
  */
 public record KTaskStats(
         int helpersRunning,
@@ -30,15 +34,26 @@ public record KTaskStats(
         long refusedByGlobalLimit,
         long placedElsewhereByNodeLimit,
         boolean enabled,
-        long priorityHandOffs) {
+        long priorityHandOffs,
+        String disabledReason) {
 
     /**
      * Copies {@code helpersRunningPerNode}, so the caller's array cannot change this snapshot.
      *
-     * @throws NullPointerException if {@code helpersRunningPerNode} is null
+     * @param helpersRunning see the record's description
+     * @param helpersRunningPerNode see the record's description
+     * @param tasksRunning see the record's description
+     * @param chunksDone see the record's description
+     * @param refusedByGlobalLimit see the record's description
+     * @param placedElsewhereByNodeLimit see the record's description
+     * @param enabled see the record's description
+     * @param priorityHandOffs see the record's description
+     * @param disabledReason see the record's description
+     * @throws NullPointerException if {@code helpersRunningPerNode} or {@code disabledReason} is null
      */
     public KTaskStats {
         helpersRunningPerNode = helpersRunningPerNode.clone();
+        Objects.requireNonNull(disabledReason, "disabledReason");
     }
 
     /** @return a copy of the helpers running on each node (index = node id) */
@@ -48,6 +63,7 @@ public record KTaskStats(
     }
 
     /**
+     * @param node a node of the snapshot, {@code 0 <= node < helpersRunningPerNode().length}
      * @return the helpers running on {@code node} when the snapshot was taken
      * @throws IndexOutOfBoundsException if {@code node} is not a node of the snapshot
      */
@@ -66,13 +82,14 @@ public record KTaskStats(
                 && refusedByGlobalLimit == s.refusedByGlobalLimit
                 && placedElsewhereByNodeLimit == s.placedElsewhereByNodeLimit
                 && enabled == s.enabled
-                && priorityHandOffs == s.priorityHandOffs;
+                && priorityHandOffs == s.priorityHandOffs
+                && disabledReason.equals(s.disabledReason);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(helpersRunning, Arrays.hashCode(helpersRunningPerNode), tasksRunning,
-                chunksDone, refusedByGlobalLimit, placedElsewhereByNodeLimit, enabled, priorityHandOffs);
+                chunksDone, refusedByGlobalLimit, placedElsewhereByNodeLimit, enabled, priorityHandOffs, disabledReason);
     }
 
     @Override
@@ -82,6 +99,6 @@ public record KTaskStats(
                 + ", tasksRunning=" + tasksRunning + ", chunksDone=" + chunksDone
                 + ", refusedByGlobalLimit=" + refusedByGlobalLimit
                 + ", placedElsewhereByNodeLimit=" + placedElsewhereByNodeLimit + ", enabled=" + enabled
-                + ", priorityHandOffs=" + priorityHandOffs + "]";
+                + ", priorityHandOffs=" + priorityHandOffs + ", disabledReason=" + disabledReason + "]";
     }
 }

@@ -45,12 +45,12 @@ class KTaskThread extends Thread {
     }
 
     /**
-     * Hands {@code error} to the current thread's uncaught-exception handler, as reactor-core's
-     * schedulers do (their {@code onHandleError} hook is not reachable from outside reactor-core).
+     * Hands {@code error} to the current thread's uncaught-exception handler, then to the
+     * {@code Schedulers.onHandleError} hooks, as reactor-core's schedulers do (see
+     * {@link HandleError}).
      */
     static void reportUncaught(Throwable error) {
-        Thread t = Thread.currentThread();
-        t.getUncaughtExceptionHandler().uncaughtException(t, error);
+        HandleError.handle(error);
     }
 
     /** A worker thread that runs only non-blocking Reactor tasks. */

@@ -3,8 +3,10 @@ package io.ktask.scheduler;
 import io.ktask.scheduler.internal.HelperLease;
 import io.ktask.scheduler.internal.TaskHandle;
 
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -15,17 +17,37 @@ final class TaskRecord implements TaskHandle {
     private final AtomicInteger tasksRunning;
     private final LongAdder chunksDone;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The listeners when the task opened, and its start ({@link System#nanoTime()}) if there are any. */
+    private final TaskListener[] listeners;
+    private final long startNanos;
+    /** How the task ends ({@link #ended}): 0 until said, then 1 + mode * outcomes + outcome. */
+    private volatile int end;
     /** Made by the first lease: a task that runs on its own thread alone never pays for it. */
     private volatile LentPriority lending;
 
     private static final AtomicReferenceFieldUpdater<TaskRecord, LentPriority> LENDING =
             AtomicReferenceFieldUpdater.newUpdater(TaskRecord.class, LentPriority.class, "lending");
+    private static final AtomicIntegerFieldUpdater<TaskRecord> END =
+            AtomicIntegerFieldUpdater.newUpdater(TaskRecord.class, "end");
+    private static final TaskListener.Mode[] MODES = TaskListener.Mode.values();
+    private static final TaskListener.Outcome[] OUTCOMES = TaskListener.Outcome.values();
 
-    TaskRecord(KTaskScheduler scheduler, AtomicInteger tasksRunning, LongAdder chunksDone) {
+    TaskRecord(KTaskScheduler scheduler, AtomicInteger tasksRunning, LongAdder chunksDone, TaskListener[] listeners) {
         this.scheduler = scheduler;
         this.tasksRunning = tasksRunning;
         this.chunksDone = chunksDone;
+        this.listeners = listeners;
+        // No clock read for a scheduler nobody listens to.
+        this.startNanos = listeners.length == 0 ? 0 : System.nanoTime();
         tasksRunning.incrementAndGet();
+    }
+
+    @Override
+    public void ended(TaskListener.Mode mode, TaskListener.Outcome outcome) {
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(outcome, "outcome");
+        int said = 1 + mode.ordinal() * OUTCOMES.length + outcome.ordinal();
+        END.compareAndSet(this, 0, said); // only the first call counts
     }
 
     @Override
@@ -58,6 +80,13 @@ final class TaskRecord implements TaskHandle {
         // Only the first close counts the task as ended, whichever thread it comes from.
         if (closed.compareAndSet(false, true)) {
             tasksRunning.decrementAndGet();
+            if (listeners.length != 0) {
+                long duration = System.nanoTime() - startNanos;
+                int said = end;
+                TaskListeners.taskEnded(listeners,
+                        said == 0 ? TaskListener.Mode.UNKNOWN : MODES[(said - 1) / OUTCOMES.length],
+                        said == 0 ? TaskListener.Outcome.UNKNOWN : OUTCOMES[(said - 1) % OUTCOMES.length], duration);
+            }
         }
         // Read after closed is set: a lending made by a racing lease is withdrawn here, or its
         // lendPriority() sees closed.

@@ -89,6 +89,8 @@ class KTaskSchedulerBuilderTest {
                 Arguments.of("ktask.maxHelpersPerNode", "1.5",
                         "system property ktask.maxHelpersPerNode must be an integer >= 1 but was '1.5'"),
                 Arguments.of("ktask.enabled", "yes", "system property ktask.enabled must be true or false but was 'yes'"),
+                Arguments.of("ktask.powerAware", "no", "system property ktask.powerAware must be true or false but was 'no'"),
+                Arguments.of("ktask.jmx", "off", "system property ktask.jmx must be true or false but was 'off'"),
                 Arguments.of("ktask.helperNice", "20", "system property ktask.helperNice must be an integer in [0, 19] but was '20'"),
                 Arguments.of("ktask.helperNice", "low", "system property ktask.helperNice must be an integer in [0, 19] but was 'low'"));
     }
@@ -136,7 +138,9 @@ class KTaskSchedulerBuilderTest {
                 set("pinning", b -> b.pinning(false), "pinning"),
                 set("keepAlive", b -> b.keepAlive(Duration.ofSeconds(1)), "keepAlive"),
                 set("daemon", b -> b.daemon(true), "daemon"),
-                set("enabled", b -> b.enabled(false), "enabled"));
+                set("enabled", b -> b.enabled(false), "enabled"),
+                set("powerAware", b -> b.powerAware(false), "powerAware"),
+                set("jmx", b -> b.jmx(false), "jmx"));
     }
 
     private static Arguments set(String name, Consumer<KTaskSchedulerBuilder> call, String option) {

@@ -69,16 +69,19 @@ class KTaskSchedulerLifecycleTest {
     @Test
     void statsSnapshotIsImmutable() {
         int[] perNode = {1, 2};
-        KTaskStats stats = new KTaskStats(3, perNode, 1, 10, 0, 0, true, 2);
+        KTaskStats stats = new KTaskStats(3, perNode, 1, 10, 0, 0, true, 2, "");
         perNode[0] = 99;
         stats.helpersRunningPerNode()[1] = 99;
         assertThat(stats.helpersRunningPerNode()).containsExactly(1, 2);
         assertThat(stats.helpersRunning(1)).isEqualTo(2);
-        assertThat(stats).isEqualTo(new KTaskStats(3, new int[] {1, 2}, 1, 10, 0, 0, true, 2))
-                .hasSameHashCodeAs(new KTaskStats(3, new int[] {1, 2}, 1, 10, 0, 0, true, 2))
-                .isNotEqualTo(new KTaskStats(3, new int[] {1, 2}, 1, 10, 0, 0, true, 3));
+        assertThat(stats).isEqualTo(new KTaskStats(3, new int[] {1, 2}, 1, 10, 0, 0, true, 2, ""))
+                .hasSameHashCodeAs(new KTaskStats(3, new int[] {1, 2}, 1, 10, 0, 0, true, 2, ""))
+                .isNotEqualTo(new KTaskStats(3, new int[] {1, 2}, 1, 10, 0, 0, true, 3, ""))
+                .isNotEqualTo(new KTaskStats(3, new int[] {1, 2}, 1, 10, 0, 0, true, 2, "setEnabled(false)"));
         assertThat(stats.toString()).contains("helpersRunningPerNode=[1, 2]").contains("priorityHandOffs=2");
         assertThatThrownBy(() -> stats.helpersRunning(2)).isInstanceOf(IndexOutOfBoundsException.class);
-        assertThatThrownBy(() -> new KTaskStats(0, null, 0, 0, 0, 0, true, 0)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> new KTaskStats(0, null, 0, 0, 0, 0, true, 0, "")).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> new KTaskStats(0, new int[0], 0, 0, 0, 0, true, 0, null))
+                .isInstanceOf(NullPointerException.class).hasMessage("disabledReason");
     }
 }

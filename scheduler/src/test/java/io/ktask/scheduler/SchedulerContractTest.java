@@ -51,6 +51,7 @@ class SchedulerContractTest {
     @AfterEach
     void tearDown() {
         Schedulers.resetOnScheduleHook("contract-test");
+        Schedulers.resetOnHandleError("contract-test");
         if (scheduler != null) {
             scheduler.dispose();
         }
@@ -119,6 +120,51 @@ class SchedulerContractTest {
         d.dispose();
         assertThat(d.isDisposed()).isTrue();
         thread.get().setUncaughtExceptionHandler(null);
+    }
+
+    @ParameterizedTest
+    @MethodSource("schedulers")
+    void taskErrorGoesToTheUncaughtHandlerThenToOnHandleErrorHooks(Supplier<Scheduler> factory) throws Exception {
+        Scheduler s = open(factory);
+        List<String> seen = new CopyOnWriteArrayList<>();
+        CountDownLatch reported = new CountDownLatch(2);
+        Schedulers.onHandleError("contract-test", (thread, error) -> {
+            seen.add("hook " + error.getMessage() + " on " + (thread == Thread.currentThread()));
+            reported.countDown();
+        });
+        Scheduler.Worker worker = s.createWorker();
+        try {
+            for (Runnable submit : List.<Runnable>of(
+                    () -> s.schedule(throwing("from schedule", seen)),
+                    () -> worker.schedule(throwing("from worker", seen)))) {
+                submit.run();
+            }
+            assertThat(reported.await(5, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            worker.dispose();
+        }
+        // reactor-core's order (Schedulers.handleError): the thread's handler first, then the hooks.
+        assertThat(seen).containsExactlyInAnyOrder(
+                "handler from schedule", "hook from schedule on true", "handler from worker", "hook from worker on true");
+        assertThat(seen.indexOf("handler from schedule")).isLessThan(seen.indexOf("hook from schedule on true"));
+        assertThat(seen.indexOf("handler from worker")).isLessThan(seen.indexOf("hook from worker on true"));
+        // The scheduler keeps running tasks after a task's error.
+        CountDownLatch after = new CountDownLatch(1);
+        s.schedule(after::countDown);
+        assertThat(after.await(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** A task that reports its error to a handler of its own thread (put back after), then throws. */
+    private static Runnable throwing(String message, List<String> seen) {
+        return () -> {
+            Thread current = Thread.currentThread();
+            Thread.UncaughtExceptionHandler old = current.getUncaughtExceptionHandler();
+            current.setUncaughtExceptionHandler((t, e) -> {
+                t.setUncaughtExceptionHandler(old == t.getThreadGroup() ? null : old);
+                seen.add("handler " + e.getMessage());
+            });
+            throw new IllegalStateException(message);
+        };
     }
 
     @ParameterizedTest

@@ -39,6 +39,8 @@ public interface HelperLease extends AutoCloseable {
      * thread's uncaught-exception handler after the permit is returned; callers that care catch
      * their own errors.
      *
+     * @param helper a granted slot, {@code 0 <= helper < granted()}
+     * @param body what the helper runs
      * @return {@code true} if the helper was started; {@code false} if the scheduler was disposed
      *     (the permit has then already been returned)
      * @throws IndexOutOfBoundsException if {@code helper} is not a granted slot

@@ -2,6 +2,7 @@ package io.ktask.scheduler.internal;
 
 import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.KTaskStats;
+import io.ktask.scheduler.TaskListener;
 
 /**
  * The scheduler's record of one running task, opened by {@link SchedulerInternals#openTask(KTaskScheduler)}: it
@@ -16,6 +17,7 @@ public interface TaskHandle extends AutoCloseable {
     /**
      * Adds {@code chunks} finished chunks to the scheduler's counter.
      *
+     * @param chunks how many chunks finished since the last call
      * @throws IllegalArgumentException if {@code chunks < 0}
      */
     void chunksDone(long chunks);
@@ -24,6 +26,9 @@ public interface TaskHandle extends AutoCloseable {
      * Takes permits for helpers of this task: the same as {@link SchedulerInternals#lease(KTaskScheduler, int, int)},
      * and the helpers it starts belong to this task, so {@link #lendPriority()} can raise them.
      *
+     * @param wanted how many helpers the task would like, {@code >= 0}
+     * @param preferredNode a node id, or {@link io.ktask.scheduler.NodeTopology#ANY_NODE} for no preference
+     * @return the permits granted, between 0 and {@code wanted}
      * @throws IllegalArgumentException as {@link SchedulerInternals#lease(KTaskScheduler, int, int)}
      * @throws java.util.concurrent.RejectedExecutionException if the scheduler is disposed
      */
@@ -54,7 +59,22 @@ public interface TaskHandle extends AutoCloseable {
      */
     boolean lendPriority();
 
-    /** Marks the task as ended; no helper is raised from then on. Idempotent. */
+    /**
+     * Says how the task ends, for the {@link TaskListener}s that {@link #close()} tells. Call it
+     * once the outcome is decided and before the task's end is visible to the thread that will
+     * close it; only the first call counts. A task closed without it is reported as
+     * {@link TaskListener.Mode#UNKNOWN UNKNOWN}, {@link TaskListener.Outcome#UNKNOWN UNKNOWN}.
+     *
+     * @param mode how the task delivered its results
+     * @param outcome how it ended
+     * @throws NullPointerException if {@code mode} or {@code outcome} is null
+     */
+    void ended(TaskListener.Mode mode, TaskListener.Outcome outcome);
+
+    /**
+     * Marks the task as ended; no helper is raised from then on, and the scheduler's
+     * {@link TaskListener}s are told (see {@link #ended}). Idempotent.
+     */
     @Override
     void close();
 }

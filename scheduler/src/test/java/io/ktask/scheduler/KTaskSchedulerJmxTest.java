@@ -1,0 +1,224 @@
+package io.ktask.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.management.ManagementFactory;
+import java.lang.ref.WeakReference;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import javax.management.Attribute;
+import javax.management.InvalidAttributeValueException;
+import javax.management.JMX;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import javax.management.RuntimeMBeanException;
+
+import io.ktask.scheduler.internal.HelperLease;
+import io.ktask.scheduler.internal.TaskHandle;
+import org.junit.jupiter.api.Test;
+
+/** The scheduler's MXBean, used the way a JMX console does: through the platform MBean server. */
+class KTaskSchedulerJmxTest {
+
+    private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+
+    private static KTaskScheduler build(String name) {
+        return KTaskScheduler.builder().name(name).topology(NodeTopology.uniform(2, 5)).maxHelpers(6)
+                .enabled(true).build();
+    }
+
+    private static ObjectName name(String value) throws Exception {
+        return new ObjectName("io.ktask:type=KTaskScheduler,name=" + value);
+    }
+
+    @Test
+    void everyLimitAndStatsFigureIsReadable() throws Exception {
+        KTaskScheduler s = build("jmx-read");
+        ObjectName on = name("jmx-read");
+        CountDownLatch release = new CountDownLatch(1);
+        try (TaskHandle task = s.openTask(); HelperLease lease = s.lease(3, 1)) {
+            assertThat(s.objectName()).isEqualTo(on);
+            assertThat(server.isRegistered(on)).isTrue();
+            assertThat(server.getAttribute(on, "Name")).isEqualTo("jmx-read");
+            assertThat(server.getAttribute(on, "MaxHelpers")).isEqualTo(6);
+            assertThat((int[]) server.getAttribute(on, "MaxHelpersPerNode")).containsExactly(4, 4);
+            assertThat(server.getAttribute(on, "Enabled")).isEqualTo(true);
+            assertThat(server.getAttribute(on, "DisabledReason")).isEqualTo("");
+            for (int i = 0; i < lease.granted(); i++) {
+                lease.start(i, () -> awaitQuietly(release));
+            }
+            task.chunksDone(5);
+            KTaskStats stats = s.stats();
+            assertThat(stats.helpersRunning()).isEqualTo(3);
+            assertThat(server.getAttribute(on, "HelpersRunning")).isEqualTo(stats.helpersRunning());
+            assertThat((int[]) server.getAttribute(on, "HelpersRunningPerNode")).containsExactly(0, 3);
+            assertThat(server.getAttribute(on, "TasksRunning")).isEqualTo(1);
+            assertThat(server.getAttribute(on, "ChunksDone")).isEqualTo(5L);
+            assertThat(server.getAttribute(on, "RefusedByGlobalLimit")).isEqualTo(stats.refusedByGlobalLimit());
+            assertThat(server.getAttribute(on, "PlacedElsewhereByNodeLimit")).isEqualTo(stats.placedElsewhereByNodeLimit());
+            assertThat(server.getAttribute(on, "PriorityHandOffs")).isEqualTo(stats.priorityHandOffs());
+        } finally {
+            release.countDown();
+            s.dispose();
+        }
+        assertThat(server.isRegistered(on)).as("gone after dispose").isFalse();
+        assertThat(s.objectName()).isNull();
+    }
+
+    @Test
+    void maxHelpersSetThroughJmxIsObeyedByTheNextTask() throws Exception {
+        KTaskScheduler s = build("jmx-limit");
+        ObjectName on = s.objectName();
+        KTaskSchedulerMXBean proxy = JMX.newMXBeanProxy(server, on, KTaskSchedulerMXBean.class);
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            server.setAttribute(on, new Attribute("MaxHelpers", 2));
+            assertThat(s.maxHelpers()).isEqualTo(2);
+            assertThat(proxy.getMaxHelpers()).isEqualTo(2);
+            try (TaskHandle task = s.openTask(); HelperLease lease = task.lease(5, NodeTopology.ANY_NODE)) {
+                for (int i = 0; i < lease.granted(); i++) {
+                    lease.start(i, () -> awaitQuietly(release));
+                }
+                assertThat(s.stats().helpersRunning()).isEqualTo(2);
+                assertThat(s.stats().refusedByGlobalLimit()).isEqualTo(3);
+                assertThat(proxy.getHelpersRunning()).isEqualTo(2);
+            } finally {
+                release.countDown();
+            }
+            server.invoke(on, "setMaxHelpersPerNode", new Object[] {1, 1}, new String[] {"int", "int"});
+            assertThat(s.maxHelpersPerNode(1)).isEqualTo(1);
+            assertThat(proxy.getMaxHelpersPerNode()).containsExactly(4, 1);
+            proxy.setEnabled(false);
+            assertThat(s.isEnabled()).isFalse();
+            assertThat(server.getAttribute(on, "DisabledReason")).isEqualTo("setEnabled(false)");
+            try (HelperLease lease = s.lease(2, 0)) {
+                assertThat(lease.granted()).isZero();
+            }
+            server.setAttribute(on, new Attribute("Enabled", true));
+            assertThat(s.isEnabled()).isTrue();
+        } finally {
+            s.dispose();
+        }
+    }
+
+    @Test
+    void badValuesAreRejectedWithAClearMessage() throws Exception {
+        KTaskScheduler s = build("jmx-bad");
+        ObjectName on = s.objectName();
+        try {
+            assertThatThrownBy(() -> server.setAttribute(on, new Attribute("MaxHelpers", 0)))
+                    .isInstanceOf(RuntimeMBeanException.class).cause()
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("maxHelpers must be >= 1 but was 0");
+            assertThatThrownBy(() -> server.invoke(on, "setMaxHelpersPerNode", new Object[] {2, 1}, new String[] {"int", "int"}))
+                    .isInstanceOf(RuntimeMBeanException.class).cause()
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("node must be a node in [0, 1] but was 2");
+            assertThatThrownBy(() -> server.invoke(on, "setMaxHelpersPerNode", new Object[] {0, -3}, new String[] {"int", "int"}))
+                    .isInstanceOf(RuntimeMBeanException.class).cause()
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("limit must be >= 1 but was -3");
+            assertThatThrownBy(() -> server.setAttribute(on, new Attribute("MaxHelpers", "six")))
+                    .isInstanceOf(InvalidAttributeValueException.class);
+            assertThatThrownBy(() -> server.setAttribute(on, new Attribute("HelpersRunning", 1)))
+                    .hasMessageContaining("HelpersRunning");
+            assertThat(s.maxHelpers()).as("unchanged by the rejected writes").isEqualTo(6);
+            assertThat(s.maxHelpersPerNode(0)).isEqualTo(4);
+        } finally {
+            s.dispose();
+        }
+    }
+
+    @Test
+    void goneAfterAGracefulDisposeEnds() throws Exception {
+        KTaskScheduler s = build("jmx-graceful");
+        ObjectName on = s.objectName();
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        s.schedule(() -> {
+            started.countDown();
+            awaitQuietly(release);
+        });
+        assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+        reactor.core.publisher.Mono<Void> graceful = s.disposeGracefully().cache();
+        graceful.subscribe();
+        assertThat(server.isRegistered(on)).as("still there while a task finishes").isTrue();
+        release.countDown();
+        graceful.block(Duration.ofSeconds(10));
+        assertThat(server.isRegistered(on)).isFalse();
+    }
+
+    @Test
+    void sharedNamesGetTheLowestFreeNumberAndReservedCharactersAreQuoted() throws Exception {
+        KTaskScheduler a = build("jmx-twin");
+        KTaskScheduler b = build("jmx-twin");
+        KTaskScheduler c = build("jmx-twin");
+        KTaskScheduler odd = build("a,b=c:*?\"");
+        KTaskScheduler d = null;
+        try {
+            assertThat(a.objectName()).isEqualTo(name("jmx-twin"));
+            assertThat(b.objectName()).isEqualTo(name("jmx-twin#2"));
+            assertThat(c.objectName()).isEqualTo(name("jmx-twin#3"));
+            assertThat(server.getAttribute(b.objectName(), "Name")).isEqualTo("jmx-twin");
+            b.dispose();
+            d = build("jmx-twin");
+            assertThat(d.objectName()).isEqualTo(name("jmx-twin#2"));
+            assertThat(odd.objectName()).isEqualTo(name(ObjectName.quote("a,b=c:*?\"")));
+            assertThat(server.getAttribute(odd.objectName(), "Name")).isEqualTo("a,b=c:*?\"");
+            assertThat(server.queryNames(new ObjectName("io.ktask:type=KTaskScheduler,*"), null))
+                    .contains(a.objectName(), c.objectName(), d.objectName(), odd.objectName())
+                    .doesNotContain(name("jmx-twin#4"));
+        } finally {
+            a.dispose();
+            c.dispose();
+            odd.dispose();
+            if (d != null) {
+                d.dispose();
+            }
+        }
+        assertThat(server.queryNames(new ObjectName("io.ktask:type=KTaskScheduler,name=jmx-twin*"), null)).isEmpty();
+    }
+
+    @Test
+    void jmxCanBeTurnedOff() throws Exception {
+        KTaskScheduler off = KTaskScheduler.builder().name("jmx-off").topology(NodeTopology.uniform(1, 2)).jmx(false).build();
+        KTaskScheduler byProperty = KTaskScheduler.builder().name("jmx-off").topology(NodeTopology.uniform(1, 2))
+                .build(k -> k.equals("ktask.jmx") ? "false" : null);
+        try {
+            assertThat(off.objectName()).isNull();
+            assertThat(byProperty.objectName()).isNull();
+            assertThat(server.isRegistered(name("jmx-off"))).isFalse();
+        } finally {
+            off.dispose();
+            byProperty.dispose();
+        }
+    }
+
+    @Test
+    void theBeanOfAnAbandonedSchedulerGoesAtTheNextBuild() throws Exception {
+        WeakReference<KTaskScheduler> abandoned = new WeakReference<>(build("jmx-abandoned"));
+        ObjectName on = name("jmx-abandoned");
+        assertThat(server.isRegistered(on)).isTrue();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (abandoned.get() != null && System.nanoTime() < deadline) {
+            System.gc(); // the bean must not keep its scheduler reachable
+        }
+        assertThat(abandoned.get()).as("collected although its bean is registered").isNull();
+        assertThatThrownBy(() -> server.getAttribute(on, "MaxHelpers")).isInstanceOf(RuntimeMBeanException.class)
+                .cause().hasMessage("the KTaskScheduler jmx-abandoned was garbage-collected without dispose()");
+        // The collected reference reaches the queue a moment after it is cleared (the JVM's
+        // reference handler thread): build until a build has found it there.
+        while (server.isRegistered(on) && System.nanoTime() < deadline) {
+            build("jmx-next").dispose();
+        }
+        assertThat(server.isRegistered(on)).isFalse();
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
