@@ -27,6 +27,9 @@ public final class KTask {
      * range that honours backpressure; {@link #parallelize} recognises it and splits it by
      * arithmetic, with no signal or allocation per unit.
      *
+     * @param start the first value
+     * @param count how many values, {@code >= 0}
+     * @return the range
      * @throws IllegalArgumentException if {@code count < 0} or {@code start + count} overflows
      */
     public static Flux<Long> range(long start, long count) {
@@ -44,6 +47,11 @@ public final class KTask {
      * reduced in chunk order by {@code merge}. Same as
      * {@code parallelize(KTaskSpec.of(work).merge(merge).build())}.
      *
+     * @param <T> the upstream element type
+     * @param <R> the chunk result type
+     * @param work computes one chunk's result; called once per chunk, possibly on several threads at once
+     * @param merge combines two results in chunk order; associative
+     * @return the transformer, for {@code flux.transform(...)}
      * @throws NullPointerException if {@code work} or {@code merge} is null
      */
     public static <T, R> Function<Flux<T>, Flux<R>> parallelize(
@@ -70,6 +78,10 @@ public final class KTask {
      * {@link KTaskException} (nothing after a cancel). A {@code request(n <= 0)} is signalled as
      * {@link IllegalArgumentException}.
      *
+     * @param <T> the upstream element type
+     * @param <R> the chunk result type
+     * @param spec the task's description
+     * @return the transformer, for {@code flux.transform(...)}
      * @throws NullPointerException if {@code spec} is null
      */
     public static <T, R> Function<Flux<T>, Flux<R>> parallelize(KTaskSpec<T, R> spec) {
@@ -87,6 +99,11 @@ public final class KTask {
      *
      * Same as {@code reduce(KTaskSpec.of(work).merge(merge).build())}.
      *
+     * @param <T> the upstream element type
+     * @param <R> the chunk result type
+     * @param work computes one chunk's result; called once per chunk, possibly on several threads at once
+     * @param merge combines two results in chunk order; associative
+     * @return the transformer, for {@code flux.as(...)}
      * @throws NullPointerException if {@code work} or {@code merge} is null
      */
     public static <T, R> Function<Flux<? extends T>, Mono<R>> reduce(
@@ -103,6 +120,10 @@ public final class KTask {
      * wildcard in the returned function lets the common forms compile without type arguments:
      * {@code flux.as(KTask.reduce(KTaskSpec.of(c -> c.size()).merge(Long::sum).build()))}.
      *
+     * @param <T> the upstream element type
+     * @param <R> the chunk result type
+     * @param spec a merge-mode spec
+     * @return the transformer, for {@code flux.as(...)}
      * @throws NullPointerException if {@code spec} is null
      * @throws IllegalArgumentException if {@code spec} is not in merge mode (it names the spec)
      */

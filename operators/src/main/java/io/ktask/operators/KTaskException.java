@@ -21,7 +21,9 @@ public final class KTaskException extends RuntimeException {
     /** At most this many index ranges are spelled out in the message; the rest are counted. */
     static final int MAX_RANGES_IN_MESSAGE = 16;
 
+    /** The index of the chunk whose failure aborted the task, or {@link #NO_CHUNK}. */
     private final long failedChunk;
+    /** The indexes of the chunks whose undo returned normally, ascending. */
     private final List<Long> undoneChunks;
 
     /**
@@ -44,6 +46,7 @@ public final class KTaskException extends RuntimeException {
      * @param failed the chunk whose failure aborted the task, or null when the failure came from
      *     elsewhere (then {@link #failedChunk()} is {@link #NO_CHUNK})
      * @param undoneChunks the indexes of the chunks whose undo returned normally, ascending
+     * @return the error, with no suppressed exception yet
      * @throws NullPointerException if {@code cause} or {@code undoneChunks} is null
      */
     public static KTaskException of(Throwable cause, Chunk<?> failed, List<Long> undoneChunks) {

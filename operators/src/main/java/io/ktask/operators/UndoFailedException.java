@@ -11,8 +11,11 @@ public final class UndoFailedException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The index of the chunk whose undo threw. */
     private final long chunkIndex;
+    /** That chunk's first unit. */
     private final long start;
+    /** That chunk's end unit (exclusive). */
     private final long end;
 
     UndoFailedException(Chunk<?> chunk, Throwable cause) {
@@ -26,6 +29,9 @@ public final class UndoFailedException extends RuntimeException {
      * Creates the failure of {@code chunk}'s undo for an engine outside this package (the
      * {@code ktask-spark} module), to be suppressed in its {@link KTaskException}.
      *
+     * @param chunk the chunk whose undo threw
+     * @param cause what the undo threw
+     * @return the failure, naming the chunk
      * @throws NullPointerException if {@code chunk} or {@code cause} is null
      */
     public static UndoFailedException of(Chunk<?> chunk, Throwable cause) {
