@@ -14,7 +14,8 @@ import java.util.Set;
  *
  * <p>Commands: {@code brc}, {@code zero}, {@code prealloc}, {@code pipeline} and {@code all}
  * (the default). Each runs a bulk job sequentially and with ktask, prints both times and the
- * speedup, and checks that both gave the same result. {@code --help} works globally and per
+ * speedup, and checks that both gave the same result. {@code serve} runs an HTTP server whose
+ * requests are ktask tasks, until it is stopped. {@code --help} works globally and per
  * command.
  *
  * <p>Exit status: {@value #EXIT_OK} when every check passed, {@value #EXIT_FAILED} when a check
@@ -96,6 +97,7 @@ public final class Main {
     static List<Sample> samples() {
         List<Sample> jobs = List.of(new BrcSample(), new ZeroSample(), new PreallocSample(), new PipelineSample());
         List<Sample> all = new ArrayList<>(jobs);
+        all.add(new ServeSample()); // not in `all`: a server runs until it is stopped
         all.add(new AllSample(jobs));
         return all;
     }
