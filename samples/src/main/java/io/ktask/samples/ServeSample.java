@@ -41,7 +41,6 @@ final class ServeSample extends Sample {
         long seconds = args.number(SECONDS.name(), 0, 365L * 24 * 3600);
         int maxJobs = args.intNumber(MAX_JOBS.name(), 1, 1024);
         KTaskScheduler scheduler = SchedulerFactory.create("ktask-serve", args, null);
-        long start = System.nanoTime();
         StatsServer server;
         try {
             server = StatsServer.start("ktask-serve", port, scheduler, maxJobs, line -> console.err.println("serve: " + line));
@@ -57,8 +56,9 @@ final class ServeSample extends Sample {
             awaitQuietly(stopped); // let the main thread finish its clean stop before the JVM halts
         }, "ktask-serve-stop");
         Runtime.getRuntime().addShutdownHook(hook);
+        long start = System.nanoTime();
         try {
-            String url = "http://" + StatsServer.HOST + ":" + server.port();
+            String url = "http://" + server.address().getAddress().getHostAddress() + ":" + server.port();
             console.out.printf("serve: listening on %s (try %s/stats?n=10000000 and %s/health); %s%n", url, url, url,
                     seconds > 0 ? "stops after " + seconds + " s" : "Ctrl-C stops it");
             console.out.flush();
@@ -73,7 +73,7 @@ final class ServeSample extends Sample {
             stopped.countDown();
             removeHook(hook);
         }
-        console.out.printf("serve: stopped after %s, %d requests (%d rolled back)%n",
+        console.out.printf("serve: stopped after serving for %s, %d requests (%d rolled back)%n",
                 Format.seconds(System.nanoTime() - start), server.requests(), server.rolledBack());
         return new Outcome(NAME, server.requests() + " requests", 0, System.nanoTime() - start, true, "stopped cleanly");
     }

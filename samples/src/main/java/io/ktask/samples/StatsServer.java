@@ -1,5 +1,6 @@
 package io.ktask.samples;
 
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -95,6 +96,11 @@ final class StatsServer implements AutoCloseable {
     /** @return the port the server listens on */
     int port() {
         return server.port();
+    }
+
+    /** @return the address the server's socket is bound to, as the OS reports it */
+    InetSocketAddress address() {
+        return (InetSocketAddress) server.address();
     }
 
     /** @return requests answered or being answered since the start */
