@@ -5,12 +5,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 import io.ktask.operators.KTaskException;
 import io.ktask.scheduler.KTaskScheduler;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -67,6 +69,8 @@ final class StatsServer implements AutoCloseable {
                     .host(HOST)
                     .port(port)
                     .runOn(loops)
+                    // the group lets close() wait for requests in flight, not only stop listening
+                    .channelGroup(new DefaultChannelGroup(loops.onServer(true).next()))
                     .httpRequestDecoder(spec -> spec.maxInitialLineLength(MAX_REQUEST_LINE).maxHeaderSize(MAX_HEADERS))
                     .idleTimeout(Duration.ofSeconds(60))
                     .doOnChannelInit((observer, channel, remote) -> channel.pipeline()
@@ -175,13 +179,20 @@ final class StatsServer implements AutoCloseable {
                 inFlight.decrementAndGet();
                 return Mono.just(Reply.error(503, "busy: " + maxJobs + " bulk requests are in flight, retry later", ""));
             }
+            AtomicBoolean released = new AtomicBoolean();
+            Runnable release = () -> {
+                if (released.compareAndSet(false, true)) {
+                    inFlight.decrementAndGet();
+                }
+            };
             AtomicInteger undos = new AtomicInteger();
             long start = System.nanoTime();
             return job.run(query, undos)
+                    .doOnTerminate(release) // before the reply goes out: /health never counts an answered request
+                    .doOnCancel(release)
                     .map(s -> Reply.ok(s.toJson(query.n(), query.seed(), System.nanoTime() - start)))
                     .onErrorResume(KTaskException.class, e -> Mono.just(rolledBack(e, undos.get())))
-                    .onErrorResume(e -> Mono.just(failed(e)))
-                    .doFinally(signal -> inFlight.decrementAndGet());
+                    .onErrorResume(e -> Mono.just(failed(e)));
         });
     }
 

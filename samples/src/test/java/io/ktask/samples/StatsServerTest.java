@@ -8,7 +8,10 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -171,6 +174,68 @@ class StatsServerTest {
             assertThat(client.get("/stats?n=1000000&seed=" + round).status()).isEqualTo(200);
             assertThat(client.get("/stats?n=1&seed=" + round).status()).isEqualTo(200);
         }
+    }
+
+    @Test
+    void moreBulkRequestsThanMaxJobsAreA503() {
+        KTaskScheduler own = KTaskScheduler.builder().name(NAME + "-busy").build();
+        try (StatsServer busy = StatsServer.start(NAME + "-busy", 0, own, 1, LOG::add);
+                HttpTestClient c = new HttpTestClient(NAME + "-busy-client", busy.port())) {
+            HttpTestClient.Response rejected = null;
+            // a bounded retry: the long request might finish before the second one arrives
+            for (int attempt = 0; attempt < 5 && rejected == null; attempt++) {
+                CompletableFuture<HttpTestClient.Response> first = c.getLater("/stats?n=" + StatsQuery.MAX_N).toFuture();
+                awaitInFlight(c, 1);
+                HttpTestClient.Response second = c.get("/stats?n=1");
+                if (second.status() == 503) {
+                    rejected = second;
+                }
+                assertThat(first.join().status()).isEqualTo(200);
+            }
+            assertThat(rejected).as("a second bulk request while one was in flight").isNotNull();
+            assertThat(rejected.text("error")).isEqualTo("busy: 1 bulk requests are in flight, retry later");
+            assertThat(c.get("/health").number("bulkInFlight")).isZero();
+        } finally {
+            own.dispose();
+        }
+    }
+
+    @Test
+    void closeLetsARequestInFlightFinishThenLeavesNoThreadBehind() throws Exception {
+        String name = NAME + "-close";
+        KTaskScheduler own = KTaskScheduler.builder().name(name).build();
+        StatsServer closing = StatsServer.start(name, 0, own, 4, LOG::add);
+        HttpTestClient c = new HttpTestClient(name + "-client", closing.port());
+        try {
+            CompletableFuture<HttpTestClient.Response> inFlight = c.getLater("/stats?n=" + StatsQuery.MAX_N).toFuture();
+            awaitInFlight(c, 1);
+
+            closing.close();
+
+            assertThat(inFlight.get(HttpTestClient.TIMEOUT.toSeconds(), TimeUnit.SECONDS).status()).isEqualTo(200);
+            assertThat(c.getLater("/health").map(HttpTestClient.Response::status).onErrorReturn(-1)
+                    .block(HttpTestClient.TIMEOUT)).as("no longer listening").isEqualTo(-1);
+        } finally {
+            c.close();
+            own.dispose();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!threadsNamed(name + "-").isEmpty() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(threadsNamed(name + "-")).isEmpty();
+    }
+
+    /** Polls /health until {@code count} bulk requests are in flight (at most 10 s). */
+    static void awaitInFlight(HttpTestClient c, int count) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (c.get("/health").number("bulkInFlight") < count) {
+            assertThat(System.nanoTime()).as("%d bulk requests in flight within 10 s", count).isLessThan(deadline);
+        }
+    }
+
+    private static List<String> threadsNamed(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName).filter(n -> n.startsWith(prefix)).toList();
     }
 
     private static String readAll(InputStream in) throws IOException {
