@@ -16,12 +16,12 @@ class MainTest {
 
         assertThat(cli.exit()).isEqualTo(Main.EXIT_OK);
         assertThat(cli.out()).contains("Usage: java -jar ktask-samples.jar [command] [options]")
-                .contains("  brc ", "  zero ", "  prealloc ", "  pipeline ", "  all ");
+                .contains("  brc ", "  zero ", "  prealloc ", "  pipeline ", "  serve ", "  all ");
         assertThat(cli.err()).isEmpty();
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"brc", "zero", "prealloc", "pipeline", "all"})
+    @ValueSource(strings = {"brc", "zero", "prealloc", "pipeline", "serve", "all"})
     void eachCommandHasItsOwnHelpWithEveryOption(String command) {
         Cli cli = Cli.run(command, "--help");
 
@@ -37,7 +37,7 @@ class MainTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "bogus                              | unknown command 'bogus' (commands: brc, zero, prealloc, pipeline, all)",
+        "bogus                              | unknown command 'bogus' (commands: brc, zero, prealloc, pipeline, serve, all)",
         "brc --rowz 3                       | unknown option '--rowz' for 'brc'",
         "brc --rows ten                     | --rows must be a whole number but was 'ten'",
         "brc --rows 0                       | --rows must be between 1 and 10000000000 but was 0",
