@@ -68,13 +68,17 @@ final class ServeSample extends Sample {
                 stop.await();
             }
         } finally {
-            server.close();
-            scheduler.dispose();
-            stopped.countDown();
-            removeHook(hook);
+            try {
+                server.close();
+                scheduler.dispose();
+                console.out.printf("serve: stopped after serving for %s, %d requests (%d rolled back)%n",
+                        Format.seconds(System.nanoTime() - start), server.requests(), server.rolledBack());
+                console.out.flush();
+            } finally {
+                stopped.countDown(); // after the last line: on Ctrl-C the JVM halts once the hook returns
+                removeHook(hook);
+            }
         }
-        console.out.printf("serve: stopped after serving for %s, %d requests (%d rolled back)%n",
-                Format.seconds(System.nanoTime() - start), server.requests(), server.rolledBack());
         return new Outcome(NAME, server.requests() + " requests", 0, System.nanoTime() - start, true, "stopped cleanly");
     }
 
