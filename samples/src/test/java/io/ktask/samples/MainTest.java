@@ -55,6 +55,11 @@ class MainTest {
         "pipeline --nodes 0                 | --nodes must be between 1 and 64 but was 0",
         "zero --runs 0                      | --runs must be between 1 and 100 but was 0",
         "all --runs 101                     | --runs must be between 1 and 100 but was 101",
+        "serve --port 65536                 | --port must be between 0 and 65535 but was 65536",
+        "serve --port http                  | --port must be a whole number but was 'http'",
+        "serve --seconds -1                 | --seconds must be between 0 and 31536000 but was -1",
+        "serve --max-jobs 0                 | --max-jobs must be between 1 and 1024 but was 0",
+        "serve --runs 2                     | unknown option '--runs' for 'serve'",
     })
     void badArgumentsExitWithUsageStatusAndNameTheCulprit(String line, String message) {
         Cli cli = Cli.run(line.trim().split(" +"));
