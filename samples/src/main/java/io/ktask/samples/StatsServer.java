@@ -200,7 +200,8 @@ final class StatsServer implements AutoCloseable {
     private Reply rolledBack(KTaskException e, int undos) {
         rolledBack.increment();
         log.accept("500 rolled back, " + undos + " undos ran before this response: " + e.getMessage());
-        return Reply.error(500, e.getMessage(), "\"undos\":" + undos);
+        return Reply.error(500, e.getMessage(), "\"failedChunk\":" + e.failedChunk() + ",\"undoneChunks\":"
+                + e.undoneChunks().size() + ",\"undos\":" + undos);
     }
 
     private Reply failed(Throwable e) {

@@ -153,6 +153,12 @@ class ServeLoadBlockHoundTest {
         assertThat(sorted.length).as("probes within %s", PROBE_WINDOW).isGreaterThanOrEqualTo(100);
         assertThat(allBusy).as("probes that ran while all %d bulk requests were in flight", BULK)
                 .isGreaterThanOrEqualTo(sorted.length / 2);
+        assertThat(p50).as("/health p50 in ms").isLessThan(20.0);
+        // the p99 judges the server only where the machine itself can meet it: on a host busy with
+        // other work, /health misses 20 ms without any load of ours, and that says nothing of serve
+        double idleP99 = percentile(idle, 0.99);
+        assumeTrue(idleP99 < 20.0, () -> String.format(Locale.ROOT,
+                "p99 not judged: this machine's /health p99 without load is %.2f ms, above 20 ms", idleP99));
         assertThat(p99).as("/health p99 in ms").isLessThan(20.0);
     }
 
