@@ -47,9 +47,8 @@ class ServeLoadBlockHoundTest {
     private static final List<String> LOAD_VIOLATIONS = new ArrayList<>();
     private static final List<HttpTestClient.Response> BULK_RESPONSES = new ArrayList<>();
     private static int mostInFlight;
-    private static long[] idleLatencies;
-    private static long[] latencies;
-    private static int[] inFlightSeen;
+    private static Probes loaded;
+    private static long[] idleNanos;
 
     private static KTaskScheduler scheduler;
     private static StatsServer server;
@@ -68,8 +67,7 @@ class ServeLoadBlockHoundTest {
                 HttpTestClient probe = new HttpTestClient(NAME + "-probe", server.port())) {
             assertThat(bulk.get("/stats?n=" + N).status()).isEqualTo(200); // warm-up: JIT, first task
             probe(probe); // warm-up
-            probe(probe); // the latencies without load: how fast this machine answers at all
-            idleLatencies = latencies;
+            Probes before = probe(probe); // without load, before and after it: how fast this machine answers at all
 
             AtomicBoolean stop = new AtomicBoolean();
             List<CompletableFuture<List<HttpTestClient.Response>>> clients = new ArrayList<>();
@@ -81,11 +79,13 @@ class ServeLoadBlockHoundTest {
                         .collectList().toFuture());
             }
             mostInFlight = reachInFlight(probe, BULK);
-            probe(probe);
+            loaded = probe(probe);
             stop.set(true);
             for (CompletableFuture<List<HttpTestClient.Response>> c : clients) {
                 BULK_RESPONSES.addAll(c.get(60, TimeUnit.SECONDS));
             }
+            Probes after = probe(probe); // the machine may have got busier meanwhile
+            idleNanos = concat(before.nanos(), after.nanos());
         }
         LOAD_VIOLATIONS.addAll(VIOLATIONS);
     }
@@ -100,7 +100,11 @@ class ServeLoadBlockHoundTest {
         return most;
     }
 
-    private static void probe(HttpTestClient probe) {
+    /** /health latencies, one request at a time, and the bulk requests each answer saw in flight. */
+    private record Probes(long[] nanos, int[] inFlight) {
+    }
+
+    private static Probes probe(HttpTestClient probe) {
         long[] nanos = new long[PROBES];
         int[] inFlight = new int[PROBES];
         long deadline = System.nanoTime() + PROBE_WINDOW.toNanos();
@@ -112,8 +116,7 @@ class ServeLoadBlockHoundTest {
             assertThat(r.status()).isEqualTo(200);
             inFlight[count++] = (int) r.number("bulkInFlight");
         }
-        latencies = Arrays.copyOf(nanos, count);
-        inFlightSeen = Arrays.copyOf(inFlight, count);
+        return new Probes(Arrays.copyOf(nanos, count), Arrays.copyOf(inFlight, count));
     }
 
     @AfterAll
@@ -135,11 +138,11 @@ class ServeLoadBlockHoundTest {
 
     @Test
     void healthP99StaysUnder20msWhileEightBulkRequestsRun() {
-        long[] sorted = sorted(latencies);
+        long[] sorted = sorted(loaded.nanos());
         double p50 = percentile(sorted, 0.50);
         double p99 = percentile(sorted, 0.99);
-        long[] idle = sorted(idleLatencies);
-        int[] seen = inFlightSeen.clone();
+        long[] idle = sorted(idleNanos);
+        int[] seen = loaded.inFlight().clone();
         Arrays.sort(seen);
         long allBusy = Arrays.stream(seen).filter(k -> k >= BULK).count();
         System.out.printf(Locale.ROOT, "serve under load: /health p50 %.2f ms, p99 %.2f ms, max %.2f ms over %d probes;"
@@ -177,6 +180,12 @@ class ServeLoadBlockHoundTest {
         } finally {
             loops.disposeLater(Duration.ZERO, Duration.ofSeconds(10)).block(Duration.ofSeconds(20));
         }
+    }
+
+    private static long[] concat(long[] a, long[] b) {
+        long[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
     }
 
     private static long[] sorted(long[] values) {
