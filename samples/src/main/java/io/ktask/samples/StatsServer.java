@@ -17,8 +17,8 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import reactor.core.publisher.Mono;
-import reactor.netty.NettyPipeline;
 import reactor.netty.DisposableServer;
+import reactor.netty.NettyPipeline;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
@@ -38,8 +38,9 @@ import reactor.netty.resources.LoopResources;
  * Every other request is a 4xx whose JSON body says what was wrong: 404 unknown path, 405 other
  * methods, 400 bad parameters, 413 a request body, 414 a request line longer than
  * {@value #MAX_REQUEST_LINE} bytes, 431 headers over {@value #MAX_HEADERS} bytes (the last two
- * are reactor-netty's own replies, given a message by {@link DecodeFailureBodies}). Handlers run on the server's own event loops (threads {@code <name>-…}); the server's
- * log (5xx only) goes to the given consumer, from any thread.
+ * are reactor-netty's own replies, given a message by {@link DecodeFailureBodies}). Handlers run
+ * on the server's own event loops (threads {@code <name>-…}); a bulk reply may be sent from a
+ * ktask thread. The server's log (5xx only) goes to the given consumer, from any thread.
  */
 final class StatsServer implements AutoCloseable {
 
