@@ -9,8 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
-import java.util.function.Consumer;
 import java.util.function.LongUnaryOperator;
+import java.util.function.ObjLongConsumer;
 
 import reactor.core.publisher.Flux;
 
@@ -18,14 +18,14 @@ import reactor.core.publisher.Flux;
  * A file of records that each end with a delimiter byte (lines end with {@code '\n'}), opened to
  * be parallelized by byte range with no boundary code of the caller's: {@link #range()} is the
  * file's bytes as a {@link KTask#range}, {@link #boundaries()} is the cut that moves every chunk
- * boundary to the start of a record, and {@link #forEachWindow(Chunk, Consumer)} hands the work
+ * boundary to the start of a record, and {@link #forEachWindow(Chunk, ObjLongConsumer)} hands the work
  * function its chunk's bytes, whole records only.
  *
  * <pre>{@code
  * try (DelimitedFile file = DelimitedFile.open(path)) {
  *     Long lines = file.range().as(KTask.reduce(KTaskSpec.<Long, Long>of(chunk -> {
  *                 long[] n = {0};
- *                 file.forEachWindow(chunk, window -> n[0] += count(window, (byte) '\n'));
+ *                 file.forEachWindow(chunk, (window, offset) -> n[0] += count(window, (byte) '\n'));
  *                 return n[0];
  *             })
  *             .merge(Long::sum)
@@ -141,13 +141,14 @@ public final class DelimitedFile implements Closeable {
      * Hands the bytes of {@code chunk} ({@code [chunk.start(), chunk.end())}) to {@code reader}.
      * Same as {@code forEachWindow(chunk.start(), chunk.end(), reader)}.
      */
-    public void forEachWindow(Chunk<?> chunk, Consumer<? super ByteBuffer> reader) {
+    public void forEachWindow(Chunk<?> chunk, ObjLongConsumer<? super ByteBuffer> reader) {
         forEachWindow(chunk.start(), chunk.end(), reader);
     }
 
     /**
      * Hands the bytes {@code [start, end)} of the file to {@code reader}, in order, in one or more
-     * windows on the calling thread. Each window is a heap buffer from position 0 to its limit,
+     * windows on the calling thread, each with the file offset of its first byte (for error
+     * messages that say where). Each window is a heap buffer from position 0 to its limit,
      * backed by an accessible array ({@code hasArray()}), holding the bytes up to and including a
      * delimiter, or up to {@code end}: when {@code start} and {@code end} are record starts (the
      * ends of a chunk cut by {@link #boundaries()}), every window holds whole records only. A
@@ -159,7 +160,7 @@ public final class DelimitedFile implements Closeable {
      * @throws UncheckedIOException if reading fails (the file shrank or was closed, the thread
      *     was interrupted, or one record is longer than 2 GiB)
      */
-    public void forEachWindow(long start, long end, Consumer<? super ByteBuffer> reader) {
+    public void forEachWindow(long start, long end, ObjLongConsumer<? super ByteBuffer> reader) {
         Objects.requireNonNull(reader, "reader must not be null");
         if (start < 0 || start > end || end > size) {
             throw new IllegalArgumentException("byte range [" + start + ", " + end + ") must be within [0, " + size
@@ -177,7 +178,7 @@ public final class DelimitedFile implements Closeable {
                 buf = grow(buf, pos); // one record fills the window: no delimiter to stop at
                 continue;
             }
-            reader.accept(ByteBuffer.wrap(buf, 0, length).slice());
+            reader.accept(ByteBuffer.wrap(buf, 0, length).slice(), pos);
             filled = wanted - length;
             System.arraycopy(buf, length, buf, 0, filled);
             pos += length;

@@ -109,7 +109,7 @@ class DelimitedFileTest {
         try (DelimitedFile file = DelimitedFile.open(write("huge.txt", "a\n" + huge + "\nb\n"))) {
             List<Integer> windows = new ArrayList<>();
             List<String> records = new ArrayList<>();
-            file.forEachWindow(0, file.size(), w -> {
+            file.forEachWindow(0, file.size(), (w, at) -> {
                 windows.add(w.remaining());
                 records.addAll(split(w));
             });
@@ -125,7 +125,7 @@ class DelimitedFileTest {
             assertThat(file.size()).isZero();
             assertThat(file.range().as(KTask.reduce(KTaskSpec.<Long, Long>of(Chunk::size).merge(Long::sum)
                     .boundaries(file.boundaries()).scheduler(scheduler).build())).block(WAIT)).isNull();
-            file.forEachWindow(0, 0, w -> {
+            file.forEachWindow(0, 0, (w, at) -> {
                 throw new AssertionError("an empty range has no window");
             });
         }
@@ -154,7 +154,7 @@ class DelimitedFileTest {
         file.close(); // idempotent
 
         assertThat(openHandles()).isEqualTo(before);
-        assertThatThrownBy(() -> file.forEachWindow(0, 2, w -> { }))
+        assertThatThrownBy(() -> file.forEachWindow(0, 2, (w, at) -> { }))
                 .isInstanceOf(UncheckedIOException.class).hasCauseInstanceOf(ClosedChannelException.class);
     }
 
@@ -165,7 +165,7 @@ class DelimitedFileTest {
             try (FileChannel writer = FileChannel.open(path, StandardOpenOption.WRITE)) {
                 writer.truncate(4);
             }
-            assertThatThrownBy(() -> file.forEachWindow(0, 10, w -> { }))
+            assertThatThrownBy(() -> file.forEachWindow(0, 10, (w, at) -> { }))
                     .isInstanceOf(UncheckedIOException.class).hasMessageContaining("shrank while being read: no byte at 4");
         }
     }
@@ -173,9 +173,9 @@ class DelimitedFileTest {
     @Test
     void windowRangeIsChecked() throws IOException {
         try (DelimitedFile file = DelimitedFile.open(write("a.txt", "a\n"))) {
-            assertThatThrownBy(() -> file.forEachWindow(1, 3, w -> { })).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> file.forEachWindow(1, 3, (w, at) -> { })).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageStartingWith("byte range [1, 3) must be within [0, 2] of ");
-            assertThatThrownBy(() -> file.forEachWindow(2, 1, w -> { })).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> file.forEachWindow(2, 1, (w, at) -> { })).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> file.forEachWindow(0, 1, null)).isInstanceOf(NullPointerException.class);
         }
     }
@@ -197,7 +197,7 @@ class DelimitedFileTest {
             assertCut(file, mark + 5, mark + 10); // after "after\n"
             assertCut(file, mark + 11, file.size());
             List<String> records = new ArrayList<>();
-            file.forEachWindow(mark - 9, file.size(), w -> records.addAll(split(w)));
+            file.forEachWindow(mark - 9, file.size(), (w, at) -> records.addAll(split(w)));
             assertThat(records).containsExactly("\0\0\0\0\0\0before", "after", "last");
         }
     }
@@ -208,7 +208,10 @@ class DelimitedFileTest {
 
     private static List<String> records(DelimitedFile file, Chunk<Long> chunk) {
         List<String> out = new ArrayList<>();
-        file.forEachWindow(chunk, w -> {
+        long[] next = {chunk.start()};
+        file.forEachWindow(chunk, (w, at) -> {
+            assertThat(at).as("windows are contiguous, with their file offsets").isEqualTo(next[0]);
+            next[0] += w.remaining();
             assertThat(w.hasArray()).isTrue();
             assertThat(w.position()).isZero();
             boolean atEnd = chunk.end() == file.size();
