@@ -42,31 +42,31 @@ class BoundariesTest {
 
     @RepeatedTest(10)
     void fixedLayoutChunksStartAndEndOnRecordEnds() {
-        Records records = new Records(10_000, 40, 11);
-        Queue<Chunk<Long>> seen = new ConcurrentLinkedQueue<>();
-
-        Long units = KTask.range(0, 10_000).transform(KTask.parallelize(KTaskSpec.<Long, Long>of(c -> {
-            seen.add(c);
-            return c.size();
-        }).merge(Long::sum).minChunk(50).boundaries(records::cut).scheduler(scheduler).build())).blockLast(WAIT);
-
-        assertThat(units).isEqualTo(10_000L);
-        assertThat(tile(seen, 0, 10_000)).hasSizeGreaterThan(1).allSatisfy(c -> records.assertEnd(c.end()));
+        assertChunksEndOnRecords(new Records(10_000, 40, 11), 0, 50);
     }
 
+    /** 500 ns per unit, 10 ms in all: worth helpers, so probes and then a layout. */
     @RepeatedTest(10)
     void adaptiveProbesAndLayoutAreCut() {
-        Records records = new Records(20_000, 40, 12);
+        assertChunksEndOnRecords(new Records(20_000, 40, 12), 500, KTaskSpec.ADAPTIVE);
+    }
+
+    /** Runs a merge-mode task over the records' range: its chunks must tile it and end on record ends. */
+    private void assertChunksEndOnRecords(Records records, long nanosPerUnit, long minChunk) {
         Queue<Chunk<Long>> seen = new ConcurrentLinkedQueue<>();
-
-        Long units = KTask.range(0, 20_000).transform(KTask.parallelize(KTaskSpec.<Long, Long>of(c -> {
+        KTaskSpec.Builder<Long, Long> spec = KTaskSpec.<Long, Long>of(c -> {
             seen.add(c);
-            Busy.spin(c.size() * 500); // 10 ms in all: worth helpers, so probes then a layout
+            Busy.spin(c.size() * nanosPerUnit);
             return c.size();
-        }).merge(Long::sum).boundaries(records::cut).scheduler(scheduler).build())).blockLast(WAIT);
+        }).merge(Long::sum).boundaries(records::cut).scheduler(scheduler);
+        if (minChunk != KTaskSpec.ADAPTIVE) {
+            spec.minChunk(minChunk);
+        }
 
-        assertThat(units).isEqualTo(20_000L);
-        assertThat(tile(seen, 0, 20_000)).hasSizeGreaterThan(2).allSatisfy(c -> records.assertEnd(c.end()));
+        Long units = KTask.range(0, records.size()).transform(KTask.parallelize(spec.build())).blockLast(WAIT);
+
+        assertThat(units).isEqualTo(records.size());
+        assertThat(tile(seen, 0, records.size())).hasSizeGreaterThan(2).allSatisfy(c -> records.assertEnd(c.end()));
     }
 
     @RepeatedTest(10)
@@ -123,32 +123,26 @@ class BoundariesTest {
 
     @Test
     void cutBelowTheBoundaryFailsNamingBoundaryAndValue() {
-        StepVerifier.create(KTask.range(0, 1_000).transform(KTask.parallelize(KTaskSpec.<Long, Long>of(Chunk::size)
-                        .merge(Long::sum).minChunk(100).boundaries(b -> b == 300 ? 299 : b).scheduler(scheduler).build())))
-                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(KTaskException.class).cause()
-                        .isInstanceOf(IllegalStateException.class)
-                        .hasMessageContaining("moved boundary 300 to 299, outside [300, 1000]"))
-                .verify(WAIT);
+        assertCutFails(0, 4, b -> b == 300 ? 299 : b, "moved boundary 300 to 299, outside [300, 1000]");
     }
 
     @Test
     void cutPastTheRangeEndFails() {
-        StepVerifier.create(KTask.range(10, 1_000).transform(KTask.parallelize(KTaskSpec.<Long, Long>of(Chunk::size)
-                        .merge(Long::sum).minChunk(100).boundaries(b -> b == 510 ? 2_000 : b).scheduler(scheduler).build())))
-                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(KTaskException.class).cause()
-                        .isInstanceOf(IllegalStateException.class)
-                        .hasMessageContaining("moved boundary 510 to 2000, outside [510, 1010]"))
-                .verify(WAIT);
+        assertCutFails(10, 4, b -> b == 510 ? 2_000 : b, "moved boundary 510 to 2000, outside [510, 1010]");
     }
 
     @Test
     void cutThatIsNotMonotoneFails() {
-        LongUnaryOperator backwards = b -> b < 500 ? 900 : b; // one thread, chunks of 250: 250 -> 900 but 500 -> 500
-        StepVerifier.create(KTask.range(0, 1_000).transform(KTask.parallelize(KTaskSpec.<Long, Long>of(Chunk::size)
-                        .merge(Long::sum).minChunk(100).maxThreads(1).boundaries(backwards).scheduler(scheduler).build())))
+        // One thread, chunks of 250: 250 -> 900 but 500 -> 500.
+        assertCutFails(0, 1, b -> b < 500 ? 900 : b, "is not monotone: it moved boundary 250 to 900, past 500");
+    }
+
+    /** Runs {@code range(start, 1000)} in chunks of at least 100 with {@code cut}: the task must fail with {@code message}. */
+    private void assertCutFails(long start, int maxThreads, LongUnaryOperator cut, String message) {
+        StepVerifier.create(KTask.range(start, 1_000).transform(KTask.parallelize(KTaskSpec.<Long, Long>of(Chunk::size)
+                        .merge(Long::sum).minChunk(100).maxThreads(maxThreads).boundaries(cut).scheduler(scheduler).build())))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(KTaskException.class).cause()
-                        .isInstanceOf(IllegalStateException.class)
-                        .hasMessageContaining("is not monotone: it moved boundary 250 to 900, past 500"))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining(message))
                 .verify(WAIT);
     }
 
@@ -232,6 +226,10 @@ class BoundariesTest {
             }
             list.add(size);
             ends = list.stream().mapToLong(Long::longValue).toArray();
+        }
+
+        long size() {
+            return ends[ends.length - 1];
         }
 
         long cut(long b) {
