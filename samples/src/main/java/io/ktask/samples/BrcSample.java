@@ -105,7 +105,7 @@ final class BrcSample extends Sample {
         SortedMap<String, StationSummary> result = loop.value().get(0).summaries();
         boolean same = timed.stream().flatMap(t -> t.value().stream()).allMatch(t -> result.equals(t.summaries()));
         long rows = result.values().stream().mapToLong(StationSummary::count).sum();
-        console.out.printf("brc: min/mean/max per station of %s rows (%s) in %d chunks of >= 1 MiB cut at line ends;"
+        console.out.printf("brc: min/mean/max per station of %s rows (%s) in %d chunks cut at line ends (minChunk 1 MiB);"
                 + " %s%n", Format.count(rows), Format.mib(file.size()), chunks.size(), Timed.method(runs));
         console.out.println(Format.timing("one thread", loop.nanos(), loop.nanos()));
         console.out.println(Format.timing("parallel stream", timed.get(1).nanos(), loop.nanos()));
