@@ -159,7 +159,8 @@ class BoundariesTest {
                             return b;
                         }).scheduler(scheduler).build())))
                 .expectErrorSatisfies(e -> {
-                    assertThat(e).isInstanceOf(KTaskException.class).hasCause(boom);
+                    assertThat(e).isInstanceOf(KTaskException.class).hasCause(boom)
+                            .hasMessageStartingWith("chunk 1 [250, 500) failed"); // its bounds before the cut
                     assertThat(((KTaskException) e).failedChunk()).isEqualTo(1); // [250, 500) could not be cut
                     assertThat(((KTaskException) e).undoneChunks()).containsExactly(0L);
                 })
