@@ -197,14 +197,15 @@ public final class KTaskSpec<T, R> {
          * <p>The cut's contract: {@code b <= cut(b) <= end} (the range's end, exclusive), and
          * monotone: {@code b1 <= b2} implies {@code cut(b1) <= cut(b2)}. {@link #align(long)
          * align(n)} is the special case "round up to a multiple of n", which is why the two are
-         * exclusive: fold an alignment into the cut. The cut is called once per boundary, from
-         * any of the task's threads, possibly concurrently for different boundaries; it may do
-         * I/O (read a few bytes of a file). Since each boundary is computed once and shared by
-         * the two chunks it separates, the chunks tile the range exactly whatever the cut returns;
-         * a value that breaks the contract (below {@code b}, above the end, or below a boundary
-         * before it) fails the task with an {@link IllegalStateException} naming the boundary
-         * and the value, as does an exception thrown by the cut, through the usual
-         * {@link KTaskException} after undo.
+         * exclusive: fold an alignment into the cut. The cut is called about once per boundary
+         * (the claimers of the two chunks around one may both call it), from any of the task's
+         * threads, concurrently for different boundaries; it may do I/O (read a few bytes of a
+         * file). The first value returned for a boundary is the one both of its chunks use, so
+         * the chunks tile the range exactly whatever the cut returns. A value that breaks the
+         * contract (below {@code b}, above the end, or beyond a boundary after it) fails the task
+         * with an {@link IllegalStateException} naming the boundary and the value, as the cause
+         * of the usual {@link KTaskException} after undo; so does an exception thrown by the
+         * cut.
          *
          * <p>Chunk sizes follow the tentative layout ({@link #minChunk}) before the cut, so a chunk
          * may end up smaller or larger. When the cut moves both ends of a chunk to the same unit
