@@ -83,10 +83,12 @@ public final class KTask {
      * @param spec the task's description
      * @return the transformer, for {@code flux.transform(...)}
      * @throws NullPointerException if {@code spec} is null
+     * @throws IllegalArgumentException when applied to an upstream other than {@link #range} with
+     *     a spec that has a {@code boundaries} cut
      */
     public static <T, R> Function<Flux<T>, Flux<R>> parallelize(KTaskSpec<T, R> spec) {
         Objects.requireNonNull(spec, "spec must not be null");
-        return upstream -> FluxKTask.assemble(upstream, spec);
+        return upstream -> assemble(upstream, spec);
     }
 
     /**
@@ -125,7 +127,9 @@ public final class KTask {
      * @param spec a merge-mode spec
      * @return the transformer, for {@code flux.as(...)}
      * @throws NullPointerException if {@code spec} is null
-     * @throws IllegalArgumentException if {@code spec} is not in merge mode (it names the spec)
+     * @throws IllegalArgumentException if {@code spec} is not in merge mode (it names the spec);
+     *     when applied to an upstream other than {@link #range} with a spec that has a
+     *     {@code boundaries} cut
      */
     @SuppressWarnings("unchecked") // a Flux<? extends T> only produces Ts: reading it as Flux<T> is safe
     public static <T, R> Function<Flux<? extends T>, Mono<R>> reduce(KTaskSpec<T, R> spec) {
@@ -133,7 +137,16 @@ public final class KTask {
         if (!spec.merging()) {
             throw new IllegalArgumentException("reduce needs a merge-mode spec (KTaskSpec.of(work).merge(f)) but was " + spec);
         }
-        return upstream -> Mono.fromDirect(FluxKTask.assemble((Flux<T>) upstream, spec));
+        return upstream -> Mono.fromDirect(assemble((Flux<T>) upstream, spec));
+    }
+
+    private static <T, R> Flux<R> assemble(Flux<T> upstream, KTaskSpec<T, R> spec) {
+        if (spec.boundaries != null && LongRangeFlux.behind(upstream) == null) {
+            // Only a range's chunks are laid out by arithmetic that a cut can move.
+            throw new IllegalArgumentException("a spec with boundaries(" + spec.boundaries
+                    + ") applies to KTask.range only, but the upstream was " + upstream);
+        }
+        return FluxKTask.assemble(upstream, spec);
     }
 
     /**

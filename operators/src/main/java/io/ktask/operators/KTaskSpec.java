@@ -5,6 +5,7 @@ import java.util.function.BiConsumer;
 import java.util.function.BinaryOperator;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongUnaryOperator;
 
 import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.NodeTopology;
@@ -28,6 +29,8 @@ public final class KTaskSpec<T, R> {
     final BiConsumer<? super Chunk<T>, ? super R> undo;
     final long minChunk;
     final long align;
+    @Nullable
+    final LongUnaryOperator boundaries;
     final int maxThreads;
     final KTaskScheduler scheduler;
     final int node;
@@ -42,6 +45,7 @@ public final class KTaskSpec<T, R> {
         this.undo = b.undo;
         this.minChunk = b.minChunk;
         this.align = b.align == Builder.UNSET ? 1 : b.align;
+        this.boundaries = b.boundaries;
         this.maxThreads = b.maxThreads == Builder.UNSET ? Integer.MAX_VALUE : b.maxThreads;
         this.scheduler = b.scheduler;
         this.node = b.node;
@@ -70,6 +74,15 @@ public final class KTaskSpec<T, R> {
         return align;
     }
 
+    /**
+     * @return the cut that moves chunk boundaries ({@link Builder#boundaries}), or null when the
+     *     boundaries stay where the layout puts them (the default)
+     */
+    @Nullable
+    public LongUnaryOperator boundaries() {
+        return boundaries;
+    }
+
     /** @return the most threads one task uses, its own thread included */
     public int maxThreads() {
         return maxThreads;
@@ -83,6 +96,7 @@ public final class KTaskSpec<T, R> {
     @Override
     public String toString() {
         return "KTaskSpec{minChunk=" + (minChunk == ADAPTIVE ? "adaptive" : minChunk) + ", align=" + align
+                + (boundaries == null ? "" : ", boundaries=" + boundaries)
                 + ", maxThreads=" + maxThreads + ", node=" + (allNodes ? "all" : node == NodeTopology.ANY_NODE ? "any" : node)
                 + ", mode=" + (merge != null ? "merge" : "ordered") + ", undo=" + (undo != null)
                 + ", callerRuns=" + callerRuns + '}';
@@ -108,6 +122,7 @@ public final class KTaskSpec<T, R> {
         private BiConsumer<? super Chunk<T>, ? super R> undo;
         private long minChunk = ADAPTIVE;
         private long align = UNSET;
+        private LongUnaryOperator boundaries;
         private int maxThreads = UNSET;
         private KTaskScheduler scheduler;
         private int node = NodeTopology.ANY_NODE;
@@ -174,6 +189,40 @@ public final class KTaskSpec<T, R> {
                 throw new IllegalArgumentException("align must be >= 1 but was " + align);
             }
             this.align = align;
+            return this;
+        }
+
+        /**
+         * Moves every chunk boundary of a {@link KTask#range} task to a unit of the caller's
+         * choosing, so that chunks start and end on record boundaries (a line end in a file of
+         * lines: see {@link DelimitedFile}). The layout (sizing, probes, node shares) picks
+         * tentative boundaries {@code b} strictly inside the range as usual; each becomes
+         * {@code cut.applyAsLong(b)}. The range's own start and end never move.
+         *
+         * <p>The cut's contract: {@code b <= cut(b) <= end} (the range's end, exclusive), and
+         * monotone: {@code b1 <= b2} implies {@code cut(b1) <= cut(b2)}. {@link #align(long)
+         * align(n)} is the special case "round up to a multiple of n", which is why the two are
+         * exclusive: fold an alignment into the cut. The cut is called about once per boundary
+         * (the claimers of the two chunks around one may both call it), from any of the task's
+         * threads, concurrently for different boundaries; it may do I/O (read a few bytes of a
+         * file). The first value returned for a boundary is the one both of its chunks use, so
+         * the chunks tile the range exactly whatever the cut returns. A value that breaks the
+         * contract (below {@code b}, above the end, or beyond a boundary after it) fails the task
+         * with an {@link IllegalStateException} naming the boundary and the value, as the cause
+         * of the usual {@link KTaskException} after undo; so does an exception thrown by the
+         * cut.
+         *
+         * <p>Chunk sizes follow the tentative layout ({@link #minChunk}) before the cut, so a chunk
+         * may end up smaller or larger. When the cut moves both ends of a chunk to the same unit
+         * (a record longer than a chunk), that chunk is empty ({@code size() == 0}): its work still
+         * runs, so that every chunk index has a result. Only for {@link KTask#range}: a task over
+         * any other upstream rejects a spec with a cut when it is assembled.
+         *
+         * @throws NullPointerException if {@code cut} is null
+         */
+        public Builder<T, R> boundaries(LongUnaryOperator cut) {
+            requireUnset(this.boundaries == null, "boundaries", this.boundaries);
+            this.boundaries = Objects.requireNonNull(cut, "boundaries cut must not be null");
             return this;
         }
 
@@ -283,8 +332,9 @@ public final class KTaskSpec<T, R> {
 
         /**
          * @return the immutable spec
-         * @throws IllegalStateException if both {@link #merge} and {@link #ordered()} were set, or
-         *     both {@link #node(int)} and {@link #allNodes()}
+         * @throws IllegalStateException if both {@link #merge} and {@link #ordered()} were set,
+         *     both {@link #node(int)} and {@link #allNodes()}, or both {@link #align} and
+         *     {@link #boundaries}
          * @throws IllegalArgumentException if a {@link #node(int)} is not in the given
          *     {@link #scheduler}'s topology
          */
@@ -294,6 +344,10 @@ public final class KTaskSpec<T, R> {
             }
             if (allNodes && node != NodeTopology.ANY_NODE) {
                 throw new IllegalStateException("node(" + node + ") and allNodes() are exclusive");
+            }
+            if (boundaries != null && align != UNSET) {
+                throw new IllegalStateException("align(" + align + ") and boundaries(" + boundaries
+                        + ") are exclusive: align(n) is the cut that rounds up to a multiple of n, so fold it into the cut");
             }
             if (scheduler != null && node >= scheduler.topology().nodeCount()) {
                 throw new IllegalArgumentException("node must be < " + scheduler.topology().nodeCount()

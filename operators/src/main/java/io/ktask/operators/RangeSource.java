@@ -2,8 +2,10 @@ package io.ktask.operators;
 
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 import io.ktask.scheduler.NodeTopology;
+import reactor.core.Exceptions;
 import reactor.util.annotation.Nullable;
 
 /**
@@ -16,7 +18,8 @@ import reactor.util.annotation.Nullable;
  * together. A range whose whole cost, by the work function's measured cost per unit, is below
  * that payoff runs solo: one chunk, no probe, timed now and then. With {@code allNodes} the
  * layout is one share per node in proportion to its CPUs, and a thread drains its own node's
- * share before helping the others (ktask_run_numa).
+ * share before helping the others (ktask_run_numa). A spec's {@code boundaries} cut moves every
+ * boundary inside the range that this layout picks, probe ends and node shares' ends included.
  */
 final class RangeSource implements ChunkSource<Long> {
 
@@ -38,6 +41,8 @@ final class RangeSource implements ChunkSource<Long> {
     private final RunningTask<Long> task;
     private final long start;
     private final long end;
+    @Nullable
+    private final RangeCut cut;
 
     // Probe state: touched only by the task's own thread while probing (no helper runs then).
     /** The own thread hands out chunks one at a time: probes, or the whole range at once. */
@@ -56,6 +61,7 @@ final class RangeSource implements ChunkSource<Long> {
         this.task = task;
         this.start = start;
         this.end = start + count;
+        this.cut = RangeCut.of(task.spec(), end);
     }
 
     @Override
@@ -98,8 +104,13 @@ final class RangeSource implements ChunkSource<Long> {
                     break;
                 }
                 if (s.next.compareAndSet(i, i + 1)) {
-                    long from = s.start(i);
-                    return new TaskChunk<>(s.firstIndex + i, from, s.end(i, from), node, null, task.context());
+                    try {
+                        long from = s.start(i);
+                        return new TaskChunk<>(s.firstIndex + i, from, s.end(i, from), node, null, task.context());
+                    } catch (Throwable e) {
+                        return cutFailed(e, new TaskChunk<>(s.firstIndex + i, s.tentative(i), s.tentativeEnd(i), node, null,
+                                task.context()));
+                    }
                 }
             }
         }
@@ -116,6 +127,27 @@ final class RangeSource implements ChunkSource<Long> {
         if (solo) {
             return whole(node);
         }
+        try {
+            return probeOrLayOut(node);
+        } catch (Throwable e) {
+            return cutFailed(e, null); // a node share's end: no chunk of its own
+        }
+    }
+
+    /**
+     * A boundaries cut threw or broke its contract while {@code chunk} (its bounds before the cut)
+     * was being cut: the task fails as if that chunk had (the only code here that runs a caller's
+     * function).
+     */
+    @Nullable
+    private TaskChunk<Long> cutFailed(Throwable e, @Nullable Chunk<Long> chunk) {
+        task.fail(e, chunk);
+        Exceptions.throwIfJvmFatal(e);
+        return null;
+    }
+
+    @Nullable
+    private TaskChunk<Long> probeOrLayOut(int node) {
         long remaining = end - probeNext;
         long size;
         if (probeIndex == 0) {
@@ -158,7 +190,15 @@ final class RangeSource implements ChunkSource<Long> {
         size = Math.min(Sizing.roundUp(size, task.spec().align), remaining);
         lastProbe = size;
         long from = probeNext;
-        probeNext += size;
+        long to = from + size;
+        if (cut != null && to < end) {
+            try {
+                to = cut.at(to, end);
+            } catch (Throwable e) {
+                return cutFailed(e, new TaskChunk<>(probeIndex, from, from + size, node, null, task.context()));
+            }
+        }
+        probeNext = to;
         // Still probing after the last unit is handed out: the own thread's next claim times it.
         return new TaskChunk<>(probeIndex++, from, probeNext, node, null, task.context());
     }
@@ -200,8 +240,11 @@ final class RangeSource implements ChunkSource<Long> {
             } else {
                 long part = (long) (size * ((double) topo.cpus(n).length / topo.cpuCount()));
                 to = Math.min(end, Sizing.roundUp(cursor - start + part, spec.align) + start);
+                if (cut != null && to > cursor && to < end) {
+                    to = cut.at(to, end);
+                }
             }
-            sh[n] = new Share(cursor, to, chunk, tailChunk, index);
+            sh[n] = new Share(cursor, to, chunk, tailChunk, index, cut);
             index += sh[n].chunks;
             cursor = to;
         }
@@ -287,8 +330,15 @@ final class RangeSource implements ChunkSource<Long> {
      * possibly a tail of smaller equal ones, so that a chunk's bounds follow from its index alone.
      * The tail is the last chunk per thread of ktask's layout ({@code 1 / LOAD_BALANCE_FACTOR} of
      * the bulk chunks, at least one) when {@code tailChunk} is smaller than {@code chunk}.
+     *
+     * <p>With a boundaries cut, every boundary between two chunks of the share is moved by the cut
+     * when the first of the two is claimed, and remembered, so both use the same value; the
+     * share's own ends stay where the layout put them (already cut).
      */
     static final class Share {
+
+        private static final long UNSET = Long.MIN_VALUE; // never a cut value: one is above the range's start
+
         final long from;
         final long to;
         final long chunk;
@@ -298,8 +348,13 @@ final class RangeSource implements ChunkSource<Long> {
         final long chunks;
         final long firstIndex;
         final AtomicLong next = new AtomicLong();
+        @Nullable
+        private final RangeCut cut;
+        /** Boundary k (between chunks k - 1 and k) at k - 1 once cut; null without a cut. */
+        @Nullable
+        private final AtomicLongArray cutBoundaries;
 
-        Share(long from, long to, long chunk, long tailChunk, long firstIndex) {
+        Share(long from, long to, long chunk, long tailChunk, long firstIndex, @Nullable RangeCut cut) {
             this.from = from;
             this.to = to;
             this.chunk = chunk;
@@ -311,16 +366,62 @@ final class RangeSource implements ChunkSource<Long> {
             this.bulkChunks = tail ? equal - Math.max(1, equal / Sizing.LOAD_BALANCE_FACTOR) : equal;
             this.tailFrom = from + bulkChunks * chunk; // <= to: fewer than all equal chunks fit
             this.chunks = bulkChunks + Sizing.ceilDiv(Math.max(0, to - tailFrom), tailChunk);
+            this.cut = cut;
+            if (cut != null && chunks > 1) {
+                cutBoundaries = new AtomicLongArray(Math.toIntExact(chunks - 1)); // chunks per share are few (ktask sizing)
+                for (int k = 0; k < chunks - 1; k++) {
+                    cutBoundaries.set(k, UNSET);
+                }
+            } else {
+                cutBoundaries = null;
+            }
         }
 
         /** @return the first unit of chunk {@code i} of this share */
         long start(long i) {
+            return cutBoundaries == null || i == 0 ? tentative(i) : boundary(i);
+        }
+
+        /**
+         * @return the end (exclusive) of chunk {@code i}, which starts at {@code start}
+         * @throws IllegalStateException if a boundaries cut moved the end before {@code start}
+         */
+        long end(long i, long start) {
+            if (cutBoundaries == null) {
+                return start + Math.min(i < bulkChunks ? chunk : tailChunk, to - start); // no overflow near Long.MAX_VALUE
+            }
+            long end = i == chunks - 1 ? to : boundary(i + 1);
+            if (end < start) {
+                throw cut.notMonotone(tentative(i), start, end);
+            }
+            return end;
+        }
+
+        /** @return where the layout puts the start of chunk {@code i}, before any cut */
+        long tentative(long i) {
             return i < bulkChunks ? from + i * chunk : tailFrom + (i - bulkChunks) * tailChunk;
         }
 
-        /** @return the end (exclusive) of chunk {@code i}, which starts at {@code start} */
-        long end(long i, long start) {
-            return start + Math.min(i < bulkChunks ? chunk : tailChunk, to - start); // no overflow near Long.MAX_VALUE
+        /** @return where the layout puts the end of chunk {@code i}, before any cut */
+        long tentativeEnd(long i) {
+            return i == chunks - 1 ? to : tentative(i + 1);
+        }
+
+        /** @return boundary {@code k} (0 < k < chunks) as the cut moved it, cutting it now if no claimer has yet */
+        private long boundary(long k) {
+            int at = (int) (k - 1);
+            long v = cutBoundaries.get(at);
+            if (v == UNSET) {
+                // Benign race: the claimers of the two chunks around boundary k may both cut it; the
+                // first value stored is the one both chunks use, so they tile the share even if the
+                // cut is not a pure function.
+                long mine = cut.at(tentative(k), to);
+                v = cutBoundaries.compareAndExchange(at, UNSET, mine);
+                if (v == UNSET) {
+                    v = mine;
+                }
+            }
+            return v;
         }
     }
 }

@@ -41,7 +41,7 @@ class TailSplitTest {
         long chunk = 1_250_000;
         long tail = RangeSource.tailChunk(chunk, 1_000, 1);
         assertThat(tail).isEqualTo(chunk / RangeSource.TAIL_SPLIT);
-        RangeSource.Share share = new RangeSource.Share(0, 10_000_000, chunk, tail, 0);
+        RangeSource.Share share = new RangeSource.Share(0, 10_000_000, chunk, tail, 0, null);
 
         long[][] c = chunks(share);
         assertThat(share.bulkChunks).isEqualTo(6);
@@ -69,7 +69,7 @@ class TailSplitTest {
             long align = 1 + random.nextInt(trial % 3 == 0 ? 64 : 1);
             long chunk = Sizing.roundUp(1 + random.nextInt(200_000), align);
             long tail = random.nextBoolean() ? chunk : RangeSource.tailChunk(chunk, 1 + random.nextInt(5_000), align);
-            RangeSource.Share share = new RangeSource.Share(from, to, chunk, tail, 0);
+            RangeSource.Share share = new RangeSource.Share(from, to, chunk, tail, 0, null);
 
             long cursor = from;
             for (long[] c : chunks(share)) {

@@ -1,78 +1,75 @@
 package io.ktask.samples;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+
+import io.ktask.operators.DelimitedFile;
 
 /**
- * Parses the {@code station;temperature} lines of a byte range of a file into a
- * {@link StationTable}. A range owns exactly the lines that START in it (a line starts at offset
- * 0 or right after a {@code '\n'}); its last line may run past the range's end. So any cut of
- * the file into ranges, at any byte, parses every line exactly once: that is what lets ktask cut
- * by bytes and the parser move each boundary to a line end.
+ * Parses the lines of the One Billion Row Challenge into a {@link StationTable}. A line, as the
+ * challenge's rules define it: a station name of 1 to {@value #MAX_NAME} bytes of UTF-8 without
+ * {@code ';'} or {@code '\n'}, a {@code ';'}, a temperature from -99.9 to 99.9 with exactly one
+ * fractional digit ({@code -?D?D.D}), and a {@code '\n'}, which the file's last line may lack.
  *
- * <p>Temperatures are {@code -?D?D.D} (one decimal); names are UTF-8 without {@code ';'}, at
- * most {@value #MAX_NAME} bytes. Thread-safe: a call reads its range with positional reads into
- * its own buffer, window by window, so memory stays bounded whatever the range's size.
+ * <p>It reads whole lines only: the byte ranges it is given start and end on line starts (chunks
+ * cut by {@link DelimitedFile#boundaries()}), and {@link DelimitedFile#forEachWindow} hands it
+ * windows of whole lines. Stateless and thread-safe; each call fills the table it is given.
  */
 final class BrcParser {
 
     static final int MAX_NAME = 100;
     /** Longest line: name, ';', "-99.9", '\n'. */
     static final int MAX_LINE = MAX_NAME + 7;
-    /** A range is read in windows of at most this many owned bytes. */
-    private static final int WINDOW = 8 << 20;
+    /** A malformed line is quoted in the error up to this many bytes. */
+    private static final int QUOTED = 60;
 
     private BrcParser() {
     }
 
     /**
-     * Parses the lines that start in {@code [start, end)} of {@code file}.
+     * Parses the lines in bytes {@code [start, end)} of {@code file}; both must be line starts.
      *
-     * @param fileSize the file's size (read once by the caller)
-     * @throws BadDataException on a malformed line (the message gives its byte offset)
-     * @throws UncheckedIOException if reading fails
+     * @return a new table of those lines
+     * @throws BadDataException on a malformed line (the message gives its byte offset and text)
+     * @throws java.io.UncheckedIOException if reading fails
      */
-    static StationTable parse(FileChannel file, long fileSize, long start, long end) {
+    static StationTable parse(DelimitedFile file, long start, long end) {
         StationTable table = new StationTable();
-        byte[] window = new byte[(int) Math.min(WINDOW, end - start) + MAX_LINE + 1];
-        for (long from = start; from < end; from += WINDOW) {
-            parseWindow(file, fileSize, from, Math.min(end, from + WINDOW), window, table);
-        }
+        file.forEachWindow(start, end, (window, offset) -> parse(window, offset, table));
         return table;
     }
 
-    private static void parseWindow(FileChannel file, long fileSize, long start, long end, byte[] window,
-            StationTable table) {
-        long base = Math.max(0, start - 1);
-        int limit = read(file, base, (int) (Math.min(fileSize, end + MAX_LINE) - base), window);
-        int pos = (int) (start - base);
-        int owned = (int) (end - base);
-        if (start > 0 && window[pos - 1] != '\n') {
-            // the line under the cut started in the previous range: skip to the next line start
-            while (pos < limit && window[pos] != '\n') {
-                pos++;
-            }
-            pos++;
-        }
-        while (pos < owned) {
-            pos = parseLine(window, pos, limit, base, table);
+    /**
+     * Adds every line of {@code window} (whole lines, from its position to its limit, backed by
+     * an array) to {@code table}.
+     *
+     * @param offset the file offset of the window's first byte, for error messages
+     * @throws BadDataException on a malformed line
+     */
+    static void parse(ByteBuffer window, long offset, StationTable table) {
+        byte[] buf = window.array();
+        int from = window.arrayOffset() + window.position();
+        int limit = from + window.remaining();
+        for (int pos = from; pos < limit; ) {
+            pos = parseLine(buf, pos, limit, offset - from, table);
         }
     }
 
-    /** @return the offset of the next line */
+    /**
+     * @param base the file offset of {@code buf[0]}
+     * @return the index of the next line
+     */
     private static int parseLine(byte[] buf, int lineStart, int limit, long base, StationTable table) {
         int hash = 0;
         int pos = lineStart;
         byte b;
-        while (pos < limit && (b = buf[pos]) != ';') {
+        while (pos < limit && (b = buf[pos]) != ';' && b != '\n') {
             hash = StationTable.hash(hash, b);
             pos++;
         }
         int nameLength = pos - lineStart;
-        if (pos >= limit || nameLength == 0 || nameLength > MAX_NAME) {
-            throw malformed(base + lineStart);
+        if (pos >= limit || buf[pos] != ';' || nameLength == 0 || nameLength > MAX_NAME) {
+            throw malformed(buf, lineStart, limit, base);
         }
         pos++;
         boolean negative = pos < limit && buf[pos] == '-';
@@ -83,40 +80,32 @@ final class BrcParser {
         int digits = 0;
         while (pos < limit && (b = buf[pos]) != '.') {
             if (b < '0' || b > '9' || ++digits > 2) {
-                throw malformed(base + lineStart);
+                throw malformed(buf, lineStart, limit, base);
             }
             tenths = tenths * 10 + (b - '0');
             pos++;
         }
         if (digits == 0 || pos + 1 >= limit || (b = buf[pos + 1]) < '0' || b > '9') {
-            throw malformed(base + lineStart);
+            throw malformed(buf, lineStart, limit, base);
         }
         tenths = tenths * 10 + (b - '0');
         pos += 2;
         if (pos < limit && buf[pos] != '\n') {
-            throw malformed(base + lineStart);
+            throw malformed(buf, lineStart, limit, base);
         }
         table.add(buf, lineStart, nameLength, hash, negative ? -tenths : tenths);
         return pos + 1;
     }
 
-    /** Reads {@code length} bytes at {@code offset} into {@code into}; @return {@code length}. */
-    private static int read(FileChannel file, long offset, int length, byte[] into) {
-        ByteBuffer buf = ByteBuffer.wrap(into, 0, length);
-        try {
-            while (buf.hasRemaining()) {
-                if (file.read(buf, offset + buf.position()) < 0) {
-                    throw new IOException("file shrank while being read, at byte " + (offset + buf.position()));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    private static BadDataException malformed(byte[] buf, int lineStart, int limit, long base) {
+        int end = lineStart;
+        while (end < limit && end - lineStart < QUOTED && buf[end] != '\n') {
+            end++;
         }
-        return length;
-    }
-
-    private static BadDataException malformed(long offset) {
-        return new BadDataException("malformed line at byte " + offset
-                + " (expected 'name;-12.3' with a name of 1.." + MAX_NAME + " bytes)");
+        String text = new String(buf, lineStart, end - lineStart, StandardCharsets.UTF_8);
+        boolean cut = end < limit && buf[end] != '\n';
+        return new BadDataException("malformed line at byte " + (base + lineStart) + ": '" + text + (cut ? "...'" : "'")
+                + " (expected 'station;temperature': a name of 1.." + MAX_NAME
+                + " bytes without ';', a temperature -99.9..99.9 with one decimal)");
     }
 }

@@ -1,48 +1,49 @@
 package io.ktask.samples;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.SortedMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
-import java.util.stream.LongStream;
 
+import io.ktask.operators.DelimitedFile;
 import io.ktask.operators.KTask;
+import io.ktask.operators.KTaskException;
 import io.ktask.operators.KTaskSpec;
 import io.ktask.scheduler.KTaskScheduler;
 
 /**
- * {@code brc}: the One Billion Row Challenge on a generated file. min/mean/max temperature per
- * station, three ways with the same parser: a sequential reader, a parallel stream over fixed
- * segments, and ktask over the file's byte range ({@code KTask.range(0, fileSize)}, chunks of at
- * least 1 MiB, each chunk owning the lines that start in it).
+ * {@code brc}: the One Billion Row Challenge. min/mean/max temperature per station of a file of
+ * {@code station;temperature} lines, printed exactly as the challenge prints it. The file's byte
+ * range is cut into chunks at line ends by {@link DelimitedFile}'s ready-made cut; each chunk
+ * fills its own {@link StationTable} and the tables are merged in chunk order. The same chunks
+ * are computed three ways: a plain loop on one thread, a parallel stream, and ktask.
  */
 final class BrcSample extends Sample {
 
     static final String NAME = "brc";
-    /** ktask's minimum chunk: big enough that the per-chunk map and merge cost nothing. */
+    /** ktask's minimum chunk, in bytes: per-chunk table and merge are then noise. */
     static final long MIN_CHUNK = 1 << 20;
-    /** The sequential reader and the parallel stream walk the file in segments of this size. */
-    private static final long SEGMENT = 8 << 20;
 
     BrcSample() {
         super(NAME,
-                "One Billion Row Challenge: min/mean/max per station of a generated file",
+                "One Billion Row Challenge: min/mean/max per station of a file of 'station;temperature' lines",
                 """
-                Generates --rows lines of 'station;temperature' (fixed seed) and computes min/mean/max
-                per station three ways with the same parser: a sequential reader, a parallel stream, and
-                ktask splitting the file's byte range into chunks moved to line ends. Checks that all
-                three results are identical.""",
+                Computes min/mean/max per station of a file in the One Billion Row Challenge format and
+                prints it as the challenge does ({Abha=-23.0/18.0/59.2, ...}, as the last line). The
+                file's bytes are cut into chunks at line ends (DelimitedFile's boundaries cut); the same
+                chunks are computed by a plain loop on one thread, a parallel stream and ktask, and the
+                three results must be identical. --file reads an existing file; with --generate it is
+                written first (--rows, --stations, --seed); without --file a generated temporary file
+                is used and deleted.""",
                 SchedulerFactory.with(List.of(
+                        Option.value("file", "PATH", null, "the input file (default: a generated temporary file)"),
+                        Option.flag("generate", "write --file first: --rows lines over --stations stations (fixed --seed)"),
                         Option.value("rows", "N", "10000000", "rows to generate"),
-                        Option.value("stations", "N", 400, "distinct station names"),
-                        Option.value("seed", "N", 42, "random seed of the data"),
-                        Option.value("file", "PATH", null,
-                                "data file: reused if it exists, else generated and kept (default: a temp file, deleted)"))));
+                        Option.value("stations", "N", 400, "distinct station names to generate, 1..10000"),
+                        Option.value("seed", "N", 42, "random seed of the generated data"))));
     }
 
     @Override
@@ -51,22 +52,30 @@ final class BrcSample extends Sample {
         int stations = args.intNumber("stations", 1, 10_000);
         long seed = args.number("seed", Long.MIN_VALUE, Long.MAX_VALUE);
         int runs = Timed.runs(args);
-        boolean temp = !args.has("file");
+        boolean given = args.has("file");
+        boolean generate = args.flag("generate");
+        if (generate && !given) {
+            throw new UsageException(NAME, "--generate needs --file PATH: where to write the data");
+        }
+        Path path = given ? Path.of(args.string("file")) : null;
+        if (given && !generate && !Files.exists(path)) {
+            throw new NoSuchFileException(path.toString(), null, "no such file (add --generate to write one there)");
+        }
         KTaskScheduler scheduler = SchedulerFactory.create("ktask-brc", args, null);
-        Path file = null;
         try {
-            file = temp ? Files.createTempFile("ktask-brc-", ".txt") : Path.of(args.string("file"));
-            if (!temp && Files.exists(file)) {
-                console.out.printf("brc: using existing %s (%s bytes); --rows, --stations and --seed are ignored%n",
-                        file, Format.count(Files.size(file)));
-            } else {
-                generate(file, rows, stations, seed, console);
+            if (!given) {
+                path = Files.createTempFile("ktask-brc-", ".txt");
             }
-            return measure(file, runs, scheduler, console);
+            if (generate || !given) {
+                generate(path, rows, stations, seed, console);
+            }
+            try (DelimitedFile file = DelimitedFile.open(path)) {
+                return measure(file, runs, scheduler, console);
+            }
         } finally {
             scheduler.dispose();
-            if (temp && file != null) {
-                Files.deleteIfExists(file);
+            if (!given && path != null) {
+                Files.deleteIfExists(path);
             }
         }
     }
@@ -80,74 +89,87 @@ final class BrcSample extends Sample {
                 Format.count(stations), seed, Format.mib(size.value()), Format.seconds(size.nanos()), file);
     }
 
-    private static Outcome measure(Path file, int runs, KTaskScheduler scheduler, Console console)
-            throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = channel.size();
-            BrcParser.parse(channel, size, 0, Math.min(size, SEGMENT)); // warm the parser up for all three
-            Timed<StationTable> sequential = Timed.best(runs, () -> { }, () -> sequential(channel, size, console));
-            Timed<StationTable> streams = Timed.best(runs, () -> { }, () -> parallelStream(channel, size, console));
-            AtomicLong chunks = new AtomicLong();
-            Timed<StationTable> ktask = Timed.best(runs, () -> chunks.set(0),
-                    () -> ktask(channel, size, scheduler, chunks, console));
-
-            SortedMap<String, StationSummary> expected = sequential.value().summaries();
-            boolean same = expected.equals(streams.value().summaries()) && expected.equals(ktask.value().summaries());
-            long rows = expected.values().stream().mapToLong(StationSummary::count).sum();
-            console.out.printf("brc: min/mean/max of %s rows (%s) per station%n", Format.count(rows), Format.mib(size));
-            console.out.println(Format.timing("sequential reader", sequential.nanos(), sequential.nanos()));
-            console.out.println(Format.timing("parallel stream", streams.nanos(), sequential.nanos()));
-            console.out.println(Format.timing("ktask", ktask.nanos(), sequential.nanos())
-                    + "  (" + chunks.get() + " chunks of >= 1 MiB, cut at line ends)");
-            String check = same ? "identical for " + expected.size() + " stations" : "RESULTS DIFFER";
-            console.out.println("  results: " + check);
-            console.out.println("  " + expected.entrySet().stream().limit(3).map(e -> e.getKey() + "=" + e.getValue())
-                    .collect(Collectors.joining(", ", "{", expected.size() > 3 ? ", ...}" : "}")));
-            return new Outcome(NAME, Format.count(rows) + " rows", sequential.nanos(), ktask.nanos(), same, check);
+    private static Outcome measure(DelimitedFile file, int runs, KTaskScheduler scheduler, Console console) {
+        List<long[]> chunks;
+        List<Timed<List<StationTable>>> timed;
+        try {
+            chunks = ktaskChunks(file, scheduler);
+            timed = Timed.interleaved(runs, List.<Timed.Job<Timed<StationTable>, RuntimeException>>of(
+                    () -> Timed.of(() -> oneThread(file, chunks, console)),
+                    () -> Timed.of(() -> parallelStream(file, chunks, console)),
+                    () -> Timed.of(() -> ktask(file, scheduler, console))));
+        } catch (KTaskException e) {
+            throw unwrapped(e);
         }
+        Timed<List<StationTable>> loop = timed.get(0);
+        SortedMap<String, StationSummary> result = loop.value().get(0).summaries();
+        boolean same = timed.stream().flatMap(t -> t.value().stream()).allMatch(t -> result.equals(t.summaries()));
+        long rows = result.values().stream().mapToLong(StationSummary::count).sum();
+        console.out.printf("brc: min/mean/max per station of %s rows (%s) in %d chunks cut at line ends (minChunk 1 MiB);"
+                + " %s%n", Format.count(rows), Format.mib(file.size()), chunks.size(), Timed.method(runs));
+        console.out.println(Format.timing("one thread", loop.nanos(), loop.nanos()));
+        console.out.println(Format.timing("parallel stream", timed.get(1).nanos(), loop.nanos()));
+        console.out.println(Format.timing("ktask", timed.get(2).nanos(), loop.nanos()));
+        String check = same ? "identical for " + Format.count(result.size()) + " stations" : "RESULTS DIFFER";
+        console.out.println("  results: " + check);
+        console.out.println(result); // the challenge's output: a TreeMap prints as {name=min/mean/max, ...}
+        return new Outcome(NAME, Format.count(rows) + " rows", loop.nanos(), timed.get(2).nanos(), same, check);
     }
 
-    private static StationTable sequential(FileChannel channel, long size, Console console) {
+    /**
+     * @return the chunks ktask cuts the file into, as {start, end} byte offsets in chunk order.
+     *     With a fixed {@code minChunk} the layout depends only on the file's size and the CPUs,
+     *     so a task that only notes its chunks finds those of every timed run.
+     */
+    private static List<long[]> ktaskChunks(DelimitedFile file, KTaskScheduler scheduler) {
+        return file.range().transform(KTask.parallelize(KTaskSpec.<Long, long[]>of(c -> new long[] {c.start(), c.end()})
+                .ordered().minChunk(MIN_CHUNK).boundaries(file.boundaries()).scheduler(scheduler).build()))
+                .collectList().block();
+    }
+
+    private static StationTable oneThread(DelimitedFile file, List<long[]> chunks, Console console) {
         StationTable table = new StationTable();
-        try (ProgressBar bar = console.progress("brc sequential", size)) {
-            for (long from = 0; from < size; from += SEGMENT) {
-                long to = Math.min(size, from + SEGMENT);
-                table.mergeInto(BrcParser.parse(channel, size, from, to));
-                bar.advance(to - from);
+        try (ProgressBar bar = console.progress("brc one thread", file.size())) {
+            for (long[] chunk : chunks) {
+                table.mergeInto(parse(file, chunk[0], chunk[1], bar));
             }
         }
         return table;
     }
 
-    private static StationTable parallelStream(FileChannel channel, long size, Console console) {
-        try (ProgressBar bar = console.progress("brc parallel stream", size)) {
-            return LongStream.range(0, (size + SEGMENT - 1) / SEGMENT).parallel()
-                    .mapToObj(i -> {
-                        long to = Math.min(size, (i + 1) * SEGMENT);
-                        StationTable table = BrcParser.parse(channel, size, i * SEGMENT, to);
-                        bar.advance(to - i * SEGMENT);
-                        return table;
-                    })
-                    .reduce(StationTable::mergeInto)
+    private static StationTable parallelStream(DelimitedFile file, List<long[]> chunks, Console console) {
+        try (ProgressBar bar = console.progress("brc parallel stream", file.size())) {
+            return chunks.parallelStream()
+                    .map(chunk -> parse(file, chunk[0], chunk[1], bar))
+                    .reduce(StationTable::mergeInto) // each table is one chunk's own: merging into it is safe
                     .orElseGet(StationTable::new);
         }
     }
 
-    private static StationTable ktask(FileChannel channel, long size, KTaskScheduler scheduler, AtomicLong chunks,
-            Console console) {
-        try (ProgressBar bar = console.progress("brc ktask", size)) {
-            KTaskSpec<Long, StationTable> spec = KTaskSpec.<Long, StationTable>of(chunk -> {
-                        StationTable table = BrcParser.parse(channel, size, chunk.start(), chunk.end());
-                        chunks.incrementAndGet();
-                        bar.advance(chunk.size());
-                        return table;
-                    })
+    private static StationTable ktask(DelimitedFile file, KTaskScheduler scheduler, Console console) {
+        try (ProgressBar bar = console.progress("brc ktask", file.size())) {
+            KTaskSpec<Long, StationTable> spec = KTaskSpec.<Long, StationTable>of(
+                            chunk -> parse(file, chunk.start(), chunk.end(), bar))
                     .merge(StationTable::mergeInto)
+                    .boundaries(file.boundaries())
                     .minChunk(MIN_CHUNK)
                     .scheduler(scheduler)
                     .build();
-            StationTable table = KTask.range(0, size).transform(KTask.parallelize(spec)).blockLast();
-            return table == null ? new StationTable() : table; // an empty file has no chunk
+            return file.range().as(KTask.reduce(spec)).blockOptional().orElseGet(StationTable::new); // empty file: no chunk
         }
+    }
+
+    private static StationTable parse(DelimitedFile file, long start, long end, ProgressBar bar) {
+        StationTable table = BrcParser.parse(file, start, end);
+        bar.advance(end - start);
+        return table;
+    }
+
+    /** @return the failure of a chunk as itself when Main reports it clearly (bad data, I/O), else the task's error */
+    private static RuntimeException unwrapped(KTaskException e) {
+        if (e.getCause() instanceof BadDataException || e.getCause() instanceof UncheckedIOException) {
+            return (RuntimeException) e.getCause();
+        }
+        return e;
     }
 }

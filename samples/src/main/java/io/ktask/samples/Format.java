@@ -28,9 +28,16 @@ final class Format {
         return String.format(Locale.ROOT, "%.2f GB/s", (double) bytes / Math.max(1, nanos));
     }
 
-    /** A row of the side-by-side timing: label, time, and the speedup over {@code baseline}. */
+    /**
+     * A row of the side-by-side timing: label, time, and the speedup over {@code baseline}. A
+     * speedup above the CPU count cannot come from running on more CPUs: the row says so.
+     */
     static String timing(String label, long nanos, long baselineNanos) {
+        double speedup = (double) baselineNanos / Math.max(1, nanos);
+        int cpus = Runtime.getRuntime().availableProcessors();
         return String.format(Locale.ROOT, "  %-18s %10s  %s", label, seconds(nanos),
-                nanos == baselineNanos ? "(baseline)" : speedup((double) baselineNanos / Math.max(1, nanos)));
+                nanos == baselineNanos ? "(baseline)" : speedup(speedup))
+                + (speedup > cpus ? "  (above the " + cpus + " CPUs: not from parallelism alone; the runs met"
+                        + " different conditions, e.g. load or caches)" : "");
     }
 }

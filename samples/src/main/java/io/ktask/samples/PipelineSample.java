@@ -14,13 +14,15 @@ import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.KTaskStats;
 import io.ktask.scheduler.NodeTopology;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 
 /**
  * {@code pipeline}: a reactive bulk-data pipeline. A Flux of generated inputs, each parallelized
  * by ktask, several at once ({@code flatMap} with a concurrency), all under ONE
  * {@link KTaskScheduler} whose global and per-node helper limits share the machine between
- * them. The scheduler's {@code stats()} are printed while it runs.
+ * them. The scheduler's {@code stats()} are printed while its last timed run runs; the runs of
+ * the pipeline and of the one-by-one loop alternate.
  */
 final class PipelineSample extends Sample {
 
@@ -36,9 +38,9 @@ final class PipelineSample extends Sample {
                 summarized by ktask (KTask.range + parallelize), --concurrency inputs at a time
                 (flatMap), all sharing one KTaskScheduler: its global limit (--max-helpers) and
                 per-node limits decide how many helpers each task gets; requests past them are
-                refused, never queued. Prints stats() every 0.5 s. --nodes N simulates N NUMA nodes
-                (NodeTopology.uniform) and spreads the inputs over them. Compares with summarizing the
-                inputs one after another.""",
+                refused, never queued. Prints stats() every 0.5 s during the last run. --nodes N
+                simulates N NUMA nodes (NodeTopology.uniform) and spreads the inputs over them. Compares
+                with summarizing the inputs one after another; the runs of the two alternate.""",
                 SchedulerFactory.with(List.of(
                         Option.value("inputs", "N", 8, "number of inputs (data sets)"),
                         Option.value("size", "N", "20000000", "values per input"),
@@ -63,17 +65,27 @@ final class PipelineSample extends Sample {
             console.out.printf("pipeline: %d inputs x %s values, %d at a time, on %d node(s) x %s CPUs, max helpers %d%s%n",
                     inputs, Format.count(size), concurrency, used.nodeCount(), cpusPerNode(used),
                     scheduler.maxHelpers(), used.nodeCount() == 1 ? "" : " (" + perNodeLimits(scheduler) + " per node)");
-            Timed<List<Dataset.Summary>> sequential = Timed.best(runs, () -> { }, () -> sequential(inputs, size, console));
             StatsPrinter stats = new StatsPrinter(scheduler, console);
-            Timed<List<Dataset.Summary>> ktask;
-            Disposable ticker = Flux.interval(STATS_EVERY).subscribe(tick -> stats.print(false));
-            try {
-                ktask = Timed.best(runs, () -> { }, () -> pipeline(inputs, size, concurrency, scheduler, console));
-            } finally {
-                ticker.dispose();
-            }
+            int[] pipelineRuns = {0};
+            List<Timed<List<List<Dataset.Summary>>>> timed = Timed.interleaved(runs,
+                    List.<Timed.Job<Timed<List<Dataset.Summary>>, RuntimeException>>of(
+                            () -> Timed.of(() -> sequential(inputs, size, console)),
+                            () -> {
+                                boolean last = ++pipelineRuns[0] == runs + 1; // after the warm-up run
+                                Disposable ticker = last ? Flux.interval(STATS_EVERY).subscribe(tick -> stats.print(false))
+                                        : Disposables.disposed();
+                                try {
+                                    return Timed.of(() -> pipeline(inputs, size, concurrency, scheduler, console));
+                                } finally {
+                                    ticker.dispose();
+                                }
+                            }));
             stats.print(true);
-            boolean same = sequential.value().equals(ktask.value());
+            Timed<List<List<Dataset.Summary>>> sequential = timed.get(0);
+            Timed<List<List<Dataset.Summary>>> ktask = timed.get(1);
+            List<Dataset.Summary> expected = sequential.value().get(0);
+            boolean same = timed.stream().flatMap(t -> t.value().stream()).allMatch(expected::equals);
+            console.out.println("  " + Timed.method(runs) + "; stats above: the last pipeline run");
             console.out.println(Format.timing("one by one", sequential.nanos(), sequential.nanos()));
             console.out.println(Format.timing("ktask pipeline", ktask.nanos(), sequential.nanos())
                     + "  (peak " + stats.peak.get() + " helpers seen)");

@@ -13,9 +13,10 @@ import io.ktask.scheduler.KTaskScheduler;
 
 /**
  * {@code zero}: clears a large off-heap buffer, the analogue of the kernel's
- * {@code clear_gigantic_page} that ktask parallelized. Single-threaded, then with ktask over the
- * buffer's byte range with chunk boundaries on 4 KiB pages ({@code align}); both clears start
- * from the same dirty buffer and are checked to leave every byte zero.
+ * {@code clear_gigantic_page} that ktask parallelized. Single-threaded and with ktask over the
+ * buffer's byte range with chunk boundaries on 4 KiB pages ({@code align}), runs interleaved;
+ * every clear starts from the same dirty buffer and is checked to leave every byte zero. Bound by
+ * memory bandwidth, not CPU.
  */
 final class ZeroSample extends Sample {
 
@@ -34,10 +35,12 @@ final class ZeroSample extends Sample {
         super(NAME,
                 "clear a large off-heap buffer (clear_gigantic_page), GB/s with and without ktask",
                 """
-                Fills an off-heap buffer of --mib MiB with non-zero bytes, clears it single-threaded,
-                fills it again and clears it with ktask (chunks aligned to 4 KiB pages, at least 2 MiB).
-                Reports GB/s for both and checks that every byte is zero afterwards. The buffer is a
-                direct ByteBuffer, so --mib is limited by -XX:MaxDirectMemorySize (default: the heap).""",
+                Fills an off-heap buffer of --mib MiB with non-zero bytes and clears it, single-threaded
+                and with ktask (chunks aligned to 4 KiB pages, at least 2 MiB), the runs of the two
+                interleaved. Reports GB/s for both and checks that every byte is zero after every run.
+                Clearing is bound by memory bandwidth: one more core adds what bandwidth it can. The
+                buffer is a direct ByteBuffer, so --mib is limited by -XX:MaxDirectMemorySize (default:
+                the heap).""",
                 SchedulerFactory.with(List.of(Option.value("mib", "N", 1024, "buffer size in MiB (at most 2047)"))));
     }
 
@@ -55,25 +58,45 @@ final class ZeroSample extends Sample {
 
     private static Outcome clear(ByteBuffer buffer, int runs, KTaskScheduler scheduler, Console console) {
         long bytes = buffer.capacity();
-        fill(buffer, 0, bytes, DIRT);
-        fill(buffer, 0, Math.min(bytes, 16 << 20), ZEROS); // warm the clear loop up for both versions
-        Runnable dirty = () -> fill(buffer, 0, bytes, DIRT);
+        List<Timed<List<Cleared>>> timed = Timed.interleaved(runs, List.<Timed.Job<Timed<Cleared>, RuntimeException>>of(
+                () -> clearFromDirty(buffer, () -> clearSequential(buffer, console)),
+                () -> clearFromDirty(buffer, () -> clearWithKTask(buffer, scheduler, console))));
+        Timed<List<Cleared>> sequential = timed.get(0);
+        Timed<List<Cleared>> ktask = timed.get(1);
 
-        Timed<Long> sequential = Timed.best(runs, dirty, () -> clearSequential(buffer, console));
-        long sequentialDirt = firstNonZero(buffer);
-        Timed<Long> ktask = Timed.best(runs, dirty, () -> clearWithKTask(buffer, scheduler, console));
-        long ktaskDirt = firstNonZero(buffer);
-
-        boolean ok = sequentialDirt < 0 && ktaskDirt < 0 && ktask.value() == bytes;
-        console.out.printf("zero: cleared %s of off-heap memory%n", Format.mib(bytes));
+        Cleared badSequential = firstBad(sequential.value(), bytes);
+        Cleared badKTask = firstBad(ktask.value(), bytes);
+        boolean ok = badSequential == null && badKTask == null;
+        console.out.printf("zero: cleared %s of off-heap memory; %s%n", Format.mib(bytes), Timed.method(runs));
         console.out.println(Format.timing("single thread", sequential.nanos(), sequential.nanos())
                 + "  " + Format.gbPerSecond(bytes, sequential.nanos()));
         console.out.println(Format.timing("ktask", ktask.nanos(), sequential.nanos())
                 + "  " + Format.gbPerSecond(bytes, ktask.nanos()) + "  (chunks aligned to 4 KiB pages)");
-        String check = ok ? "every byte zero" : "NOT ZERO: single thread at " + sequentialDirt + ", ktask at "
-                + ktaskDirt + " (ktask cleared " + ktask.value() + " of " + bytes + " bytes)";
+        String check = ok ? "every byte zero after every run" : "NOT ZERO: single thread " + badSequential + ", ktask "
+                + badKTask;
         console.out.println("  check: " + check);
         return new Outcome(NAME, Format.mib(bytes), sequential.nanos(), ktask.nanos(), ok, check);
+    }
+
+    /**
+     * What one clear did: the bytes it reports cleared, and the first byte left non-zero (-1: none).
+     *
+     * @param bytes the bytes the clear reports
+     * @param firstDirt the offset of the first non-zero byte afterwards, or -1
+     */
+    private record Cleared(long bytes, long firstDirt) {
+    }
+
+    /** Dirties the buffer, times {@code clear}, then checks (untimed) that every byte is zero. */
+    private static Timed<Cleared> clearFromDirty(ByteBuffer buffer, Timed.Job<Long, RuntimeException> clear) {
+        fill(buffer, 0, buffer.capacity(), DIRT);
+        Timed<Long> run = Timed.of(clear);
+        return new Timed<>(new Cleared(run.value(), firstNonZero(buffer)), run.nanos());
+    }
+
+    /** @return the first run that left dirt or reported the wrong size, or null if none did */
+    private static Cleared firstBad(List<Cleared> runs, long bytes) {
+        return runs.stream().filter(c -> c.firstDirt >= 0 || c.bytes != bytes).findFirst().orElse(null);
     }
 
     private static long clearSequential(ByteBuffer buffer, Console console) {
