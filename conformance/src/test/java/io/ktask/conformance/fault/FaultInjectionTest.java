@@ -90,13 +90,13 @@ class FaultInjectionTest {
     /** Upstreams that push (hide, generate, publishOn, map over a range): chunks never run on the pushing thread. */
     @Test
     void pushingUpstreams() throws InterruptedException {
-        check("pushingUpstreams", DEFAULT_SCENARIOS / 2, Family.PUSHING, ALL_ENDINGS);
+        check("pushingUpstreams", DEFAULT_SCENARIOS / 3, Family.PUSHING, ALL_ENDINGS);
     }
 
     /** Merge mode over fused upstreams in chunks of 1..4 elements: a bounded window, every result folded once. */
     @Test
     void tinyChunkMergesOverFusedUpstreams() throws InterruptedException {
-        check("tinyChunkMergesOverFusedUpstreams", DEFAULT_SCENARIOS / 10, Family.TINY_MERGE,
+        check("tinyChunkMergesOverFusedUpstreams", DEFAULT_SCENARIOS / 6, Family.TINY_MERGE,
                 Ending.RUN_TO_END, Ending.CANCEL_IN_CHUNK, Ending.CANCEL_RACE, Ending.TIMEOUT);
     }
 
@@ -106,19 +106,19 @@ class FaultInjectionTest {
      */
     @Test
     void requestingDownstreamsAndNonBlockingSubscribers() throws InterruptedException {
-        check("requestingDownstreamsAndNonBlockingSubscribers", DEFAULT_SCENARIOS / 3, Family.DOWNSTREAMS, ALL_ENDINGS);
+        check("requestingDownstreamsAndNonBlockingSubscribers", DEFAULT_SCENARIOS / 2, Family.DOWNSTREAMS, ALL_ENDINGS);
     }
 
     /** Throwing and decorating onSchedule hooks, pass-through lifts on every operator, debug mode and checkpoints. */
     @Test
     void throwingAndDecoratingHooks() throws InterruptedException {
-        check("throwingAndDecoratingHooks", DEFAULT_SCENARIOS / 3, Family.HOOKS, ALL_ENDINGS);
+        check("throwingAndDecoratingHooks", DEFAULT_SCENARIOS / 2, Family.HOOKS, ALL_ENDINGS);
     }
 
     /** Upstreams that signal onNext, onError or onComplete again after their onComplete. */
     @Test
     void upstreamsSignallingAfterComplete() throws InterruptedException {
-        check("upstreamsSignallingAfterComplete", DEFAULT_SCENARIOS / 6, Family.BAD_UPSTREAMS, ALL_ENDINGS);
+        check("upstreamsSignallingAfterComplete", DEFAULT_SCENARIOS / 4, Family.BAD_UPSTREAMS, ALL_ENDINGS);
     }
 
     /**
@@ -127,7 +127,7 @@ class FaultInjectionTest {
      */
     @Test
     void fatalErrors() throws InterruptedException {
-        check("fatalErrors", DEFAULT_SCENARIOS / 3, Family.FATAL_ERRORS, Ending.RUN_TO_END, Ending.ONE_BY_ONE,
+        check("fatalErrors", DEFAULT_SCENARIOS / 2, Family.FATAL_ERRORS, Ending.RUN_TO_END, Ending.ONE_BY_ONE,
                 Ending.CANCEL_IN_CHUNK, Ending.CANCEL_RACE, Ending.TAKE_ZERO, Ending.DISPOSE_IN_CHUNK);
     }
 

@@ -3,11 +3,8 @@ package io.ktask.conformance.fault;
 /** A throwable the suite throws on purpose: it names its scenario's seed and where it was thrown. */
 interface Injected {
 
-    /** @return the seed of the scenario that threw it */
-    long seed();
-
-    /** @return where it was thrown */
-    Site site();
+    /** @return the scenario and place that threw it */
+    Origin origin();
 
     /** Where a fault is injected. */
     enum Site {
@@ -19,6 +16,18 @@ interface Injected {
          */
         boolean failsTask() {
             return this != UNDO && this != UPSTREAM_AFTER_COMPLETE;
+        }
+    }
+
+    /**
+     * @param seed the seed of the scenario that threw it
+     * @param site where it was thrown
+     * @param where the place, for the message (a chunk, a merge)
+     */
+    record Origin(long seed, Site site, String where) {
+
+        String message(String kind) {
+            return kind + " injected by seed " + seed + " in " + where;
         }
     }
 }

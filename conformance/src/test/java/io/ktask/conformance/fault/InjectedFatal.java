@@ -9,22 +9,15 @@ final class InjectedFatal extends VirtualMachineError implements Injected {
 
     private static final long serialVersionUID = 1L;
 
-    private final long seed;
-    private final Site site;
+    private final transient Origin origin;
 
-    InjectedFatal(long seed, Site site, String where) {
-        super("fatal injected by seed " + seed + " in " + where);
-        this.seed = seed;
-        this.site = site;
+    InjectedFatal(Origin origin) {
+        super(origin.message("fatal error"));
+        this.origin = origin;
     }
 
     @Override
-    public long seed() {
-        return seed;
-    }
-
-    @Override
-    public Site site() {
-        return site;
+    public Origin origin() {
+        return origin;
     }
 }

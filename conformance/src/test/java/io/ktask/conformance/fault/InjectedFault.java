@@ -5,22 +5,15 @@ final class InjectedFault extends RuntimeException implements Injected {
 
     private static final long serialVersionUID = 1L;
 
-    private final long seed;
-    private final Site site;
+    private final transient Origin origin;
 
-    InjectedFault(long seed, Site site, String where) {
-        super("injected by seed " + seed + " in " + where, null, false, false);
-        this.seed = seed;
-        this.site = site;
+    InjectedFault(Origin origin) {
+        super(origin.message("fault"), null, false, false);
+        this.origin = origin;
     }
 
     @Override
-    public long seed() {
-        return seed;
-    }
-
-    @Override
-    public Site site() {
-        return site;
+    public Origin origin() {
+        return origin;
     }
 }

@@ -68,7 +68,7 @@ record Scenario(long seed, int nodes, int cpusPerNode, int maxHelpers, Upstream 
         CLASSIC(Upstream.RANGE, Upstream.ITERABLE, Upstream.GENERATE),
         /** upstreams that push their elements */
         PUSHING(Upstream.HIDE, Upstream.GENERATE, Upstream.PUBLISH_ON, Upstream.MAPPED_RANGE),
-        /** merge mode over fused upstreams, minChunk 1..4, up to 20 000 elements */
+        /** merge mode over fused upstreams, minChunk 1..4, up to 30 000 elements */
         TINY_MERGE(Upstream.ITERABLE, Upstream.ARRAY),
         /** downstreams that request from their delivery loop or onNext; subscribers on parallel() */
         DOWNSTREAMS(Upstream.RANGE, Upstream.ITERABLE, Upstream.ARRAY, Upstream.GENERATE, Upstream.HIDE,
@@ -121,7 +121,7 @@ record Scenario(long seed, int nodes, int cpusPerNode, int maxHelpers, Upstream 
         boolean classic = family == Family.CLASSIC;
         boolean tiny = family == Family.TINY_MERGE;
         Upstream upstream = family.upstreams[r.nextInt(family.upstreams.length)];
-        int size = tiny ? (r.nextInt(4) == 0 ? 2_000 + r.nextInt(18_000) : 1 + r.nextInt(2_000))
+        int size = tiny ? (r.nextInt(4) == 0 ? 2_000 + r.nextInt(28_000) : 1 + r.nextInt(2_000))
                 : r.nextInt(10) == 0 ? r.nextInt(3)
                 : !classic && r.nextInt(10) == 0 ? 4_000 + r.nextInt(12_000) // past the request window of a push
                 : 1 + r.nextInt(400);
@@ -133,7 +133,7 @@ record Scenario(long seed, int nodes, int cpusPerNode, int maxHelpers, Upstream 
         int maxHelpers = 1 + r.nextInt(4);
         long start = upstream == Upstream.RANGE ? r.nextLong(-1_000_000, 1_000_000) : 0;
         int align = r.nextInt(4) == 0 ? 1 + r.nextInt(6) : 1;
-        int maxThreads = 1 + r.nextInt(4);
+        int maxThreads = tiny ? 2 + r.nextInt(3) : 1 + r.nextInt(4); // tiny merges: threads that can run ahead
         int failingChunk = r.nextInt(5) == 0 ? r.nextInt(expectedChunks) : -1;
         int failingMerge = merge && r.nextInt(8) == 0 ? r.nextInt(expectedChunks) : -1;
         int failingUndo = r.nextInt(4) == 0 ? r.nextInt(expectedChunks) : -1;

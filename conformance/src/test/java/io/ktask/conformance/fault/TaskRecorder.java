@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.ktask.conformance.fault.Injected.Origin;
 import io.ktask.conformance.fault.Injected.Site;
 import io.ktask.operators.Chunk;
 import io.ktask.scheduler.KTaskScheduler;
@@ -28,8 +29,10 @@ import reactor.core.scheduler.Schedulers;
  */
 final class TaskRecorder {
 
-    /** Extra busy work of the scenario's slow chunk: later chunks finish before it. */
-    static final long SLOW_CHUNK_SPINS = 200_000;
+    /** The slow chunk waits until no other chunk has started for this long: the others ran as far as they may. */
+    static final long SLOW_CHUNK_QUIET_NANOS = 5_000_000;
+    /** ... or at most this long. */
+    static final long SLOW_CHUNK_MAX_NANOS = 100_000_000;
     /** Chunks that may be computed ahead of delivery, as a multiple of the task's threads (README). */
     static final int WINDOW_PER_THREAD = 4;
     /** Elements a window reaches, per chunk of it, when chunks are small (README: 1024-element chunks). */
@@ -64,6 +67,7 @@ final class TaskRecorder {
     private final AtomicInteger inUndo = new AtomicInteger();
     private final AtomicInteger merges = new AtomicInteger();
     private final AtomicLong emissions = new AtomicLong();
+    private final AtomicLong started = new AtomicLong();
     /** Chunks a task may compute ahead of delivery, or -1 where no window applies. */
     private final long windowChunks;
     private final SplittableRandom hookRandom;
@@ -93,6 +97,7 @@ final class TaskRecorder {
 
     IndexRuns work(Chunk<Long> chunk) {
         int concurrent = inWork.incrementAndGet();
+        started.incrementAndGet();
         try {
             maxConcurrentWork = Math.max(maxConcurrentWork, concurrent); // racy max: checked <= cap, any lost update is smaller
             long index = chunk.index();
@@ -111,7 +116,10 @@ final class TaskRecorder {
             if (index == scenario.endingChunk()) {
                 ending.run();
             }
-            spin(chunk.size() * scenario.spinPerUnit() + (index == scenario.shape().slowChunk() ? SLOW_CHUNK_SPINS : 0));
+            if (index == scenario.shape().slowChunk()) {
+                holdWhileOthersRun();
+            }
+            spin(chunk.size() * scenario.spinPerUnit());
             if (index == scenario.failingChunk()) {
                 throw fault(Site.WORK, "work of chunk " + index);
             }
@@ -184,11 +192,11 @@ final class TaskRecorder {
      */
     InjectedFault fault(Site site, String where) {
         if (scenario.shape().fatal() && (site == Site.WORK || site == Site.MERGE || site == Site.UNDO)) {
-            InjectedFatal fatal = new InjectedFatal(scenario.seed(), site, where);
+            InjectedFatal fatal = new InjectedFatal(new Origin(scenario.seed(), site, where));
             thrown.add(fatal);
             throw fatal;
         }
-        InjectedFault fault = new InjectedFault(scenario.seed(), site, where);
+        InjectedFault fault = new InjectedFault(new Origin(scenario.seed(), site, where));
         thrown.add(fault);
         return fault;
     }
@@ -276,6 +284,26 @@ final class TaskRecorder {
             if (stats.helpersRunning(node) > scheduler.maxHelpersPerNode(node)) {
                 violations.add("node " + node + " runs " + stats.helpersRunning(node) + " helpers, above its limit "
                         + scheduler.maxHelpersPerNode(node));
+            }
+        }
+    }
+
+    /**
+     * The slow chunk: it finishes only once the other threads have stopped starting chunks (or
+     * after {@link #SLOW_CHUNK_MAX_NANOS}), so they run as far ahead of it as the task lets them,
+     * and every later result waits for this one: the window must hold them back.
+     */
+    private void holdWhileOthersRun() {
+        long begun = System.nanoTime();
+        long seen = started.get();
+        long quietSince = begun;
+        for (long now = begun; now - begun < SLOW_CHUNK_MAX_NANOS && now - quietSince < SLOW_CHUNK_QUIET_NANOS;
+                now = System.nanoTime()) {
+            Thread.onSpinWait(); // polling with a deadline: simulated slow work, not a hand-off
+            long count = started.get();
+            if (count != seen) {
+                seen = count;
+                quietSince = now;
             }
         }
     }

@@ -169,8 +169,8 @@ final class Verdict {
             }
         }
         for (Throwable e : seen.keySet()) {
-            if (e instanceof Injected i && i.seed() != scenario.seed()) {
-                broken.add("a fault of seed " + i.seed() + " surfaced in this scenario: " + e);
+            if (e instanceof Injected i && i.origin().seed() != scenario.seed()) {
+                broken.add("a fault of seed " + i.origin().seed() + " surfaced in this scenario: " + e);
             }
         }
         for (Throwable e : dropped) {
@@ -203,7 +203,7 @@ final class Verdict {
             }
         }
         for (Throwable e : rethrown) {
-            if (!(e instanceof InjectedFatal f) || f.seed() != scenario.seed()) {
+            if (!(e instanceof InjectedFatal f) || f.origin().seed() != scenario.seed()) {
                 broken.add("thrown to a thread instead of signalled: " + e + (run.escaped.contains(e)
                         ? " (out of the test's subscribe or cancel)" : " (uncaught handler)"));
             }
@@ -254,7 +254,7 @@ final class Verdict {
     private void outcome() {
         boolean thrown;
         synchronized (recorder.thrown) {
-            thrown = recorder.thrown.stream().anyMatch(t -> ((Injected) t).site().failsTask());
+            thrown = recorder.thrown.stream().anyMatch(t -> ((Injected) t).origin().site().failsTask());
         }
         boolean interrupted = run.cancelled.get() || run.disposed.get()
                 || scenario.ending() == Scenario.Ending.TIMEOUT || scenario.ending() == Scenario.Ending.TAKE_ZERO;

@@ -45,6 +45,7 @@ class BoundedMergeMemoryTest {
         }
         List<String> lines = Files.readAllLines(output, StandardCharsets.UTF_8);
         String log = String.join("\n", lines);
+        System.out.println(log); // sums, run times and peak heap, for the surefire report
 
         assertThat(exited).as("child still running after %d s:\n%s", LIMIT_SECONDS, log).isTrue();
         assertThat(log).as("child output").doesNotContain("OutOfMemoryError");
