@@ -1,14 +1,19 @@
 package io.ktask.conformance.fault;
 
 /** An exception the fault-injection suite throws on purpose; it names its scenario's seed. */
-final class InjectedFault extends RuntimeException {
+final class InjectedFault extends RuntimeException implements Injected {
 
     private static final long serialVersionUID = 1L;
 
-    final long seed;
+    private final transient Origin origin;
 
-    InjectedFault(long seed, String where) {
-        super("injected by seed " + seed + " in " + where, null, false, false);
-        this.seed = seed;
+    InjectedFault(Origin origin) {
+        super(origin.message("fault"), null, false, false);
+        this.origin = origin;
+    }
+
+    @Override
+    public Origin origin() {
+        return origin;
     }
 }

@@ -13,16 +13,14 @@ import reactor.core.publisher.BaseSubscriber;
  * The scenario's subscriber: requests all at once or one by one, records every signal, and
  * notes any signal that breaks the Reactive Streams rules or arrives after its cancel returned.
  */
-final class RecordingSubscriber extends BaseSubscriber<List<Long>> {
+final class RecordingSubscriber extends BaseSubscriber<IndexRuns> {
 
     private final boolean oneByOne;
     private final TaskRecorder recorder;
     /** Synchronized: signals arrive serially, but the test thread reads while the task runs. */
-    final List<List<Long>> values = Collections.synchronizedList(new ArrayList<>());
+    final List<IndexRuns> values = Collections.synchronizedList(new ArrayList<>());
     final List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
     volatile int completions;
-    /** Undos done when onError arrived: all of them must already have run by then. */
-    volatile int undoneAtError = -1;
     private volatile boolean cancelReturned;
     private int nextsAfterCancel;
     private final CountDownLatch terminated = new CountDownLatch(1);
@@ -38,7 +36,7 @@ final class RecordingSubscriber extends BaseSubscriber<List<Long>> {
     }
 
     @Override
-    protected void hookOnNext(List<Long> value) {
+    protected void hookOnNext(IndexRuns value) {
         // a cancel from another thread cannot stop an onNext that already passed its check, but
         // it must stop every later one: at most one onNext may start after cancel() returned
         if (cancelReturned && ++nextsAfterCancel > 1) {
@@ -58,7 +56,6 @@ final class RecordingSubscriber extends BaseSubscriber<List<Long>> {
 
     @Override
     protected void hookOnError(Throwable error) {
-        undoneAtError = recorder.undoneCount();
         errors.add(error);
         terminated.countDown();
     }

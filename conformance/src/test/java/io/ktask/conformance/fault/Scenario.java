@@ -29,11 +29,13 @@ import java.util.SplittableRandom;
  * @param callerRuns the spec's {@code callerRuns}
  * @param node the spec's preferred node, {@link #ALL_NODES} for {@code allNodes()}, or
  *     {@link #DEFAULT_NODE} for neither
+ * @param shape the downstream, hooks, fatal errors and bad tail around the task
+ *     ({@link Shape#CLASSIC} in the classic tests)
  */
 record Scenario(long seed, int nodes, int cpusPerNode, int maxHelpers, Upstream upstream, long start,
                 int size, int minChunk, int align, int maxThreads, boolean merge, int failingChunk,
                 int failingMerge, int failingUndo, int upstreamErrorAt, Ending ending, int endingChunk,
-                int spinPerUnit, boolean helpersEnabled, boolean callerRuns, int node) {
+                int spinPerUnit, boolean helpersEnabled, boolean callerRuns, int node, Shape shape) {
 
     /** {@link #node} value: no node option given. */
     static final int DEFAULT_NODE = -1;
@@ -41,7 +43,51 @@ record Scenario(long seed, int nodes, int cpusPerNode, int maxHelpers, Upstream 
     static final int ALL_NODES = -2;
 
     /** The source of the units. */
-    enum Upstream { RANGE, ITERABLE, GENERATE }
+    enum Upstream {
+        /** {@code KTask.range}: split by arithmetic */
+        RANGE,
+        /** {@code Flux.fromIterable}: read by synchronous fusion, size unknown */
+        ITERABLE,
+        /** {@code Flux.generate}: pushes (it refuses fusion across threads) */
+        GENERATE,
+        /** {@code Flux.fromArray}: read by synchronous fusion, size known */
+        ARRAY,
+        /** {@code Flux.fromIterable(..).hide()}: pushes on the requesting thread, inside {@code request} */
+        HIDE,
+        /** {@code publishOn(Schedulers.parallel(), prefetch)}: pushes from a non-blocking thread */
+        PUBLISH_ON,
+        /** {@code Flux.range(..).map(..)}: pushes (map refuses fusion across threads) */
+        MAPPED_RANGE,
+        /** a publisher that honours demand but signals again after its {@code onComplete} ({@link Shape#badTail()}) */
+        NONCOMPLIANT
+    }
+
+    /** A kind of scenario: which upstreams it draws from, and which {@link Shape} it takes. */
+    enum Family {
+        /** the classic suite: a seed names the same scenario as before the shapes were added */
+        CLASSIC(Upstream.RANGE, Upstream.ITERABLE, Upstream.GENERATE),
+        /** upstreams that push their elements */
+        PUSHING(Upstream.HIDE, Upstream.GENERATE, Upstream.PUBLISH_ON, Upstream.MAPPED_RANGE),
+        /** merge mode over fused upstreams, minChunk 1..4, up to 30 000 elements */
+        TINY_MERGE(Upstream.ITERABLE, Upstream.ARRAY),
+        /** downstreams that request from their delivery loop or onNext; subscribers on parallel() */
+        DOWNSTREAMS(Upstream.RANGE, Upstream.ITERABLE, Upstream.ARRAY, Upstream.GENERATE, Upstream.HIDE,
+                Upstream.PUBLISH_ON, Upstream.MAPPED_RANGE),
+        /** throwing and decorating schedule hooks, operator lifts, debug mode and checkpoints (ranges twice as likely) */
+        HOOKS(Upstream.RANGE, Upstream.RANGE, Upstream.ITERABLE, Upstream.ARRAY, Upstream.GENERATE, Upstream.HIDE,
+                Upstream.PUBLISH_ON, Upstream.MAPPED_RANGE),
+        /** upstreams that signal after their onComplete */
+        BAD_UPSTREAMS(Upstream.NONCOMPLIANT),
+        /** JVM-fatal errors in work, merge and undo */
+        FATAL_ERRORS(Upstream.RANGE, Upstream.ITERABLE, Upstream.ARRAY, Upstream.GENERATE, Upstream.HIDE,
+                Upstream.PUBLISH_ON, Upstream.MAPPED_RANGE);
+
+        private final Upstream[] upstreams;
+
+        Family(Upstream... upstreams) {
+            this.upstreams = upstreams;
+        }
+    }
 
     /** How the subscriber ends the task. */
     enum Ending {
@@ -61,41 +107,65 @@ record Scenario(long seed, int nodes, int cpusPerNode, int maxHelpers, Upstream 
         DISPOSE_IN_CHUNK
     }
 
-    /** Draws a scenario from {@code seed}, with an ending among {@code endings}. */
+    /** Draws a classic scenario from {@code seed}, with an ending among {@code endings}. */
     static Scenario random(long seed, Ending... endings) {
+        return random(seed, Family.CLASSIC, endings);
+    }
+
+    /**
+     * Draws a scenario of {@code family} from {@code seed}, with an ending among {@code endings}.
+     * For {@link Family#CLASSIC} the draws are exactly those of the suite before families existed.
+     */
+    static Scenario random(long seed, Family family, Ending... endings) {
         SplittableRandom r = new SplittableRandom(seed);
-        Upstream upstream = Upstream.values()[r.nextInt(Upstream.values().length)];
-        int size = r.nextInt(10) == 0 ? r.nextInt(3) : 1 + r.nextInt(400);
-        int minChunk = 1 + r.nextInt(r.nextBoolean() ? 8 : 60);
+        boolean classic = family == Family.CLASSIC;
+        boolean tiny = family == Family.TINY_MERGE;
+        Upstream upstream = family.upstreams[r.nextInt(family.upstreams.length)];
+        int size = tiny ? (r.nextInt(4) == 0 ? 2_000 + r.nextInt(28_000) : 1 + r.nextInt(2_000))
+                : r.nextInt(10) == 0 ? r.nextInt(3)
+                : !classic && r.nextInt(10) == 0 ? 4_000 + r.nextInt(12_000) // past the request window of a push
+                : 1 + r.nextInt(400);
+        int minChunk = tiny ? 1 + r.nextInt(4) : 1 + r.nextInt(r.nextBoolean() ? 8 : 60);
         int expectedChunks = Math.max(1, size / minChunk);
-        boolean merge = r.nextBoolean();
+        boolean merge = r.nextBoolean() || tiny;
         int nodes = 1 + r.nextInt(3);
-        return new Scenario(seed,
-                nodes, 1 + r.nextInt(3), 1 + r.nextInt(4),
-                upstream,
-                upstream == Upstream.RANGE ? r.nextLong(-1_000_000, 1_000_000) : 0,
-                size, minChunk,
-                r.nextInt(4) == 0 ? 1 + r.nextInt(6) : 1,
-                1 + r.nextInt(4),
-                merge,
-                r.nextInt(5) == 0 ? r.nextInt(expectedChunks) : -1,
-                merge && r.nextInt(8) == 0 ? r.nextInt(expectedChunks) : -1,
-                r.nextInt(4) == 0 ? r.nextInt(expectedChunks) : -1,
-                upstream != Upstream.RANGE && r.nextInt(6) == 0 ? r.nextInt(size + 1) : -1,
-                endings[r.nextInt(endings.length)],
-                r.nextInt(expectedChunks),
-                r.nextInt(4) == 0 ? 0 : r.nextInt(200),
-                // drawn last, so that the scenarios of earlier seeds (named in bug reports) keep their values
-                r.nextInt(10) != 0,
-                r.nextInt(5) != 0,
-                r.nextInt(3) == 0 ? DEFAULT_NODE : r.nextInt(3) == 0 ? ALL_NODES : r.nextInt(nodes));
+        int cpusPerNode = 1 + r.nextInt(3);
+        int maxHelpers = 1 + r.nextInt(4);
+        long start = upstream == Upstream.RANGE ? r.nextLong(-1_000_000, 1_000_000) : 0;
+        int align = r.nextInt(4) == 0 ? 1 + r.nextInt(6) : 1;
+        int maxThreads = tiny ? 2 + r.nextInt(3) : 1 + r.nextInt(4); // tiny merges: threads that can run ahead
+        int failingChunk = r.nextInt(5) == 0 ? r.nextInt(expectedChunks) : -1;
+        int failingMerge = merge && r.nextInt(8) == 0 ? r.nextInt(expectedChunks) : -1;
+        int failingUndo = r.nextInt(4) == 0 ? r.nextInt(expectedChunks) : -1;
+        int upstreamErrorAt = upstream != Upstream.RANGE && r.nextInt(6) == 0 ? r.nextInt(size + 1) : -1;
+        Ending ending = endings[r.nextInt(endings.length)];
+        int endingChunk = r.nextInt(expectedChunks);
+        int spin = tiny ? (r.nextInt(4) == 0 ? r.nextInt(20) : 0) : r.nextInt(4) == 0 ? 0 : r.nextInt(200);
+        // drawn last, so that the scenarios of earlier seeds (named in bug reports) keep their values
+        boolean helpersEnabled = r.nextInt(10) != 0;
+        boolean callerRuns = r.nextInt(5) != 0;
+        int node = r.nextInt(3) == 0 ? DEFAULT_NODE : r.nextInt(3) == 0 ? ALL_NODES : r.nextInt(nodes);
+        if (classic) {
+            return new Scenario(seed, nodes, cpusPerNode, maxHelpers, upstream, start, size, minChunk, align,
+                    maxThreads, merge, failingChunk, failingMerge, failingUndo, upstreamErrorAt, ending, endingChunk,
+                    spin, helpersEnabled, callerRuns, node, Shape.CLASSIC);
+        }
+        Shape shape = Shape.random(r, family, expectedChunks);
+        if (shape.fatal() && failingChunk < 0 && failingMerge < 0 && failingUndo < 0) {
+            failingChunk = r.nextInt(expectedChunks); // a fatal-error scenario always injects one
+        }
+        return new Scenario(seed, nodes, cpusPerNode, maxHelpers, upstream, start, size, minChunk, align, maxThreads,
+                merge, failingChunk, failingMerge, failingUndo,
+                upstream == Upstream.NONCOMPLIANT ? -1 : upstreamErrorAt, ending, endingChunk,
+                size > 2_000 ? spin / 50 : spin, // a long task spins little per unit: the suite stays fast
+                helpersEnabled, callerRuns, node, shape);
     }
 
     /** @return this scenario with {@code callerRuns} forced to the given value */
     Scenario withCallerRuns(boolean callerRuns) {
         return new Scenario(seed, nodes, cpusPerNode, maxHelpers, upstream, start, size, minChunk, align, maxThreads,
                 merge, failingChunk, failingMerge, failingUndo, upstreamErrorAt, ending, endingChunk, spinPerUnit,
-                helpersEnabled, callerRuns, node);
+                helpersEnabled, callerRuns, node, shape);
     }
 
     /** @return the unit value of position {@code i} (ranges) or the element at position i */

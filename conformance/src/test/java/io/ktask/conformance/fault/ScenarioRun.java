@@ -1,46 +1,71 @@
 package io.ktask.conformance.fault;
 
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.LongStream;
 
 import io.ktask.conformance.TestSchedulers;
+import io.ktask.conformance.fault.Injected.Site;
+import io.ktask.conformance.fault.Scenario.Upstream;
 import io.ktask.operators.KTask;
 import io.ktask.operators.KTaskSpec;
 import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.NodeTopology;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Operators;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 /**
- * Runs one {@link Scenario} end to end on a fresh scheduler: builds the upstream and the spec,
- * subscribes, ends the task the way the scenario says, and waits (bounded) until the task is
- * over and the scheduler idle. {@link Verdict} then judges what was recorded.
+ * Runs one {@link Scenario} end to end on a fresh scheduler: installs its hook, builds the
+ * upstream, the spec and the downstream, subscribes, ends the task the way the scenario says,
+ * and waits (bounded) until the task is over and the scheduler idle. {@link Verdict} then judges
+ * what was recorded.
  */
 final class ScenarioRun {
 
     static final long SETTLE_MILLIS = 10_000;
+    /** How long a settled scenario with a subscriber thread waits for that thread to be idle. */
+    static final long FENCE_MILLIS = 5_000;
 
     final Scenario scenario;
     final KTaskScheduler scheduler;
     final TaskRecorder recorder;
     final RecordingSubscriber subscriber;
+    private final ScenarioHooks hooks;
+    /** The non-blocking thread that subscribes when the scenario says so (a one-thread parallel scheduler). */
+    private final Scheduler subscriberThread;
     final AtomicBoolean cancelled = new AtomicBoolean();
     final AtomicBoolean disposed = new AtomicBoolean();
+    /** Throwables that escaped the test's own calls into the pipeline: subscribe, cancel. */
+    final ConcurrentLinkedQueue<Throwable> escaped = new ConcurrentLinkedQueue<>();
+    /** The non-compliant upstream, when the scenario has one. */
+    NoncompliantPublisher noncompliant;
     boolean settled;
 
-    ScenarioRun(Scenario scenario) {
+    ScenarioRun(Scenario scenario, Scheduler subscriberThread) {
         this.scenario = scenario;
+        this.subscriberThread = subscriberThread;
         this.scheduler = TestSchedulers.create(FaultInjectionTest.THREAD_PREFIX,
                 NodeTopology.uniform(scenario.nodes(), scenario.cpusPerNode()), scenario.maxHelpers());
         this.scheduler.setEnabled(scenario.helpersEnabled());
         this.recorder = new TaskRecorder(scenario, scheduler);
         this.subscriber = new RecordingSubscriber(scenario.ending() == Scenario.Ending.ONE_BY_ONE, recorder);
+        this.hooks = new ScenarioHooks(scenario, recorder);
     }
 
-    /** Runs the task and waits until it has settled; returns normally even if it did not. */
-    void run() throws InterruptedException {
+    /**
+     * Runs the task and waits until it has settled; returns normally even if it did not.
+     *
+     * @param dropped where dropped and uncaught errors of this scenario arrive
+     */
+    void run(DroppedSignals dropped) throws InterruptedException {
         Thread racer = null;
         switch (scenario.ending()) {
             case CANCEL_IN_CHUNK -> recorder.ending = this::cancel;
@@ -48,23 +73,31 @@ final class ScenarioRun {
             case CANCEL_RACE -> racer = startCancelRacer();
             default -> { }
         }
+        hooks.install();
         try {
-            task().subscribe(subscriber);
-            settle();
+            try {
+                task().subscribe(subscriber);
+            } catch (Throwable e) {
+                escaped.add(e); // a fatal error met by the caller comes back here; anything else is a bug
+            }
+            settle(dropped);
         } finally {
             if (racer != null) {
                 racer.join(SETTLE_MILLIS);
             }
             scheduler.dispose();
+            ScenarioHooks.reset();
         }
     }
 
-    private Flux<List<Long>> task() {
-        KTaskSpec.Builder<Long, List<Long>> spec = KTaskSpec.<Long, List<Long>>of(recorder::work)
-                .undo(recorder::undo)
+    private Flux<IndexRuns> task() {
+        KTaskSpec.Builder<Long, IndexRuns> spec = KTaskSpec.<Long, IndexRuns>of(recorder::work)
                 .minChunk(scenario.minChunk())
                 .maxThreads(scenario.maxThreads())
                 .scheduler(scheduler);
+        if (scenario.shape().undo()) {
+            spec.undo(recorder::undo);
+        }
         if (scenario.align() > 1) {
             spec.align(scenario.align());
         }
@@ -81,35 +114,65 @@ final class ScenarioRun {
         } else {
             spec.ordered();
         }
-        // what the operator emits is recorded before timeout/take, which may drop a value after
-        // they cancelled: such a value was emitted all the same, and must not be undone
-        Flux<List<Long>> task = upstream().transform(KTask.parallelize(spec.build())).doOnNext(recorder::emitted);
-        return switch (scenario.ending()) {
+        // What the operator signals is recorded before timeout/take/publishOn, which may drop a
+        // value or an error after they cancelled: such a value was emitted all the same, and
+        // must not be undone. The discard hook is the operator's (and its upstream's) only: the
+        // context is written right behind it, so publishOn or timeout discarding an emitted
+        // value is not counted.
+        Flux<IndexRuns> task = recorder.watch.markDownstreamCalls(upstream().transform(KTask.parallelize(spec.build())))
+                .doOnEach(recorder::signalled)
+                .contextWrite(context -> Operators.enableOnDiscard(context, recorder::discarded));
+        task = switch (scenario.shape().downstream()) {
+            case PUBLISH_ON_ONE -> task.publishOn(Schedulers.single(), 1);
+            case LIMIT_RATE -> task.limitRate(scenario.shape().limitRate());
+            case DIRECT -> task;
+        };
+        task = switch (scenario.ending()) {
             case TIMEOUT -> task.timeout(Duration.ofMillis(1));
             case TAKE_ZERO -> task.take(0);
             default -> task;
         };
+        return scenario.shape().subscribeOnParallel() ? task.subscribeOn(subscriberThread) : task;
     }
 
     private Flux<Long> upstream() {
-        int size = scenario.size();
-        if (scenario.upstream() == Scenario.Upstream.RANGE) {
-            return KTask.range(scenario.start(), size);
+        Upstream kind = scenario.upstream();
+        if (kind == Upstream.RANGE) {
+            return hooks.checkpoints(KTask.range(scenario.start(), scenario.size()));
+        }
+        if (kind == Upstream.NONCOMPLIANT) {
+            noncompliant = new NoncompliantPublisher(scenario, recorder);
+            return recorder.watch.markPushes(hooks.checkpoints(noncompliant));
         }
         int errorAt = scenario.upstreamErrorAt();
-        int clean = errorAt < 0 ? size : errorAt;
-        Flux<Long> elements = scenario.upstream() == Scenario.Upstream.ITERABLE
-                ? Flux.fromIterable(LongStream.range(0, clean).map(scenario::element).boxed().toList())
-                : Flux.generate(() -> 0L, (i, sink) -> {
-                    if (i < clean) {
-                        sink.next(scenario.element(i));
-                    } else {
-                        sink.complete();
-                    }
-                    return i + 1;
-                });
-        return errorAt < 0 ? elements
-                : elements.concatWith(Flux.defer(() -> Flux.error(recorder.fault("upstream at " + errorAt))));
+        Flux<Long> elements = elements(errorAt < 0 ? scenario.size() : errorAt);
+        if (errorAt >= 0) {
+            elements = elements.concatWith(Flux.defer(() -> Flux.error(recorder.fault(Site.UPSTREAM, "upstream at " + errorAt))));
+        }
+        elements = hooks.checkpoints(elements);
+        // fused upstreams are polled by the task's threads: a marking operator would make them push
+        boolean pushes = errorAt >= 0 || kind != Upstream.ITERABLE && kind != Upstream.ARRAY;
+        return pushes ? recorder.watch.markPushes(elements) : elements;
+    }
+
+    private Flux<Long> elements(int count) {
+        List<Long> list = LongStream.range(0, count).map(scenario::element).boxed().toList();
+        return switch (scenario.upstream()) {
+            case ITERABLE -> Flux.fromIterable(list);
+            case ARRAY -> Flux.fromArray(list.toArray(new Long[0]));
+            case GENERATE -> Flux.generate(() -> 0L, (i, sink) -> {
+                if (i < count) {
+                    sink.next(scenario.element(i));
+                } else {
+                    sink.complete();
+                }
+                return i + 1;
+            });
+            case HIDE -> Flux.fromIterable(list).hide();
+            case PUBLISH_ON -> Flux.fromIterable(list).publishOn(Schedulers.parallel(), scenario.shape().prefetch());
+            case MAPPED_RANGE -> Flux.range(0, count).map(i -> scenario.element(i));
+            default -> throw new IllegalStateException("not an element upstream: " + scenario.upstream());
+        };
     }
 
     private void cancel() {
@@ -131,25 +194,61 @@ final class ScenarioRun {
             for (long i = 0; i < spins; i++) {
                 Thread.onSpinWait();
             }
-            cancel();
+            try {
+                cancel();
+            } catch (Throwable e) {
+                escaped.add(e); // a fatal error from an undo this cancel ran comes back here
+            }
         }, "fault-cancel-racer-" + scenario.seed());
         racer.start();
         return racer;
     }
 
     /**
-     * Waits until the task is over (terminal signal, or cancel) and the scheduler has no task and
-     * no helper left, and every finished chunk is accounted for; {@link #settled} says if it was.
+     * Waits until the task is over (terminal signal, or cancel), the scheduler has no task and
+     * no helper left, every finished chunk is accounted for, the upstream can signal no more,
+     * and every injected fault has arrived somewhere (a fatal one also on a thread);
+     * {@link #settled} says if all that happened in time.
      */
-    private void settle() throws InterruptedException {
+    private void settle(DroppedSignals dropped) throws InterruptedException {
         long deadline = System.nanoTime() + SETTLE_MILLIS * 1_000_000;
         while (System.nanoTime() < deadline) {
             boolean over = subscriber.awaitTerminal(1) || cancelled.get();
-            if (over && idle() && accounted()) {
+            if (over && idle() && accounted() && recorder.watch.upstreamQuiet() && faultsArrived(dropped)
+                    && subscriberThreadIdle()) {
                 settled = true;
                 return;
             }
         }
+    }
+
+    /**
+     * With subscribeOn, a cancel may come before the subscriber thread has subscribed the task
+     * (it then still subscribes, and cancels at once): everything looks over while the task has
+     * not even begun. The subscriber thread runs its work in order, so once a task scheduled on
+     * it now has run, the subscription scheduled earlier is done; the caller then looks again.
+     */
+    private boolean subscriberThreadIdle() throws InterruptedException {
+        if (!scenario.shape().subscribeOnParallel()) {
+            return true;
+        }
+        CountDownLatch fence = new CountDownLatch(1);
+        subscriberThread.schedule(fence::countDown);
+        return fence.await(FENCE_MILLIS, TimeUnit.MILLISECONDS) && idle() && recorder.watch.upstreamQuiet();
+    }
+
+    /** Each fault thrown reached the subscriber or the dropped errors; each fatal one a thread too (exactness: verdict). */
+    private boolean faultsArrived(DroppedSignals dropped) {
+        List<Throwable> thrown;
+        synchronized (recorder.thrown) {
+            thrown = List.copyOf(recorder.thrown);
+        }
+        if (thrown.isEmpty()) {
+            return true;
+        }
+        Set<Throwable> reported = Verdict.walk(recorder.operatorErrors, subscriber.errors, dropped.errors());
+        Set<Throwable> rethrown = Verdict.walk(List.copyOf(escaped), dropped.uncaught());
+        return thrown.stream().allMatch(t -> reported.contains(t) && (!(t instanceof InjectedFatal) || rethrown.contains(t)));
     }
 
     boolean idle() {
@@ -157,13 +256,16 @@ final class ScenarioRun {
         return stats.tasksRunning() == 0 && stats.helpersRunning() == 0;
     }
 
-    /** Every finished chunk is emitted or undone (the exactness is checked by the verdict). */
+    /** Every finished chunk is emitted, undone or discarded (the exactness is checked by the verdict). */
     private boolean accounted() {
-        List<Long> missing = new ArrayList<>(recorder.finished);
+        Set<Long> missing = new HashSet<>(recorder.finished);
         synchronized (recorder.emitted) {
-            missing.removeAll(recorder.emitted);
+            recorder.emitted.forEach(missing::remove);
         }
         missing.removeAll(recorder.undos.keySet());
+        synchronized (recorder.discarded) {
+            recorder.discarded.forEach(missing::remove);
+        }
         return missing.isEmpty();
     }
 }

@@ -2,13 +2,15 @@ package io.ktask.conformance.fault;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 
 import io.ktask.operators.Chunk;
 import io.ktask.operators.KTaskException;
@@ -33,15 +35,17 @@ final class Verdict {
         this.subscriber = run.subscriber;
     }
 
-    /** @param dropped the errors {@code Hooks.onErrorDropped} received during this scenario */
-    static List<String> judge(ScenarioRun run, Collection<Throwable> dropped) {
+    /** @param dropped what Reactor dropped and what reached a thread's uncaught handler during this scenario */
+    static List<String> judge(ScenarioRun run, DroppedSignals dropped) {
         Verdict v = new Verdict(run);
         v.broken.addAll(run.recorder.violations);
         v.settledAndIdle();
         v.allOrNothing();
         v.undoDiscipline();
         v.threadCap();
-        v.errorsDeliveredOnce(dropped);
+        v.errorsDeliveredOnce(dropped.errors(), dropped.foreignDrops());
+        v.fatalErrorsRethrownOnce(dropped.uncaught());
+        v.lateSignalsDropped(dropped.nexts());
         v.outcome();
         return v.broken;
     }
@@ -56,29 +60,35 @@ final class Verdict {
             broken.add("more than one terminal signal: completions=" + subscriber.completions + ", errors="
                     + subscriber.errors);
         }
+        if (recorder.operatorCompletions.get() + recorder.operatorErrors.size() > 1) {
+            broken.add("the operator sent more than one terminal signal: completions=" + recorder.operatorCompletions
+                    + ", errors=" + recorder.operatorErrors);
+        }
     }
 
-    /** Every finished chunk is emitted or undone exactly once; nothing else is either. */
+    /**
+     * Every finished chunk is emitted or undone exactly once (without an undo: emitted or
+     * discarded exactly once); an undone chunk's result is discarded once too; nothing
+     * unfinished is emitted, undone or discarded.
+     */
     private void allOrNothing() {
-        Map<Long, Long> emitted = List.copyOf(recorder.emitted).stream()
-                .collect(Collectors.groupingBy(i -> i, Collectors.counting()));
+        Map<Long, Long> emitted = counts(recorder.emitted);
+        Map<Long, Long> discarded = counts(recorder.discarded);
+        boolean undo = scenario.shape().undo();
         for (Long index : recorder.finished) {
             long shown = emitted.getOrDefault(index, 0L);
             int undone = recorder.undos.containsKey(index) ? recorder.undos.get(index).get() : 0;
-            if (shown + undone != 1) {
-                broken.add("finished chunk " + index + " emitted " + shown + "x and undone " + undone + "x");
+            long thrownAway = discarded.getOrDefault(index, 0L);
+            if (undo ? shown + undone != 1 : shown + thrownAway != 1) {
+                broken.add("finished chunk " + index + " emitted " + shown + "x, undone " + undone + "x, discarded "
+                        + thrownAway + "x");
+            } else if (undo && thrownAway != undone) {
+                broken.add("finished chunk " + index + " undone " + undone + "x, but its result discarded " + thrownAway + "x");
             }
         }
-        for (Long index : emitted.keySet()) {
-            if (!recorder.finished.contains(index)) {
-                broken.add("chunk " + index + " emitted but never finished");
-            }
-        }
-        for (Long index : recorder.undos.keySet()) {
-            if (!recorder.finished.contains(index)) {
-                broken.add("chunk " + index + " undone but never finished");
-            }
-        }
+        notFinished(emitted.keySet(), "emitted");
+        notFinished(recorder.undos.keySet(), "undone");
+        notFinished(discarded.keySet(), "discarded");
         List<Chunk<Long>> byIndex = new ArrayList<>(recorder.chunks.values());
         byIndex.sort(Comparator.comparingLong(Chunk::index));
         for (int i = 1; i < byIndex.size(); i++) {
@@ -91,6 +101,22 @@ final class Verdict {
         }
     }
 
+    private void notFinished(Collection<Long> indexes, String what) {
+        for (Long index : indexes) {
+            if (!recorder.finished.contains(index)) {
+                broken.add("chunk " + index + " " + what + " but never finished");
+            }
+        }
+    }
+
+    private static Map<Long, Long> counts(List<Long> synchronizedIndexes) {
+        Map<Long, Long> counts = new HashMap<>();
+        synchronized (synchronizedIndexes) {
+            synchronizedIndexes.forEach(i -> counts.merge(i, 1L, Long::sum));
+        }
+        return counts;
+    }
+
     /** Undos run one at a time (checked while recording), in ascending chunk order, before onError. */
     private void undoDiscipline() {
         List<Long> order = List.copyOf(recorder.undoOrder);
@@ -100,9 +126,9 @@ final class Verdict {
                 break;
             }
         }
-        if (!subscriber.errors.isEmpty() && subscriber.errors.get(0) instanceof KTaskException
-                && subscriber.undoneAtError != order.size()) {
-            broken.add("onError arrived after " + subscriber.undoneAtError + " undos, but " + order.size()
+        if (!recorder.operatorErrors.isEmpty() && recorder.operatorErrors.get(0) instanceof KTaskException
+                && recorder.undoneAtError != order.size()) {
+            broken.add("onError sent after " + recorder.undoneAtError + " undos, but " + order.size()
                     + " ran in all");
         }
     }
@@ -122,24 +148,29 @@ final class Verdict {
     }
 
     /**
-     * Each injected fault that was thrown reaches the subscriber (as the KTaskException's cause
-     * or a suppressed exception) or Hooks.onErrorDropped exactly once.
+     * Each injected fault that was thrown reaches the operator's subscriber (as the
+     * KTaskException's cause or a suppressed exception, or inside an UndoFailedException there)
+     * or Hooks.onErrorDropped exactly once. The error the operator sent and the one the
+     * subscriber got are the same object when no downstream operator replaced it: counted once.
      */
-    private void errorsDeliveredOnce(Collection<Throwable> dropped) {
+    private void errorsDeliveredOnce(Collection<Throwable> dropped, List<String> foreignDrops) {
         Map<Throwable, Integer> seen = new IdentityHashMap<>();
-        List<Throwable> delivered = new ArrayList<>(subscriber.errors);
+        Set<Throwable> signalled = Collections.newSetFromMap(new IdentityHashMap<>());
+        signalled.addAll(List.copyOf(recorder.operatorErrors));
+        signalled.addAll(List.copyOf(subscriber.errors));
+        List<Throwable> delivered = new ArrayList<>(signalled);
         delivered.addAll(dropped);
         delivered.forEach(e -> count(e, seen));
         for (Throwable fault : List.copyOf(recorder.thrown)) {
             int times = seen.getOrDefault(fault, 0);
             if (times != 1) {
-                broken.add("fault '" + fault.getMessage() + "' delivered " + times + "x (errors=" + subscriber.errors
+                broken.add("fault '" + fault.getMessage() + "' delivered " + times + "x (errors=" + signalled
                         + ", dropped=" + dropped + ")");
             }
         }
         for (Throwable e : seen.keySet()) {
-            if (e instanceof InjectedFault f && f.seed != scenario.seed()) {
-                broken.add("a fault of seed " + f.seed + " surfaced in this scenario: " + e);
+            if (e instanceof Injected i && i.origin().seed() != scenario.seed()) {
+                broken.add("a fault of seed " + i.origin().seed() + " surfaced in this scenario: " + e);
             }
         }
         for (Throwable e : dropped) {
@@ -147,9 +178,52 @@ final class Verdict {
             // that rejection is Reactor's convention for an error with nobody left to receive it
             boolean rejectedAfterDispose = run.disposed.get() && e instanceof RejectedExecutionException;
             // a failed undo of a cancelled task is dropped as the UndoFailedException naming its chunk
-            boolean failedUndo = e instanceof UndoFailedException && e.getCause() instanceof InjectedFault;
-            if (!(e instanceof InjectedFault) && !(e instanceof KTaskException) && !rejectedAfterDispose && !failedUndo) {
-                broken.add("unexpected error dropped: " + e);
+            boolean failedUndo = e instanceof UndoFailedException && e.getCause() instanceof Injected;
+            if (!(e instanceof Injected) && !(e instanceof KTaskException) && !rejectedAfterDispose && !failedUndo) {
+                broken.add("unexpected error dropped: " + e + "; where: " + foreignDrops);
+            }
+        }
+    }
+
+    /**
+     * A fatal error is also rethrown, once, on the thread that met it: out of the test's own call
+     * (subscribe, cancel), or to the uncaught-exception handler of a scheduler's or Reactor's
+     * thread. Nothing else may escape to a thread (Reactive Streams §2.13, §3.16).
+     */
+    private void fatalErrorsRethrownOnce(Collection<Throwable> uncaught) {
+        List<Throwable> rethrown = new ArrayList<>(run.escaped);
+        rethrown.addAll(uncaught);
+        Map<Throwable, Integer> seen = new IdentityHashMap<>();
+        rethrown.forEach(e -> count(e, seen)); // one thread meeting two: the second may ride suppressed on the first
+        for (Throwable fault : List.copyOf(recorder.thrown)) {
+            int times = seen.getOrDefault(fault, 0);
+            if (fault instanceof InjectedFatal && times != 1) {
+                broken.add("fatal '" + fault.getMessage() + "' rethrown " + times + "x (escaped=" + run.escaped
+                        + ", uncaught=" + uncaught + ")");
+            }
+        }
+        for (Throwable e : rethrown) {
+            if (!(e instanceof InjectedFatal f) || f.origin().seed() != scenario.seed()) {
+                broken.add("thrown to a thread instead of signalled: " + e + (run.escaped.contains(e)
+                        ? " (out of the test's subscribe or cancel)" : " (uncaught handler)"));
+            }
+        }
+    }
+
+    /**
+     * A non-compliant upstream's element after onComplete goes to Hooks.onNextDropped exactly
+     * once; no other element is dropped (the operator's own results dropped by a downstream
+     * operator after a cancel are that operator's business).
+     */
+    private void lateSignalsDropped(Collection<Object> nexts) {
+        Long extra = run.noncompliant == null ? null : run.noncompliant.extraElement();
+        long extraDropped = nexts.stream().filter(v -> v.equals(extra)).count();
+        if (recorder.extraNextSent && extraDropped != 1) {
+            broken.add("the element " + extra + " sent after onComplete was dropped " + extraDropped + "x");
+        }
+        for (Object v : nexts) {
+            if (!(v instanceof IndexRuns) && !(recorder.extraNextSent && v.equals(extra))) {
+                broken.add("unexpected value dropped: " + v);
             }
         }
     }
@@ -164,10 +238,24 @@ final class Verdict {
         }
     }
 
+    /** @return every throwable in {@code lists}, with their causes and suppressed ones (by identity) */
+    @SafeVarargs
+    static Set<Throwable> walk(List<Throwable>... lists) {
+        Map<Throwable, Integer> seen = new IdentityHashMap<>();
+        for (List<Throwable> list : lists) {
+            synchronized (list) { // the subscriber's errors are a synchronized list
+                list.forEach(e -> count(e, seen));
+            }
+        }
+        return seen.keySet();
+    }
+
     /** What the subscriber must have seen, given how the task was ended. */
     private void outcome() {
-        boolean thrown = !recorder.thrown.isEmpty() && recorder.thrown.stream()
-                .anyMatch(t -> !t.getMessage().contains("undo")); // an undo fault alone never fails a task
+        boolean thrown;
+        synchronized (recorder.thrown) {
+            thrown = recorder.thrown.stream().anyMatch(t -> ((Injected) t).origin().site().failsTask());
+        }
         boolean interrupted = run.cancelled.get() || run.disposed.get()
                 || scenario.ending() == Scenario.Ending.TIMEOUT || scenario.ending() == Scenario.Ending.TAKE_ZERO;
         if (scenario.ending() == Scenario.Ending.TAKE_ZERO) {
@@ -179,9 +267,9 @@ final class Verdict {
             expect(e instanceof TimeoutException || e instanceof KTaskException, "timeout ended with " + e);
         }
         if (thrown && !interrupted) {
-            expect(subscriber.errors.size() == 1 && subscriber.errors.get(0) instanceof KTaskException,
-                    "a failed task must end with one KTaskException, got errors=" + subscriber.errors
-                            + " completions=" + subscriber.completions);
+            expect(recorder.operatorErrors.size() == 1 && recorder.operatorErrors.get(0) instanceof KTaskException,
+                    "a failed task must end with one KTaskException, got errors=" + recorder.operatorErrors
+                            + " completions=" + recorder.operatorCompletions);
             expect(!scenario.merge() || subscriber.values.isEmpty(), "a failed merge task emitted " + subscriber.values);
         }
         if (!thrown && !interrupted) {
