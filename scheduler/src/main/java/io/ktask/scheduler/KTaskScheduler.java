@@ -77,9 +77,8 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         this.enabled = enabled;
         this.helperNice = settings.helperNice();
         this.pools = new Pools(this, name, topology, settings);
-        // Binds the native library now, on the building thread: binding reads and writes files
-        // and may fork, which must not happen later on a caller's (maybe NonBlocking) thread.
-        ThreadPlacement.currentCpu();
+        // No native call here: the scheduler's threads bind libc as they set themselves up, so
+        // neither building a scheduler nor a task's caller pays for it (ThreadPlacement).
     }
 
     /**
