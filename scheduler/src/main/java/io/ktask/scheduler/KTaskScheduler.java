@@ -61,6 +61,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     private final AtomicInteger tasksRunning = new AtomicInteger();
     private final LongAdder chunksDone = new LongAdder();
     private final LongAdder priorityHandOffs = new LongAdder();
+    private final SpareLimit spareLimit;
     private final int helperNice;
     private volatile boolean enabled;
     private volatile boolean disposed;
@@ -70,8 +71,9 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     final BooleanSupplier disposedNow = () -> disposed;
 
     KTaskScheduler(String name, NodeTopology topology, int maxHelpers, int[] maxHelpersPerNode,
-            boolean enabled, Pools.Settings settings) {
+            boolean enabled, Pools.Settings settings, int maxSpares) {
         this.name = name;
+        this.spareLimit = new SpareLimit(maxSpares);
         this.topology = topology;
         this.limits = new HelperLimits(maxHelpers, maxHelpersPerNode);
         this.enabled = enabled;
@@ -210,6 +212,41 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     /** @return the state of one task's priority lending, see {@link TaskHandle#lendPriority()} */
     LentPriority newLending() {
         return new LentPriority(helperNice, priorityHandOffs);
+    }
+
+    /**
+     * Blocking compensation for one task: spare helpers that run {@code body} while a thread of
+     * the task is blocked in a call it declared (see {@link TaskSpares} and {@link SpareBody}).
+     * Call once per task, before its chunks run.
+     *
+     * @throws NullPointerException if {@code body} is null
+     */
+    public TaskSpares spares(SpareBody body) {
+        return new TaskSpares(this, spareLimit, Objects.requireNonNull(body, "body must not be null"));
+    }
+
+    /** @return the spare limit now: at most this many spare helpers run at once (0: no compensation) */
+    public int maxSpares() {
+        return spareLimit.limit();
+    }
+
+    /**
+     * Sets the spare limit. Lowering it never interrupts running spares: it only stops new ones.
+     *
+     * @throws IllegalArgumentException if {@code maxSpares < 0}
+     */
+    public void setMaxSpares(int maxSpares) {
+        spareLimit.setLimit(KTaskSchedulerBuilder.checkSpares("maxSpares", maxSpares));
+    }
+
+    /** @return spare helpers running now (for tests) */
+    int sparesRunning() {
+        return spareLimit.running();
+    }
+
+    /** @return spares refused by the spare limit since the scheduler was built (for tests) */
+    long sparesRefused() {
+        return spareLimit.refused();
     }
 
     /** @return a snapshot of the counters now (see {@link KTaskStats} for its atomicity) */

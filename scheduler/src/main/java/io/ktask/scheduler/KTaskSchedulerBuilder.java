@@ -24,7 +24,8 @@ import java.util.function.UnaryOperator;
  *   <li>{@link #pinning}: {@code true};</li>
  *   <li>{@link #keepAlive}: 60 seconds;</li>
  *   <li>{@link #daemon}: {@code true};</li>
- *   <li>{@link #enabled}: {@code ktask.enabled}, else {@code true}.</li>
+ *   <li>{@link #enabled}: {@code ktask.enabled}, else {@code true};</li>
+ *   <li>{@link #maxSpares}: {@code ktask.maxSpares}, else {@code cpuCount}.</li>
  * </ul>
  *
  * <p>Not thread-safe: configure and build on one thread. {@link #build()} may be called once.
@@ -35,6 +36,7 @@ public final class KTaskSchedulerBuilder {
     static final String MAX_HELPERS_PER_NODE = "ktask.maxHelpersPerNode";
     static final String ENABLED = "ktask.enabled";
     static final String HELPER_NICE = "ktask.helperNice";
+    static final String MAX_SPARES = "ktask.maxSpares";
     private static final int UNSET = -1;
 
     private String name;
@@ -47,6 +49,7 @@ public final class KTaskSchedulerBuilder {
     private Duration keepAlive;
     private Boolean daemon;
     private Boolean enabled;
+    private int maxSpares = UNSET;
     private boolean built;
 
     KTaskSchedulerBuilder() {
@@ -147,6 +150,17 @@ public final class KTaskSchedulerBuilder {
     }
 
     /**
+     * Sets the spare limit, {@code >= 0}: at most this many spare helpers run at once, each
+     * standing in for a task's thread blocked in a declared call (blocking compensation, see
+     * {@link TaskSpares}); counted apart from {@link #maxHelpers}. 0 turns compensation off.
+     */
+    public KTaskSchedulerBuilder maxSpares(int maxSpares) {
+        requireUnset(this.maxSpares == UNSET, "maxSpares");
+        this.maxSpares = checkSpares("maxSpares", maxSpares);
+        return this;
+    }
+
+    /**
      * @return a new scheduler, already initialized, holding no thread yet
      * @throws IllegalStateException if this builder already built one
      * @throws IllegalArgumentException if a per-node limit names a node the topology lacks, or a
@@ -181,8 +195,16 @@ public final class KTaskSchedulerBuilder {
                 helperNice != UNSET ? helperNice : niceProperty(properties, HELPER_NICE, 19),
                 keepAlive == null ? Duration.ofSeconds(60) : keepAlive,
                 daemon == null || daemon);
+        int spares = maxSpares != UNSET ? maxSpares : intProperty(properties, MAX_SPARES, topo.cpuCount(), 0);
         built = true;
-        return new KTaskScheduler(name == null ? "ktask" : name, topo, global, perNode, on, settings);
+        return new KTaskScheduler(name == null ? "ktask" : name, topo, global, perNode, on, settings, spares);
+    }
+
+    static int checkSpares(String argument, int spares) {
+        if (spares < 0) {
+            throw new IllegalArgumentException(argument + " must be >= 0 but was " + spares);
+        }
+        return spares;
     }
 
     static int checkLimit(String argument, int limit) {
@@ -199,19 +221,24 @@ public final class KTaskSchedulerBuilder {
     }
 
     private static int intProperty(UnaryOperator<String> properties, String key, int fallback) {
+        return intProperty(properties, key, fallback, 1);
+    }
+
+    private static int intProperty(UnaryOperator<String> properties, String key, int fallback, int min) {
         String value = properties.apply(key);
         if (value == null) {
             return fallback;
         }
         try {
             int limit = Integer.parseInt(value.trim());
-            if (limit >= 1) {
+            if (limit >= min) {
                 return limit;
             }
         } catch (NumberFormatException e) {
             // reported below, with the property's name
         }
-        throw new IllegalArgumentException("system property " + key + " must be an integer >= 1 but was '" + value + "'");
+        throw new IllegalArgumentException("system property " + key + " must be an integer >= " + min
+                + " but was '" + value + "'");
     }
 
     private static int niceProperty(UnaryOperator<String> properties, String key, int fallback) {
