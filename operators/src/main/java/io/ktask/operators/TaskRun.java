@@ -5,11 +5,13 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.util.function.BooleanSupplier;
 
 import io.ktask.operators.FinishedChunks.Finished;
 import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.NodeTopology;
 import io.ktask.scheduler.internal.SchedulerInternals;
+import io.ktask.scheduler.TaskSpares;
 import io.ktask.scheduler.internal.TaskHandle;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
@@ -44,6 +46,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
     private final ResultMode<T, R> mode;
     private final TaskWorkers workers;
     private final TaskHandle handle; // open from subscription; closed by the drain at the end
+    private final TaskSpares spares; // blocking compensation: KTask.blocking in a chunk may start a spare
     private final FinishedChunks<T, R> finished = new FinishedChunks<>();
     private final RollbackGate gate;
     @Nullable
@@ -114,6 +117,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
         // Opened here, before any signal can end the task, so that every end closes it.
         this.handle = SchedulerInternals.openTask(scheduler);
         this.workers = new TaskWorkers(this, scheduler, handle);
+        this.spares = scheduler.spares(workers);
     }
 
     void source(ChunkSource<T> source) {
@@ -251,12 +255,13 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
      *     started by that signal finds the permit free
      */
     @Override
-    public void workLoop(int node, boolean helper) {
+    public void workLoop(int node, boolean helper, @Nullable BooleanSupplier released) {
+        TaskSpares outer = spares.bind();
         IN_FLIGHT.incrementAndGet(this);
         boolean undrained = false; // a result of ours may wait on the finished stack
         try {
             for (;;) {
-                TaskChunk<T> chunk = stopped() ? null : source.claim(node);
+                TaskChunk<T> chunk = stopped() || released != null && released.getAsBoolean() ? null : source.claim(node);
                 if (chunk == null) {
                     if (!undrained) {
                         return;
@@ -274,6 +279,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
                 runChunk(chunk);
             }
         } finally {
+            TaskSpares.restore(outer);
             if (helper && source.done()) {
                 SchedulerInternals.returnPermitNow(); // done() is final: this helper claims nothing more
             }
