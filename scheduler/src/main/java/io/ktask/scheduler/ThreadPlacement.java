@@ -68,11 +68,22 @@ final class ThreadPlacement {
                 return null;
             } catch (LinkageError | RuntimeException e) {
                 // NoClassDefFoundError (no JNA jar), UnsatisfiedLinkError (no native library),
-                // ExceptionInInitializerError (registration failed), IllegalCallerException (a
-                // JDK that denies native access): all mean "no native calls".
-                return "JNA cannot bind libc (" + e + ")";
+                // ExceptionInInitializerError (registration failed, or a JDK that denies native
+                // access: IllegalCallerException): all mean "no native calls".
+                return "JNA cannot bind libc (" + e + ")" + (deniedNativeAccess(e)
+                        ? "; start the JVM with --enable-native-access=ALL-UNNAMED" : "");
             }
         }
+    }
+
+    /** @return true if {@code e} comes from a JDK that denies this code native access */
+    static boolean deniedNativeAccess(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IllegalCallerException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

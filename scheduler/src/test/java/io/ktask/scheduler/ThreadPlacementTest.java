@@ -221,6 +221,15 @@ class ThreadPlacementTest {
     }
 
     @Test
+    void aJdkThatDeniesNativeAccessIsToldApartFromOtherBindingFailures() {
+        // JNA's class initialisation fails with the JDK's IllegalCallerException inside.
+        assertThat(ThreadPlacement.deniedNativeAccess(
+                new ExceptionInInitializerError(new IllegalCallerException("native access denied")))).isTrue();
+        assertThat(ThreadPlacement.deniedNativeAccess(new UnsatisfiedLinkError("no jnidispatch"))).isFalse();
+        assertThat(ThreadPlacement.deniedNativeAccess(new NoClassDefFoundError("com/sun/jna/Native"))).isFalse();
+    }
+
+    @Test
     void cpuMaskIsACpuSetOfUnsignedLongs() {
         byte[] le64 = ThreadPlacement.cpuMask(new int[] {0, 9, 63, 64}, 8, false);
         assertThat(le64).hasSize(128);
