@@ -6,7 +6,8 @@ import java.util.function.BinaryOperator;
 import java.util.function.Function;
 
 import io.ktask.scheduler.KTaskScheduler;
-import io.ktask.scheduler.TaskSpares;
+import io.ktask.scheduler.internal.SchedulerInternals;
+import io.ktask.scheduler.internal.TaskSpares;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -147,7 +148,7 @@ public final class KTask {
      */
     public static <V, E extends Exception> V blocking(BlockingCall<V, E> call) throws E {
         Objects.requireNonNull(call, "call must not be null");
-        try (TaskSpares.Blocked blocked = TaskSpares.blocked()) {
+        try (TaskSpares.Blocked blocked = SchedulerInternals.blocked()) {
             return call.call();
         }
     }
@@ -160,7 +161,7 @@ public final class KTask {
      */
     public static <E extends Exception> void blocking(BlockingAction<E> action) throws E {
         Objects.requireNonNull(action, "action must not be null");
-        try (TaskSpares.Blocked blocked = TaskSpares.blocked()) {
+        try (TaskSpares.Blocked blocked = SchedulerInternals.blocked()) {
             action.run();
         }
     }
@@ -180,7 +181,7 @@ public final class KTask {
         if (blocker.isReleasable()) {
             return;
         }
-        try (TaskSpares.Blocked blocked = TaskSpares.blocked()) {
+        try (TaskSpares.Blocked blocked = SchedulerInternals.blocked()) {
             ForkJoinPool.managedBlock(blocker);
         }
     }

@@ -11,8 +11,8 @@ import io.ktask.operators.FinishedChunks.Finished;
 import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.NodeTopology;
 import io.ktask.scheduler.internal.SchedulerInternals;
-import io.ktask.scheduler.TaskSpares;
 import io.ktask.scheduler.internal.TaskHandle;
+import io.ktask.scheduler.internal.TaskSpares;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Exceptions;
@@ -117,7 +117,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
         // Opened here, before any signal can end the task, so that every end closes it.
         this.handle = SchedulerInternals.openTask(scheduler);
         this.workers = new TaskWorkers(this, scheduler, handle);
-        this.spares = scheduler.spares(workers);
+        this.spares = SchedulerInternals.spares(scheduler, workers);
     }
 
     void source(ChunkSource<T> source) {
@@ -279,7 +279,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
                 runChunk(chunk);
             }
         } finally {
-            TaskSpares.restore(outer);
+            SchedulerInternals.restoreSpares(outer);
             if (helper && source.done()) {
                 SchedulerInternals.returnPermitNow(); // done() is final: this helper claims nothing more
             }

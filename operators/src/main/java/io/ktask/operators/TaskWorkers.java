@@ -6,9 +6,9 @@ import java.util.function.BooleanSupplier;
 
 import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.NodeTopology;
-import io.ktask.scheduler.SpareBody;
 import io.ktask.scheduler.internal.HelperLease;
 import io.ktask.scheduler.internal.SchedulerInternals;
+import io.ktask.scheduler.internal.SpareBody;
 import io.ktask.scheduler.internal.TaskHandle;
 import reactor.core.Exceptions;
 

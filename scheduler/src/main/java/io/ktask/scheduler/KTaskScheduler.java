@@ -11,6 +11,7 @@ import java.util.function.BooleanSupplier;
 
 import io.ktask.scheduler.internal.HelperLease;
 import io.ktask.scheduler.internal.SchedulerInternals;
+import io.ktask.scheduler.internal.SpareBody;
 import io.ktask.scheduler.internal.TaskHandle;
 import reactor.core.Disposable;
 import reactor.core.Exceptions;
@@ -214,15 +215,9 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         return new LentPriority(helperNice, priorityHandOffs);
     }
 
-    /**
-     * Blocking compensation for one task: spare helpers that run {@code body} while a thread of
-     * the task is blocked in a call it declared (see {@link TaskSpares} and {@link SpareBody}).
-     * Call once per task, before its chunks run.
-     *
-     * @throws NullPointerException if {@code body} is null
-     */
-    public TaskSpares spares(SpareBody body) {
-        return new TaskSpares(this, spareLimit, Objects.requireNonNull(body, "body must not be null"));
+    /** See {@link SchedulerInternals#spares}. */
+    Spares spares(SpareBody body) {
+        return new Spares(this, spareLimit, Objects.requireNonNull(body, "body must not be null"));
     }
 
     /** @return the spare limit now: at most this many spare helpers run at once (0: no compensation) */

@@ -152,7 +152,7 @@ public final class KTaskSchedulerBuilder {
     /**
      * Sets the spare limit, {@code >= 0}: at most this many spare helpers run at once, each
      * standing in for a task's thread blocked in a declared call (blocking compensation, see
-     * {@link TaskSpares}); counted apart from {@link #maxHelpers}. 0 turns compensation off.
+     * {@code KTask.blocking}); counted apart from {@link #maxHelpers}. 0 turns compensation off.
      */
     public KTaskSchedulerBuilder maxSpares(int maxSpares) {
         requireUnset(this.maxSpares == UNSET, "maxSpares");

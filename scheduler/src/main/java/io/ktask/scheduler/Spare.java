@@ -2,10 +2,12 @@ package io.ktask.scheduler;
 
 import java.util.function.BooleanSupplier;
 
+import io.ktask.scheduler.internal.SpareBody;
+import io.ktask.scheduler.internal.TaskSpares;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * One spare helper, standing in for one blocked call (see {@link TaskSpares}). As the
+ * One spare helper, standing in for one blocked call (see {@link Spares}). As the
  * {@link Runnable} given to the helper executor it runs the task's {@link SpareBody} bound to the
  * task, and returns its spare permit when the body returns, whether or not an
  * {@code onSchedule} hook let the body run. As the {@link TaskSpares.Blocked} of the blocked
@@ -14,14 +16,14 @@ import reactor.core.scheduler.Schedulers;
  */
 final class Spare implements Runnable, BooleanSupplier, TaskSpares.Blocked {
 
-    private final TaskSpares task;
+    private final Spares task;
     /** The blocked thread's binding: touched by {@link #close()} only, on that thread. */
-    private final TaskSpares.Binding blocked;
+    private final Spares.Binding blocked;
     private final Runnable work;
     private volatile boolean released;
 
     /** Runs {@code Schedulers.onSchedule} on the body, on the calling (blocked) thread, as every schedule call does. */
-    Spare(TaskSpares task, TaskSpares.Binding blocked, int node) {
+    Spare(Spares task, Spares.Binding blocked, int node) {
         this.task = task;
         this.blocked = blocked;
         SpareBody body = task.body();
@@ -38,7 +40,7 @@ final class Spare implements Runnable, BooleanSupplier, TaskSpares.Blocked {
         } catch (Throwable e) {
             error = e;
         } finally {
-            TaskSpares.restore(outer);
+            Spares.restore(outer);
             task.limit().release();
         }
         if (error != null) {

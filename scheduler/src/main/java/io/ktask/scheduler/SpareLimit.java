@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The spare-helper limit of one scheduler (blocking compensation, see {@link TaskSpares}): at
+ * The spare-helper limit of one scheduler (blocking compensation, see {@link Spares}): at
  * most {@link #limit()} spares run at once. Counted apart from {@link HelperLimits}: a spare never
  * takes a helper permit, so one task's blocked chunks cannot use up the permits another task's
  * helpers need.

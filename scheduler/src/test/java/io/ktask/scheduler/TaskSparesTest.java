@@ -19,6 +19,8 @@ import java.util.function.IntSupplier;
 import java.util.concurrent.locks.LockSupport;
 
 import io.ktask.scheduler.internal.HelperLease;
+import io.ktask.scheduler.internal.SpareBody;
+import io.ktask.scheduler.internal.TaskSpares;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.scheduler.Schedulers;
@@ -66,7 +68,7 @@ class TaskSparesTest {
         TaskSpares task = scheduler.spares(body);
         TaskSpares outer = task.bind();
         try {
-            TaskSpares.Blocked blocked = TaskSpares.blocked();
+            TaskSpares.Blocked blocked = Spares.blocked();
             assertThat(body.started.await(10, TimeUnit.SECONDS)).isTrue();
             assertThat(scheduler.sparesRunning()).isEqualTo(1);
             assertThat(body.threads).singleElement().asString().startsWith("spares-helper-any-");
@@ -79,7 +81,7 @@ class TaskSparesTest {
             awaitCount(scheduler::sparesRunning, 0);
             assertThat(body.calls).hasValue(1);
         } finally {
-            TaskSpares.restore(outer);
+            Spares.restore(outer);
         }
     }
 
@@ -88,22 +90,22 @@ class TaskSparesTest {
         HeldBody body = new HeldBody();
         TaskSpares task = scheduler.spares(body);
 
-        try (TaskSpares.Blocked unbound = TaskSpares.blocked()) {
+        try (TaskSpares.Blocked unbound = Spares.blocked()) {
             assertThat(scheduler.sparesRunning()).isZero();
         }
 
         TaskSpares outer = task.bind();
-        try (TaskSpares.Blocked first = TaskSpares.blocked()) {
+        try (TaskSpares.Blocked first = Spares.blocked()) {
             assertThat(body.started.await(10, TimeUnit.SECONDS)).isTrue();
-            try (TaskSpares.Blocked nested = TaskSpares.blocked()) {
+            try (TaskSpares.Blocked nested = Spares.blocked()) {
                 assertThat(scheduler.sparesRunning()).as("one spare per blocked thread").isEqualTo(1);
             }
         } finally {
-            TaskSpares.restore(outer);
+            Spares.restore(outer);
         }
         awaitCount(scheduler::sparesRunning, 0);
         assertThat(body.calls).hasValue(1);
-        try (TaskSpares.Blocked afterRestore = TaskSpares.blocked()) {
+        try (TaskSpares.Blocked afterRestore = Spares.blocked()) {
             assertThat(scheduler.sparesRunning()).as("restore unbinds the thread").isZero();
         }
     }
@@ -119,11 +121,11 @@ class TaskSparesTest {
         for (int i = 0; i < blockedThreads; i++) {
             blockers.add(threads.submit(() -> {
                 TaskSpares outer = task.bind();
-                try (TaskSpares.Blocked blocked = TaskSpares.blocked()) {
+                try (TaskSpares.Blocked blocked = Spares.blocked()) {
                     allBlocked.await(10, TimeUnit.SECONDS);
                     return release.await(10, TimeUnit.SECONDS);
                 } finally {
-                    TaskSpares.restore(outer);
+                    Spares.restore(outer);
                 }
             }));
         }
@@ -152,7 +154,7 @@ class TaskSparesTest {
         TaskSpares task = scheduler.spares((node, released) -> {
             int level = depth.incrementAndGet();
             long refusedBefore = scheduler.sparesRefused();
-            try (TaskSpares.Blocked blocked = TaskSpares.blocked()) {
+            try (TaskSpares.Blocked blocked = Spares.blocked()) {
                 if (scheduler.sparesRefused() > refusedBefore) {
                     refusedAtDepth.set(level);
                     deepest.countDown();
@@ -161,12 +163,12 @@ class TaskSparesTest {
             }
         });
         TaskSpares outer = task.bind();
-        try (TaskSpares.Blocked blocked = TaskSpares.blocked()) {
+        try (TaskSpares.Blocked blocked = Spares.blocked()) {
             assertThat(deepest.await(10, TimeUnit.SECONDS)).isTrue();
             assertThat(scheduler.sparesRunning()).isEqualTo(2);
             assertThat(refusedAtDepth).as("the second spare's block is past the limit of 2").hasValue(2);
         } finally {
-            TaskSpares.restore(outer);
+            Spares.restore(outer);
         }
         // Each spare's own blocked call returns only once it is released: they unwind in turn.
         awaitCount(scheduler::sparesRunning, 0);
@@ -179,15 +181,15 @@ class TaskSparesTest {
         TaskSpares outer = task.bind();
         try {
             scheduler.setMaxSpares(0);
-            TaskSpares.blocked().close();
+            Spares.blocked().close();
             scheduler.setMaxSpares(2);
             scheduler.setEnabled(false);
-            TaskSpares.blocked().close();
+            Spares.blocked().close();
             scheduler.setEnabled(true);
             scheduler.dispose();
-            TaskSpares.blocked().close();
+            Spares.blocked().close();
         } finally {
-            TaskSpares.restore(outer);
+            Spares.restore(outer);
         }
         assertThat(body.calls).hasValue(0);
         assertThat(scheduler.sparesRunning()).isZero();
@@ -198,21 +200,21 @@ class TaskSparesTest {
         HeldBody body = new HeldBody();
         TaskSpares task = scheduler.spares(body);
         TaskSpares outer = task.bind();
-        try (TaskSpares.Blocked blocked = TaskSpares.blocked()) {
+        try (TaskSpares.Blocked blocked = Spares.blocked()) {
             assertThat(body.started.await(10, TimeUnit.SECONDS)).isTrue();
             scheduler.setMaxSpares(0);
             assertThat(scheduler.sparesRunning()).isEqualTo(1);
             Future<Long> other = threads.submit(() -> {
                 TaskSpares previous = task.bind();
-                try (TaskSpares.Blocked refused = TaskSpares.blocked()) {
+                try (TaskSpares.Blocked refused = Spares.blocked()) {
                     return scheduler.sparesRefused();
                 } finally {
-                    TaskSpares.restore(previous);
+                    Spares.restore(previous);
                 }
             });
             assertThat(other.get(10, TimeUnit.SECONDS)).isEqualTo(1);
         } finally {
-            TaskSpares.restore(outer);
+            Spares.restore(outer);
         }
         awaitCount(scheduler::sparesRunning, 0);
         assertThat(body.calls).hasValue(1);
@@ -228,18 +230,18 @@ class TaskSparesTest {
         });
         TaskSpares outer = task.bind();
         try {
-            TaskSpares.blocked().close();
+            Spares.blocked().close();
             awaitCount(failing::sparesRunning, 0);
             Schedulers.onScheduleHook("spares-test", r -> {
                 failed.countDown();
                 throw new IllegalArgumentException("hook failed");
             });
-            assertThatThrownBy(TaskSpares::blocked).isInstanceOf(IllegalArgumentException.class).hasMessage("hook failed");
+            assertThatThrownBy(Spares::blocked).isInstanceOf(IllegalArgumentException.class).hasMessage("hook failed");
             assertThat(failed.getCount()).isZero();
             assertThat(failing.sparesRunning()).isZero();
         } finally {
             Schedulers.resetOnScheduleHook("spares-test");
-            TaskSpares.restore(outer);
+            Spares.restore(outer);
             failing.dispose();
         }
     }
@@ -264,12 +266,12 @@ class TaskSparesTest {
                 TaskSpares outer = task.bind();
                 try {
                     for (int r = 0; r < rounds; r++) {
-                        try (TaskSpares.Blocked blocked = TaskSpares.blocked()) {
+                        try (TaskSpares.Blocked blocked = Spares.blocked()) {
                             Thread.onSpinWait(); // the "blocking call": over at once, its spare released
                         }
                     }
                 } finally {
-                    TaskSpares.restore(outer);
+                    Spares.restore(outer);
                 }
                 return null;
             }));
