@@ -78,20 +78,18 @@ class BlockingChunksTest {
 
     @Test
     void aTaskBlockedWithSparesLeavesAnotherTaskItsHelper() throws Exception {
-        // Task A: its own thread and one helper, both blocked in KTask.blocking until B is done,
-        // so its spares run meanwhile. Task B (no KTask.blocking) needs the second helper permit:
-        // each of its chunks waits until two threads have run B's chunks.
+        // Task A: its own thread and one helper, both blocked in KTask.blocking until B is done
+        // and a spare has run one of A's chunks. Task B (no KTask.blocking) needs the second
+        // helper permit: each of its chunks waits until two threads have run B's chunks.
         CountDownLatch aBlocked = new CountDownLatch(2);
         CountDownLatch bDone = new CountDownLatch(1);
         Set<Thread> aThreads = ConcurrentHashMap.newKeySet();
         Mono<Long> a = KTask.range(0, 64).as(KTask.reduce(KTaskSpec.<Long, Long>of(chunk -> {
             if (aThreads.add(Thread.currentThread()) && aThreads.size() <= 2) {
                 aBlocked.countDown();
-                try {
-                    KTask.blocking(() -> bDone.await(10, TimeUnit.SECONDS)); // InterruptedException inferred
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
+                // A spare may start after B ended (a new thread on a loaded machine): the call
+                // returns only once one has run a chunk of A, so it finds the call unreturned.
+                KTask.blocking(() -> until(() -> bDone.getCount() == 0 && aThreads.size() > 2));
             }
             return chunk.size();
         }).merge(Long::sum).minChunk(2).maxThreads(2).scheduler(scheduler).build()));
