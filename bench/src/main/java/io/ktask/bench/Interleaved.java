@@ -1,7 +1,6 @@
 package io.ktask.bench;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 
@@ -61,9 +60,9 @@ public final class Interleaved {
                 runners.add(RangeRunners.createChecked(impl, work, minChunk, n));
             }
             long expected = work.range(0, n);
-            List<List<Double>> millisPerRun = new ArrayList<>();
+            List<Samples> millisPerRun = new ArrayList<>();
             for (int i = 0; i < impls.length; i++) {
-                millisPerRun.add(new ArrayList<>());
+                millisPerRun.add(new Samples());
             }
             for (int round = 0; round < rounds; round++) {
                 for (int i = 0; i < impls.length; i++) {
@@ -81,22 +80,16 @@ public final class Interleaved {
                     }
                 }
             }
-            millisPerRun.forEach(Collections::sort);
-            double first = median(millisPerRun.get(0));
+            double first = millisPerRun.get(0).median();
             System.out.printf(Locale.ROOT, "%s, %d rounds of %d ms per implementation, interleaved%n", args[0], rounds,
                     sliceNanos / 1_000_000);
             for (int i = 0; i < impls.length; i++) {
-                List<Double> t = millisPerRun.get(i);
+                Samples t = millisPerRun.get(i);
                 System.out.printf(Locale.ROOT, "%-22s median %9.3f ms/run (p25 %9.3f, p75 %9.3f)  %.2fx the speed of %s%n",
-                        impls[i], median(t), t.get(t.size() / 4), t.get(3 * t.size() / 4), first / median(t), impls[0]);
+                        impls[i], t.median(), t.quantile(0.25), t.quantile(0.75), first / t.median(), impls[0]);
             }
         } finally {
             runners.forEach(RangeRunner::close);
         }
-    }
-
-    /** @return the middle of {@code sorted} */
-    private static double median(List<Double> sorted) {
-        return sorted.get(sorted.size() / 2);
     }
 }

@@ -5,7 +5,6 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -14,8 +13,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The shape of W1 and W4: every {@link Impl} computes one {@link RangeWork} over {@code [0, n)};
- * the runner is built and checked against the loop once per trial. Subclasses add the size
- * parameter, the time unit and the {@code @Benchmark} method.
+ * the runner is built and checked against the loop once per trial. Subclasses add the
+ * implementation and size parameters, the time unit and the {@code @Benchmark} method.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -24,12 +23,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 10, time = 1)
 public abstract class RangeBenchmark {
 
-    @Param({Impl.SEQUENTIAL, Impl.PARALLEL_STREAM, Impl.FORK_JOIN, Impl.EXECUTOR, Impl.PARALLEL_FLUX_ELEMENTS,
-            Impl.PARALLEL_FLUX_CHUNKS, Impl.KTASK, Impl.KTASK_MIN_CHUNK})
-    String impl;
-
     /** The implementation under test, built in {@link #setUp()}. */
     RangeRunner runner;
+
+    /** @return the {@link Impl} name under test, the subclass's {@code impl} parameter */
+    abstract String impl();
 
     /** @return the work of this workload, for a range of {@link #size()} units */
     abstract RangeWork work();
@@ -43,7 +41,7 @@ public abstract class RangeBenchmark {
     /** Builds the implementation and checks its sum against the loop's before any timing. */
     @Setup(Level.Trial)
     public void setUp() {
-        runner = RangeRunners.createChecked(impl, work(), minChunk(), size());
+        runner = RangeRunners.createChecked(impl(), work(), minChunk(), size());
     }
 
     /** Stops the implementation's own threads (the executor's). */

@@ -17,8 +17,17 @@ public class W1CheapCpuBenchmark extends RangeBenchmark {
     /** Explicit minChunk of {@link Impl#KTASK_MIN_CHUNK}: about 30 us of hashing per chunk. */
     static final long MIN_CHUNK = 32_768;
 
+    @Param({Impl.SEQUENTIAL, Impl.PARALLEL_STREAM, Impl.FORK_JOIN, Impl.EXECUTOR, Impl.PARALLEL_FLUX_ELEMENTS,
+            Impl.PARALLEL_FLUX_CHUNKS, Impl.KTASK, Impl.KTASK_MIN_CHUNK})
+    String impl;
+
     @Param({"1000", "100000", "10000000"})
     long n;
+
+    @Override
+    String impl() {
+        return impl;
+    }
 
     @Override
     RangeWork work() {

@@ -19,8 +19,17 @@ public class W4SkewedWorkBenchmark extends RangeBenchmark {
     /** Explicit minChunk of {@link Impl#KTASK_MIN_CHUNK}: 1/64 of the range. */
     static final long MIN_CHUNK = 1_024;
 
+    @Param({Impl.SEQUENTIAL, Impl.PARALLEL_STREAM, Impl.FORK_JOIN, Impl.EXECUTOR, Impl.PARALLEL_FLUX_ELEMENTS,
+            Impl.PARALLEL_FLUX_CHUNKS, Impl.KTASK, Impl.KTASK_MIN_CHUNK})
+    String impl;
+
     @Param({"65536"})
     long n;
+
+    @Override
+    String impl() {
+        return impl;
+    }
 
     @Override
     RangeWork work() {

@@ -1,10 +1,13 @@
 package io.ktask.operators;
 
 import java.util.Objects;
+import java.util.concurrent.ForkJoinPool;
 import java.util.function.BinaryOperator;
 import java.util.function.Function;
 
 import io.ktask.scheduler.KTaskScheduler;
+import io.ktask.scheduler.internal.SchedulerInternals;
+import io.ktask.scheduler.internal.TaskSpares;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -147,6 +150,74 @@ public final class KTask {
                     + ") applies to KTask.range only, but the upstream was " + upstream);
         }
         return FluxKTask.assemble(upstream, spec);
+    }
+
+    /**
+     * Runs a call that may block (I/O, a lock held elsewhere, a remote service) inside chunk code,
+     * and lets the task's scheduler run one spare helper for the task while it blocks, so the
+     * task keeps as many threads on the CPUs as it had (blocking compensation, cmwq):
+     *
+     * <pre>{@code
+     * chunk -> {
+     *     long sum = 0;
+     *     for (long id = chunk.start(); id < chunk.end(); id++) {
+     *         Row row = KTask.blocking(() -> store.fetch(id));   // I/O: a spare runs chunks meanwhile
+     *         sum += score(row);                                  // CPU
+     *     }
+     *     return sum;
+     * }
+     * }</pre>
+     *
+     * <p>A spare starts only when the calling thread runs chunks of a task and is not already
+     * inside a blocking call, the scheduler's spare limit allows it
+     * ({@link KTaskScheduler#maxSpares()}, counted apart from its helper limits, so one task's
+     * blocked chunks never take the helpers another task needs) and helpers are enabled. It runs
+     * the task's chunks at the helpers' priority and stops after the chunk in hand once the call
+     * has returned. Elsewhere (outside chunk code, or past the limit) {@code call} simply runs.
+     * Worth it for calls that block for longer than a thread hand-off (tens of microseconds).
+     *
+     * @return what {@code call} returns
+     * @throws E what {@code call} throws, unchanged (the chunk then fails as usual)
+     * @throws NullPointerException if {@code call} is null
+     */
+    public static <V, E extends Exception> V blocking(BlockingCall<V, E> call) throws E {
+        Objects.requireNonNull(call, "call must not be null");
+        try (TaskSpares.Blocked blocked = SchedulerInternals.blocked()) {
+            return call.call();
+        }
+    }
+
+    /**
+     * Runs a blocking call without a value inside chunk code, like {@link #blocking(BlockingCall)}.
+     *
+     * @throws E what {@code action} throws, unchanged
+     * @throws NullPointerException if {@code action} is null
+     */
+    public static <E extends Exception> void blocking(BlockingAction<E> action) throws E {
+        Objects.requireNonNull(action, "action must not be null");
+        try (TaskSpares.Blocked blocked = SchedulerInternals.blocked()) {
+            action.run();
+        }
+    }
+
+    /**
+     * Blocks as {@link ForkJoinPool#managedBlock} does, and inside chunk code lets the task's
+     * scheduler run a spare helper meanwhile, as {@link #blocking(BlockingCall)} does: a blocker
+     * written for ForkJoin pools (such as a {@code CompletableFuture}'s wait) keeps a ktask task's
+     * threads busy too. Returns at once, with no spare, if {@code blocker.isReleasable()}. On a
+     * ForkJoin worker thread, that pool compensates as well.
+     *
+     * @throws InterruptedException if {@code blocker.block()} was interrupted
+     * @throws NullPointerException if {@code blocker} is null
+     */
+    public static void blocking(ForkJoinPool.ManagedBlocker blocker) throws InterruptedException {
+        Objects.requireNonNull(blocker, "blocker must not be null");
+        if (blocker.isReleasable()) {
+            return;
+        }
+        try (TaskSpares.Blocked blocked = SchedulerInternals.blocked()) {
+            ForkJoinPool.managedBlock(blocker);
+        }
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.ktask.operators;
 
+import java.util.function.BooleanSupplier;
+
 import io.ktask.scheduler.NodeTopology;
 import reactor.util.annotation.Nullable;
 import reactor.util.context.Context;
@@ -50,6 +52,8 @@ interface RunningTask<T> {
      *
      * @param node the node the thread runs on
      * @param helper whether the thread is a leased helper (its permit goes back once the source is done)
+     * @param released a spare helper's stop signal ({@link TaskWorkers#run(int, BooleanSupplier)}):
+     *     no chunk is claimed once it says true; null for the task's own thread and helpers
      */
-    void workLoop(int node, boolean helper);
+    void workLoop(int node, boolean helper, @Nullable BooleanSupplier released);
 }

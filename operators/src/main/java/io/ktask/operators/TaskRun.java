@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.util.function.BooleanSupplier;
 
 import io.ktask.operators.FinishedChunks.Finished;
 import io.ktask.scheduler.KTaskScheduler;
@@ -12,6 +13,7 @@ import io.ktask.scheduler.NodeTopology;
 import io.ktask.scheduler.internal.SchedulerInternals;
 import io.ktask.scheduler.internal.TaskHandle;
 import io.ktask.scheduler.TaskListener;
+import io.ktask.scheduler.internal.TaskSpares;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Exceptions;
@@ -45,6 +47,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
     private final ResultMode<T, R> mode;
     private final TaskWorkers workers;
     private final TaskHandle handle; // open from subscription; closed by the drain at the end
+    private final TaskSpares spares; // blocking compensation: KTask.blocking in a chunk may start a spare
     private final FinishedChunks<T, R> finished = new FinishedChunks<>();
     private final RollbackGate gate;
     @Nullable
@@ -115,6 +118,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
         // Opened here, before any signal can end the task, so that every end closes it.
         this.handle = SchedulerInternals.openTask(scheduler);
         this.workers = new TaskWorkers(this, scheduler, handle);
+        this.spares = SchedulerInternals.spares(scheduler, workers);
     }
 
     void source(ChunkSource<T> source) {
@@ -252,12 +256,13 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
      *     started by that signal finds the permit free
      */
     @Override
-    public void workLoop(int node, boolean helper) {
+    public void workLoop(int node, boolean helper, @Nullable BooleanSupplier released) {
+        TaskSpares outer = spares.bind();
         IN_FLIGHT.incrementAndGet(this);
         boolean undrained = false; // a result of ours may wait on the finished stack
         try {
             for (;;) {
-                TaskChunk<T> chunk = stopped() ? null : source.claim(node);
+                TaskChunk<T> chunk = stopped() || released != null && released.getAsBoolean() ? null : source.claim(node);
                 if (chunk == null) {
                     if (!undrained) {
                         return;
@@ -275,6 +280,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
                 runChunk(chunk);
             }
         } finally {
+            SchedulerInternals.restoreSpares(outer);
             if (helper && source.done()) {
                 SchedulerInternals.returnPermitNow(); // done() is final: this helper claims nothing more
             }

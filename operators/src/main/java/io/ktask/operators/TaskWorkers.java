@@ -2,11 +2,13 @@ package io.ktask.operators;
 
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.function.BooleanSupplier;
 
 import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.NodeTopology;
 import io.ktask.scheduler.internal.HelperLease;
 import io.ktask.scheduler.internal.SchedulerInternals;
+import io.ktask.scheduler.internal.SpareBody;
 import io.ktask.scheduler.internal.TaskHandle;
 import reactor.core.Exceptions;
 
@@ -23,7 +25,7 @@ import reactor.core.Exceptions;
  * more, and a waker reads the slots after it made work claimable; one of the two always sees the
  * other (both sides write, then read, through atomics).
  */
-final class TaskWorkers {
+final class TaskWorkers implements SpareBody {
 
     /**
      * How long a task waits after a refused lease before it asks for helpers again, at its next
@@ -198,7 +200,7 @@ final class TaskWorkers {
         int node = leasedNode == NodeTopology.ANY_NODE ? scheduler.currentNode() : leasedNode;
         for (;;) {
             try {
-                task.workLoop(node, true);
+                task.workLoop(node, true, null);
             } finally {
                 HELPERS_ACTIVE.decrementAndGet(this); // also when a JVM-fatal error is rethrown
             }
@@ -208,6 +210,16 @@ final class TaskWorkers {
                 return;
             }
         }
+    }
+
+    /**
+     * A spare helper standing in for a thread of this task blocked in {@code KTask.blocking}: runs
+     * chunks until the blocked call returns or none is left. It holds no helper slot
+     * ({@code helpersActive}), so no waker counts on it and none waits for it.
+     */
+    @Override
+    public void run(int spareNode, BooleanSupplier released) {
+        task.workLoop(spareNode == NodeTopology.ANY_NODE ? scheduler.currentNode() : spareNode, true, released);
     }
 
     private boolean reserveHelperSlot() {
@@ -225,7 +237,7 @@ final class TaskWorkers {
     private void ownLoop() {
         for (;;) {
             try {
-                task.workLoop(task.homeNode(), false);
+                task.workLoop(task.homeNode(), false, null);
             } finally {
                 ownActive = 0; // also when a JVM-fatal error is rethrown
             }

@@ -40,7 +40,7 @@ final class CpuList {
     private static int parseId(String id, String text) {
         String digits = id.strip();
         // At most 5 digits: CPU_ID_LIMIT has 5, and the bound keeps parseInt from overflowing.
-        if (digits.isEmpty() || digits.length() > 5 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (digits.isEmpty() || digits.length() > 5 || !allDigits(digits)) {
             throw new IllegalArgumentException("cpulist must be comma-separated CPU ids and ranges"
                     + " but was '" + text.strip() + "'");
         }
@@ -50,6 +50,25 @@ final class CpuList {
                     + " but was " + cpu + " in '" + text.strip() + "'");
         }
         return cpu;
+    }
+
+    /** A loop, not a stream: this runs in every fresh JVM's first task, where a lambda costs milliseconds. */
+    private static boolean allDigits(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** @return the set bits of {@code cpus}, ascending */
+    static int[] toArray(BitSet cpus) {
+        int[] ids = new int[cpus.cardinality()];
+        for (int i = 0, cpu = cpus.nextSetBit(0); cpu >= 0; cpu = cpus.nextSetBit(cpu + 1)) {
+            ids[i++] = cpu;
+        }
+        return ids;
     }
 
     /** Appends the ascending {@code cpus} as a cpulist to {@code out}: runs of two or more as ranges. */

@@ -2,7 +2,9 @@ package io.ktask.scheduler;
 
 import io.ktask.scheduler.internal.HelperLease;
 import io.ktask.scheduler.internal.SchedulerInternals;
+import io.ktask.scheduler.internal.SpareBody;
 import io.ktask.scheduler.internal.TaskHandle;
+import io.ktask.scheduler.internal.TaskSpares;
 
 /** The scheduler side of {@link SchedulerInternals}: the operator's plumbing, off the public face. */
 final class InternalsBridge implements SchedulerInternals.Bridge {
@@ -40,5 +42,20 @@ final class InternalsBridge implements SchedulerInternals.Bridge {
     @Override
     public void leaveSignalPriority(int previous) {
         SignalPriority.leave(previous);
+    }
+
+    @Override
+    public TaskSpares spares(KTaskScheduler scheduler, SpareBody body) {
+        return scheduler.spares(body);
+    }
+
+    @Override
+    public void restoreSpares(TaskSpares previous) {
+        Spares.restore(previous);
+    }
+
+    @Override
+    public TaskSpares.Blocked blocked() {
+        return Spares.blocked();
     }
 }

@@ -11,6 +11,7 @@ import java.util.function.BooleanSupplier;
 
 import io.ktask.scheduler.internal.HelperLease;
 import io.ktask.scheduler.internal.SchedulerInternals;
+import io.ktask.scheduler.internal.SpareBody;
 import io.ktask.scheduler.internal.TaskHandle;
 import reactor.core.Disposable;
 import reactor.core.Exceptions;
@@ -67,6 +68,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     private final LongAdder chunksDone = new LongAdder();
     private final LongAdder priorityHandOffs = new LongAdder();
     private final TaskListeners taskListeners = new TaskListeners();
+    private final SpareLimit spareLimit;
     private final int helperNice;
     private volatile boolean enabled;
     /** Why helpers are off, or null while they are on (see {@link #setEnabled(boolean)}). */
@@ -82,17 +84,17 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     final BooleanSupplier disposedNow = () -> disposed;
 
     KTaskScheduler(String name, NodeTopology topology, int maxHelpers, int[] maxHelpersPerNode,
-            @Nullable String disabledReason, boolean jmx, Pools.Settings settings) {
+            @Nullable String disabledReason, boolean jmx, Pools.Settings settings, int maxSpares) {
         this.name = name;
+        this.spareLimit = new SpareLimit(maxSpares);
         this.topology = topology;
         this.limits = new HelperLimits(maxHelpers, maxHelpersPerNode);
         this.enabled = disabledReason == null;
         this.disabledReason = disabledReason;
         this.helperNice = settings.helperNice();
         this.pools = new Pools(this, name, topology, settings);
-        // Binds the native library now, on the building thread: binding reads and writes files
-        // and may fork, which must not happen later on a caller's (maybe NonBlocking) thread.
-        ThreadPlacement.currentCpu();
+        // No native call here: the scheduler's threads bind libc as they set themselves up, so
+        // neither building a scheduler nor a task's caller pays for it (ThreadPlacement).
         // Last, once every field is set: the MBean server publishes this scheduler to other threads.
         this.jmx = jmx ? SchedulerJmx.register(this, name) : null;
     }
@@ -244,6 +246,35 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     /** @return the state of one task's priority lending, see {@link TaskHandle#lendPriority()} */
     LentPriority newLending() {
         return new LentPriority(helperNice, priorityHandOffs);
+    }
+
+    /** See {@link SchedulerInternals#spares}. */
+    Spares spares(SpareBody body) {
+        return new Spares(this, spareLimit, Objects.requireNonNull(body, "body must not be null"));
+    }
+
+    /** @return the spare limit now: at most this many spare helpers run at once (0: no compensation) */
+    public int maxSpares() {
+        return spareLimit.limit();
+    }
+
+    /**
+     * Sets the spare limit. Lowering it never interrupts running spares: it only stops new ones.
+     *
+     * @throws IllegalArgumentException if {@code maxSpares < 0}
+     */
+    public void setMaxSpares(int maxSpares) {
+        spareLimit.setLimit(KTaskSchedulerBuilder.checkSpares("maxSpares", maxSpares));
+    }
+
+    /** @return spare helpers running now (for tests) */
+    int sparesRunning() {
+        return spareLimit.running();
+    }
+
+    /** @return spares refused by the spare limit since the scheduler was built (for tests) */
+    long sparesRefused() {
+        return spareLimit.refused();
     }
 
     /** @return a snapshot of the counters now (see {@link KTaskStats} for its atomicity) */

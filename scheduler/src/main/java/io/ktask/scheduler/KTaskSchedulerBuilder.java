@@ -32,7 +32,8 @@ import reactor.util.annotation.Nullable;
  *   <li>{@link #enabled}: {@code ktask.enabled}, else {@code true} unless the power policy turns
  *       helpers off;</li>
  *   <li>{@link #powerAware}: {@code ktask.powerAware}, else {@code true};</li>
- *   <li>{@link #jmx}: {@code ktask.jmx}, else {@code true}.</li>
+ *   <li>{@link #jmx}: {@code ktask.jmx}, else {@code true};</li>
+ *   <li>{@link #maxSpares}: {@code ktask.maxSpares}, else {@code cpuCount}.</li>
  * </ul>
  *
  * <p><b>Power policy</b>: with {@link #powerAware} on, and {@link #enabled} set neither here nor
@@ -55,6 +56,7 @@ public final class KTaskSchedulerBuilder {
     static final String HELPER_NICE = "ktask.helperNice";
     static final String POWER_AWARE = "ktask.powerAware";
     static final String JMX = "ktask.jmx";
+    static final String MAX_SPARES = "ktask.maxSpares";
     private static final int UNSET = -1;
     private static final Logger LOGGER = Loggers.getLogger("io.ktask.scheduler");
 
@@ -70,6 +72,7 @@ public final class KTaskSchedulerBuilder {
     private Boolean enabled;
     private Boolean powerAware;
     private Boolean jmx;
+    private int maxSpares = UNSET;
     private boolean built;
 
     KTaskSchedulerBuilder() {
@@ -230,6 +233,17 @@ public final class KTaskSchedulerBuilder {
     }
 
     /**
+     * Sets the spare limit, {@code >= 0}: at most this many spare helpers run at once, each
+     * standing in for a task's thread blocked in a declared call (blocking compensation, see
+     * {@code KTask.blocking}); counted apart from {@link #maxHelpers}. 0 turns compensation off.
+     */
+    public KTaskSchedulerBuilder maxSpares(int maxSpares) {
+        requireUnset(this.maxSpares == UNSET, "maxSpares");
+        this.maxSpares = checkSpares("maxSpares", maxSpares);
+        return this;
+    }
+
+    /**
      * Whether the scheduler registers its {@link KTaskSchedulerMXBean} in the platform MBean
      * server. The first registration in a JVM starts that server, which costs some 100 to 200 ms
      * where nothing else has used JMX yet: a short-lived command-line program may turn it off.
@@ -287,8 +301,16 @@ public final class KTaskSchedulerBuilder {
         String schedulerName = name == null ? "ktask" : name;
         String disabledReason = disabledReason(properties, sysCpuDir, topo, schedulerName);
         boolean withJmx = jmx != null ? jmx : booleanProperty(properties, JMX, true);
+        int spares = maxSpares != UNSET ? maxSpares : intProperty(properties, MAX_SPARES, topo.cpuCount(), 0);
         built = true;
-        return new KTaskScheduler(schedulerName, topo, global, perNode, disabledReason, withJmx, settings);
+        return new KTaskScheduler(schedulerName, topo, global, perNode, disabledReason, withJmx, settings, spares);
+    }
+
+    static int checkSpares(String argument, int spares) {
+        if (spares < 0) {
+            throw new IllegalArgumentException(argument + " must be >= 0 but was " + spares);
+        }
+        return spares;
     }
 
     /** @return why helpers start off, or null if they start on */
@@ -325,19 +347,24 @@ public final class KTaskSchedulerBuilder {
     }
 
     private static int intProperty(UnaryOperator<String> properties, String key, int fallback) {
+        return intProperty(properties, key, fallback, 1);
+    }
+
+    private static int intProperty(UnaryOperator<String> properties, String key, int fallback, int min) {
         String value = properties.apply(key);
         if (value == null) {
             return fallback;
         }
         try {
             int limit = Integer.parseInt(value.trim());
-            if (limit >= 1) {
+            if (limit >= min) {
                 return limit;
             }
         } catch (NumberFormatException e) {
             // reported below, with the property's name
         }
-        throw new IllegalArgumentException("system property " + key + " must be an integer >= 1 but was '" + value + "'");
+        throw new IllegalArgumentException("system property " + key + " must be an integer >= " + min
+                + " but was '" + value + "'");
     }
 
     private static int niceProperty(UnaryOperator<String> properties, String key, int fallback) {

@@ -127,6 +127,11 @@ final class LentPriority {
         if (current != NOT_LENT && holder.get() != null) {
             return true; // one helper at a time: no system call while one holds it
         }
+        if (!ThreadPlacement.isBound()) {
+            // The lender is a task's own thread, which never binds libc (it would wait for it):
+            // the helpers bind it as they start, and the next call can lend.
+            return false;
+        }
         int nice = ThreadPlacement.currentThreadNice();
         if (nice == ThreadPlacement.UNKNOWN_NICE || nice >= helperNice) {
             return false; // nothing to lend: helpers already run at this priority or higher

@@ -2,20 +2,32 @@ package io.ktask.scheduler;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Platform;
 
 /**
  * The few Linux libc calls that {@link ThreadPlacement} needs, bound with JNA direct mapping.
  *
- * <p>Every JNA type is confined to this class, so that a JVM without JNA (or without its native
- * library) fails only when this class is initialised, which {@link ThreadPlacement} catches. Use
- * only on Linux. Each method is thread-safe and acts on the calling thread unless it takes a thread id.
+ * <p>Every JNA type is confined to this class (and {@link JnaBootstrap}, which it calls first), so
+ * that a JVM without JNA (or without its native library) fails only when this class is
+ * initialised, which {@link ThreadPlacement} catches. Use only on Linux. Each method is
+ * thread-safe and acts on the calling thread unless it takes a thread id.
  */
 final class LinuxLibc {
 
+    /** glibc's soname: already loaded in the process, so dlopen finds it without a search. */
+    private static final String GLIBC = "libc.so.6";
+
     static {
-        Native.register(LinuxLibc.class, Platform.C_LIBRARY_NAME);
+        JnaBootstrap.prepare();
+        NativeLibrary libc;
+        try {
+            libc = NativeLibrary.getInstance(GLIBC);
+        } catch (UnsatisfiedLinkError e) {
+            libc = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME); // another C library (musl): JNA's search
+        }
+        Native.register(LinuxLibc.class, libc);
     }
 
     /** sizeof(unsigned long): the word of a cpu_set_t. */

@@ -10,9 +10,6 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import reactor.util.Logger;
 import reactor.util.Loggers;
 
 /**
@@ -34,8 +31,7 @@ public final class NodeTopology {
     /** Exclusive upper bound of a CPU id; bounds the CPU-to-node table and affinity masks. */
     static final int CPU_ID_LIMIT = 1 << 16;
 
-    private static final Logger LOGGER = Loggers.getLogger("io.ktask.scheduler");
-    private static final Pattern NODE_DIR = Pattern.compile("node([0-9]{1,9})");
+    private static final String LOGGER = "io.ktask.scheduler";
     private static final String CPUS_ALLOWED_LIST = "Cpus_allowed_list:";
 
     private final int[][] cpusPerNode;
@@ -77,7 +73,7 @@ public final class NodeTopology {
         int available = Runtime.getRuntime().availableProcessors();
         String os = System.getProperty("os.name", "");
         if (!os.startsWith("Linux")) {
-            LOGGER.debug("NUMA topology: one node of {} CPUs (no sysfs on {})", available, os);
+            Loggers.getLogger(LOGGER).debug("NUMA topology: one node of {} CPUs (no sysfs on {})", available, os);
             return uniform(1, available);
         }
         return detect(Path.of("/sys/devices/system/node"), Path.of("/proc/self/status"), available);
@@ -107,26 +103,28 @@ public final class NodeTopology {
             // an unexpected runtime failure while reading it) means "topology unknown".
             reason = "cannot read " + sysNodeDir + ": " + e;
         }
-        LOGGER.debug("NUMA topology: one node of {} CPUs ({})", availableProcessors, reason);
+        Loggers.getLogger(LOGGER).debug("NUMA topology: one node of {} CPUs ({})", availableProcessors, reason);
         return uniform(1, availableProcessors);
     }
 
     /** @return the topology, or null if no CPU is left */
     private static NodeTopology readSysfs(Path sysNodeDir, Path procSelfStatus, int availableProcessors)
             throws IOException {
-        // Sorted by node number, so that node10 comes after node9.
+        // Sorted by node number, so that node10 comes after node9. No glob, regex or lambda on
+        // this path: each costs milliseconds of class loading in a fresh JVM (cold start).
         TreeMap<Integer, BitSet> nodes = new TreeMap<>();
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(sysNodeDir, "node*")) {
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(sysNodeDir)) {
             for (Path dir : dirs) {
-                Matcher m = NODE_DIR.matcher(dir.getFileName().toString());
-                if (m.matches()) {
-                    nodes.put(Integer.valueOf(m.group(1)),
-                            CpuList.parse(Files.readString(dir.resolve("cpulist"))));
+                int node = nodeNumber(dir.getFileName().toString());
+                if (node >= 0) {
+                    nodes.put(node, CpuList.parse(Files.readString(dir.resolve("cpulist"))));
                 }
             }
         }
         BitSet usable = new BitSet();
-        nodes.values().forEach(usable::or);
+        for (BitSet node : nodes.values()) {
+            usable.or(node);
+        }
         BitSet allowed = readCpusAllowed(procSelfStatus);
         if (allowed != null) {
             usable.and(allowed);
@@ -139,11 +137,25 @@ public final class NodeTopology {
         for (BitSet node : nodes.values()) {
             node.and(usable);
             if (!node.isEmpty()) {
-                cpusPerNode.add(node.stream().toArray());
+                cpusPerNode.add(CpuList.toArray(node));
             }
         }
         // of() rejects a CPU listed under two nodes: such a sysfs is malformed.
         return cpusPerNode.isEmpty() ? null : of(cpusPerNode.toArray(new int[0][]));
+    }
+
+    /** @return the number of a sysfs node directory name ({@code node<digits>}, at most 9), or -1 */
+    static int nodeNumber(String name) {
+        int digits = name.length() - 4;
+        if (!name.startsWith("node") || digits < 1 || digits > 9) {
+            return -1;
+        }
+        for (int i = 4; i < name.length(); i++) {
+            if (name.charAt(i) < '0' || name.charAt(i) > '9') {
+                return -1;
+            }
+        }
+        return Integer.parseInt(name, 4, name.length(), 10);
     }
 
     /**
@@ -156,7 +168,8 @@ public final class NodeTopology {
         try {
             lines = Files.readAllLines(procSelfStatus);
         } catch (IOException e) {
-            LOGGER.debug("NUMA topology: all CPUs count as allowed (cannot read {}: {})", procSelfStatus, e);
+            Loggers.getLogger(LOGGER).debug("NUMA topology: all CPUs count as allowed (cannot read {}: {})",
+                    procSelfStatus, e);
             return null;
         }
         for (String line : lines) {

@@ -67,10 +67,7 @@ final class PlacedThreadFactory implements ThreadFactory {
             // (it lost a race with shutdown) must not hold a graceful dispose open forever.
             lifecycle.threadStarted();
             try {
-                placeCurrentThread(cpus, niceToSet);
-                if (!nonBlocking) {
-                    KTaskThread.recordThreadId(); // a helper: its task's own thread may lend it priority
-                }
+                placeCurrentThread(cpus, niceToSet, !nonBlocking);
                 worker.run();
             } finally {
                 lifecycle.threadEnded();
@@ -86,15 +83,21 @@ final class PlacedThreadFactory implements ThreadFactory {
     }
 
     /**
-     * Pins and renices the calling thread, before it runs any task. May log (once per reason):
-     * {@link KTaskBlockHoundIntegration} allows that on a NonBlocking thread, here only.
+     * Pins and renices the calling thread, before it runs any task, and records a helper's
+     * kernel id (its task's own thread may lend it priority). The first such call of the JVM binds
+     * libc on this thread, as it should: a new thread's set-up never delays the task that asked
+     * for it, whose own thread runs on meanwhile. Binding reads files and may log (once per
+     * reason): {@link KTaskBlockHoundIntegration} allows that on a NonBlocking thread, here only.
      */
-    static void placeCurrentThread(int[] cpus, int nice) {
+    static void placeCurrentThread(int[] cpus, int nice, boolean helper) {
         if (cpus != null) {
             ThreadPlacement.pinCurrentThread(cpus);
         }
         if (nice != INHERIT_NICE) {
             ThreadPlacement.setCurrentThreadNice(nice);
+        }
+        if (helper) {
+            KTaskThread.recordThreadId();
         }
     }
 

@@ -23,6 +23,10 @@ import reactor.util.Loggers;
  *
  * <p>Linux threads inherit their creator's affinity and nice value: a thread started by a pinned,
  * low-priority thread starts pinned and low-priority too.
+ *
+ * <p>The first call that needs libc binds it ({@link LinuxLibc}), once per JVM. The scheduler makes
+ * that call only on its own threads as they set themselves up ({@link PlacedThreadFactory}), so a
+ * task's caller never waits for it; {@link #currentCpu()} and {@link #isBound()} never bind.
  */
 final class ThreadPlacement {
 
@@ -38,8 +42,16 @@ final class ThreadPlacement {
     }
 
     /**
+     * Whether libc is bound and usable: set once by the thread that binds it, so that a caller
+     * that must not bind (a task's own thread, see {@link #isBound()}) can ask without binding.
+     */
+    private static volatile boolean bound;
+
+    /**
      * Binds libc on first use (class initialisation is the lazy, once-only, thread-safe step), so
-     * that loading {@link ThreadPlacement} never needs JNA.
+     * that loading {@link ThreadPlacement} never needs JNA. Binding costs tens to hundreds of
+     * milliseconds of CPU (JNA loads its native library and registers the calls): only a
+     * scheduler thread setting itself up pays it, never a task's caller.
      */
     private static final class Libc {
         /** Null when libc is usable, else why not. */
@@ -52,13 +64,34 @@ final class ThreadPlacement {
             }
             try {
                 LinuxLibc.bind();
+                bound = true;
                 return null;
-            } catch (LinkageError e) {
+            } catch (LinkageError | RuntimeException e) {
                 // NoClassDefFoundError (no JNA jar), UnsatisfiedLinkError (no native library),
-                // ExceptionInInitializerError (registration failed): all mean "no native calls".
-                return "JNA cannot bind libc (" + e + ")";
+                // ExceptionInInitializerError (registration failed, or a JDK that denies native
+                // access: IllegalCallerException): all mean "no native calls".
+                return "JNA cannot bind libc (" + e + ")" + (deniedNativeAccess(e)
+                        ? "; start the JVM with --enable-native-access=ALL-UNNAMED" : "");
             }
         }
+    }
+
+    /** @return true if {@code e} comes from a JDK that denies this code native access */
+    static boolean deniedNativeAccess(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IllegalCallerException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * @return true if an earlier call bound libc; never binds it itself, so a thread that must
+     *     not pay for binding (a task's own thread) can check first and do without
+     */
+    static boolean isBound() {
+        return bound;
     }
 
     /**
@@ -167,11 +200,14 @@ final class ThreadPlacement {
     }
 
     /**
+     * Never binds libc ({@link #isBound()}): a task's caller asks this at every task start on a
+     * machine of several nodes, and may be a non-blocking thread.
+     *
      * @return the CPU the calling thread runs on at this instant (it may have moved by the time
-     *     the caller looks), or -1 if the OS does not tell
+     *     the caller looks), or -1 if the OS does not tell or libc is not bound yet
      */
     static int currentCpu() {
-        return Libc.UNAVAILABLE == null ? LinuxLibc.currentCpu() : -1;
+        return bound ? LinuxLibc.currentCpu() : -1;
     }
 
     /**

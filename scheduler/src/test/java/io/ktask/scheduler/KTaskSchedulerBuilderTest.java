@@ -92,7 +92,9 @@ class KTaskSchedulerBuilderTest {
                 Arguments.of("ktask.powerAware", "no", "system property ktask.powerAware must be true or false but was 'no'"),
                 Arguments.of("ktask.jmx", "off", "system property ktask.jmx must be true or false but was 'off'"),
                 Arguments.of("ktask.helperNice", "20", "system property ktask.helperNice must be an integer in [0, 19] but was '20'"),
-                Arguments.of("ktask.helperNice", "low", "system property ktask.helperNice must be an integer in [0, 19] but was 'low'"));
+                Arguments.of("ktask.helperNice", "low", "system property ktask.helperNice must be an integer in [0, 19] but was 'low'"),
+                Arguments.of("ktask.maxSpares", "-1", "system property ktask.maxSpares must be an integer >= 0 but was '-1'"),
+                Arguments.of("ktask.maxSpares", "two", "system property ktask.maxSpares must be an integer >= 0 but was 'two'"));
     }
 
     @ParameterizedTest
@@ -113,7 +115,8 @@ class KTaskSchedulerBuilderTest {
                 bad("helperNice(-1)", b -> b.helperNice(-1), "helperNice must be in [0, 19] but was -1"),
                 bad("keepAlive(0)", b -> b.keepAlive(Duration.ZERO), "keepAlive must be positive but was PT0S"),
                 bad("keepAlive(-1s)", b -> b.keepAlive(Duration.ofSeconds(-1)), "keepAlive must be positive but was PT-1S"),
-                bad("name(blank)", b -> b.name(" "), "name must not be blank but was ' '"));
+                bad("name(blank)", b -> b.name(" "), "name must not be blank but was ' '"),
+                bad("maxSpares(-1)", b -> b.maxSpares(-1), "maxSpares must be >= 0 but was -1"));
     }
 
     private static Arguments bad(String name, Consumer<KTaskSchedulerBuilder> call, String message) {
@@ -140,7 +143,8 @@ class KTaskSchedulerBuilderTest {
                 set("daemon", b -> b.daemon(true), "daemon"),
                 set("enabled", b -> b.enabled(false), "enabled"),
                 set("powerAware", b -> b.powerAware(false), "powerAware"),
-                set("jmx", b -> b.jmx(false), "jmx"));
+                set("jmx", b -> b.jmx(false), "jmx"),
+                set("maxSpares", b -> b.maxSpares(0), "maxSpares"));
     }
 
     private static Arguments set(String name, Consumer<KTaskSchedulerBuilder> call, String option) {
@@ -154,6 +158,28 @@ class KTaskSchedulerBuilderTest {
         call.accept(b);
         assertThatThrownBy(() -> call.accept(b)).isInstanceOf(IllegalStateException.class)
                 .hasMessage(option + " was already set on this builder");
+    }
+
+    @Test
+    void theSpareLimitIsOneSparePerCpuUnlessTheBuilderOrThePropertySaysOtherwise() {
+        KTaskScheduler byDefault = KTaskScheduler.builder().topology(TWO_BY_FIVE).build(k -> null);
+        KTaskScheduler byProperty = KTaskScheduler.builder().topology(TWO_BY_FIVE)
+                .build(k -> k.equals("ktask.maxSpares") ? " 0 " : null);
+        KTaskScheduler byBuilder = KTaskScheduler.builder().topology(TWO_BY_FIVE).maxSpares(3)
+                .build(k -> k.equals("ktask.maxSpares") ? "7" : null);
+        try {
+            assertThat(byDefault.maxSpares()).isEqualTo(10);
+            assertThat(byProperty.maxSpares()).isZero();
+            assertThat(byBuilder.maxSpares()).isEqualTo(3);
+            byBuilder.setMaxSpares(1);
+            assertThat(byBuilder.maxSpares()).isEqualTo(1);
+            assertThatThrownBy(() -> byBuilder.setMaxSpares(-2)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("maxSpares must be >= 0 but was -2");
+        } finally {
+            byDefault.dispose();
+            byProperty.dispose();
+            byBuilder.dispose();
+        }
     }
 
     @Test

@@ -303,6 +303,15 @@ class NodeTopologyTest {
     }
 
     @Test
+    void aNodeDirectoryIsNodeAndOneToNineDigits() {
+        assertThat(NodeTopology.nodeNumber("node0")).isZero();
+        assertThat(NodeTopology.nodeNumber("node123456789")).isEqualTo(123_456_789);
+        for (String other : new String[] {"node", "node1234567890", "node-1", "node1x", "Node1", "xnode1", "node 1"}) {
+            assertThat(NodeTopology.nodeNumber(other)).as(other).isEqualTo(-1);
+        }
+    }
+
+    @Test
     void keepsOnlyAllowedCpus() throws IOException {
         sysfs("0", "0-3", "1", "4-7", "2", "8-11");
         allowed("2-3,8");

@@ -163,6 +163,7 @@ class ThreadPlacementTest {
     @EnabledOnOs(OS.LINUX)
     void currentCpuIsAnAllowedCpu() throws IOException {
         BitSet allowed = processAllowedCpus();
+        ThreadPlacement.currentThreadId(); // binds libc, which currentCpu() never does itself
 
         for (int i = 0; i < 100; i++) {
             int cpu = ThreadPlacement.currentCpu();
@@ -217,6 +218,15 @@ class ThreadPlacementTest {
         Method method = type.getDeclaredMethod(name, parameters);
         method.setAccessible(true);
         return method.invoke(null, args);
+    }
+
+    @Test
+    void aJdkThatDeniesNativeAccessIsToldApartFromOtherBindingFailures() {
+        // JNA's class initialisation fails with the JDK's IllegalCallerException inside.
+        assertThat(ThreadPlacement.deniedNativeAccess(
+                new ExceptionInInitializerError(new IllegalCallerException("native access denied")))).isTrue();
+        assertThat(ThreadPlacement.deniedNativeAccess(new UnsatisfiedLinkError("no jnidispatch"))).isFalse();
+        assertThat(ThreadPlacement.deniedNativeAccess(new NoClassDefFoundError("com/sun/jna/Native"))).isFalse();
     }
 
     @Test

@@ -20,7 +20,7 @@ import java.util.TreeMap;
  * <p>Usage: {@code ResultsReport <jmh-result.json> <run.properties> <RESULTS.md>}. The properties
  * (written by {@code bench/run.sh}) give {@code date}, {@code command}, {@code cores},
  * {@code loadBefore}, {@code loadAfter}, {@code stealPercent} and {@code note}. The chart is written beside the
- * markdown as {@value #CHART}. Everything is regenerated except the text between
+ * markdown as {@value #CHART}, and the W1 size sweep's, when it ran, as {@code results-sweep.png}. Everything is regenerated except the text between
  * {@value #ANALYSIS_START} and {@value #ANALYSIS_END}, which is kept from the previous file.
  */
 public final class ResultsReport {
@@ -57,9 +57,17 @@ public final class ResultsReport {
         Path markdown = Path.of(args[2]);
         String previous = Files.exists(markdown) ? Files.readString(markdown) : "";
         Path chart = markdown.toAbsolutePath().resolveSibling(CHART);
-        SpeedupChart.write(ResultGroup.of(results), chart);
+        List<ResultGroup> groups = ResultGroup.of(results);
+        List<ResultGroup> bars = barGroups(groups);
+        if (!bars.isEmpty()) {
+            SpeedupChart.write(bars, chart);
+        }
+        List<ResultGroup> sweep = SweepSection.of(groups);
+        if (!sweep.isEmpty()) {
+            SweepSection.chart(sweep, markdown.toAbsolutePath().resolveSibling(SweepSection.CHART));
+        }
         Files.writeString(markdown, render(results, run, analysisOf(previous)), StandardCharsets.UTF_8);
-        System.out.println("wrote " + markdown + " and " + chart + " from " + results.size() + " results");
+        System.out.println("wrote " + markdown + " and its charts from " + results.size() + " results");
     }
 
     /** @return the analysis text between the markers of {@code markdown}, or a placeholder */
@@ -85,9 +93,15 @@ public final class ResultsReport {
           .append("Workloads, implementations and how to re-run: [README.md](README.md).\n\n");
         runFacts(md, results, run);
         targets(md, groups);
-        md.append("## Speedup chart\n\n![speedup per implementation and size](").append(CHART).append(")\n\n")
-          .append("Bars: speed relative to the baseline of each group (`sequential`; for W5 ")
-          .append("`Schedulers.parallel()`), log scale; above 1 is faster. A missing bar did not run.\n\n");
+        if (!barGroups(groups).isEmpty()) {
+            md.append("## Speedup chart\n\n![speedup per implementation and size](").append(CHART).append(")\n\n")
+              .append("Bars: speed relative to the baseline of each group (`sequential`; for W5 ")
+              .append("`Schedulers.parallel()`), log scale; above 1 is faster. A missing bar did not run.\n\n");
+        }
+        List<ResultGroup> sweep = SweepSection.of(groups);
+        if (!sweep.isEmpty()) {
+            SweepSection.render(md, sweep);
+        }
         md.append("## Results\n\n")
           .append("Score ± 99.9% error (JMH) and median of the iterations. `x base`: speed relative to the ")
           .append("baseline, by the medians; `x best peer`: relative to the fastest non-ktask ")
@@ -99,6 +113,11 @@ public final class ResultsReport {
         md.append("## Analysis\n\n").append(ANALYSIS_START).append('\n').append(analysis).append('\n')
           .append(ANALYSIS_END).append('\n');
         return md.toString();
+    }
+
+    /** @return the groups of the speedup bar chart: all but the size sweep, which has a chart of its own */
+    static List<ResultGroup> barGroups(List<ResultGroup> groups) {
+        return groups.stream().filter(g -> !SweepSection.isSweep(g)).toList();
     }
 
     private static void runFacts(StringBuilder md, List<JmhResult> results, Properties run) {

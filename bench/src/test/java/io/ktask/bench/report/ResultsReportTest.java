@@ -167,4 +167,43 @@ class ResultsReportTest {
         assertThatThrownBy(() -> ResultsReport.render(List.of(), new java.util.Properties(), ""))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("results must not be empty");
     }
+
+    private static String sweep(String impl, long n, double microseconds) {
+        return entry("W1SweepBenchmark.sumHash", "avgt", "us/op", Map.of("impl", impl, "n", Long.toString(n)),
+                microseconds, "0.1");
+    }
+
+    /** The size sweep gets its own chart and a table that checks issue 11's goals at every size. */
+    @Test
+    void theSizeSweepIsChartedAndEverySizeCheckedAgainstItsGoals() throws IOException {
+        Path json = json(
+                sweep("sequential", 3_000, 2.0), sweep("parallelStream", 3_000, 8.0), sweep("ktask", 3_000, 2.6),
+                sweep("sequential", 100_000, 70), sweep("parallelStream", 100_000, 50), sweep("ktask", 100_000, 40),
+                sweep("sequential", 1_000_000, 700), sweep("parallelStream", 1_000_000, 380),
+                sweep("ktask", 1_000_000, 400));
+        Path md = dir.resolve("RESULTS.md");
+
+        ResultsReport.main(new String[] {json.toString(), runProperties().toString(), md.toString()});
+
+        String out = Files.readString(md);
+        assertThat(out).contains("## Break-even: W1 size sweep (issue 11)", "![time relative to the loop per number of units]"
+                + "(results-sweep.png)",
+                "| 3000 | 2.00 | 4.00x | 1.30x | 0.33x | **not met**: > 1.2x the loop |",
+                "| 100000 | 70.0 | 0.71x | 0.57x | 0.80x | met |",
+                "| 1000000 | 700 | 0.54x | 0.57x | 1.05x | **not met**: slower than parallel streams |");
+        assertThat(out.indexOf("| 3000 |")).isLessThan(out.indexOf("| 100000 |"));
+        assertThat(out).as("a sweep-only run has no bar chart").doesNotContain("## Speedup chart");
+        assertThat(ImageIO.read(dir.resolve("results-sweep.png").toFile()).getWidth()).isEqualTo(1100);
+    }
+
+    @Test
+    void sweepGoalsFollowTheIssuesThresholdsBySize() {
+        assertThat(SweepSection.goals(1_000, java.util.Optional.of(1.4), java.util.Optional.of(0.2))).isEqualTo("met");
+        assertThat(SweepSection.goals(1_000, java.util.Optional.of(1.6), java.util.Optional.empty()))
+                .isEqualTo("**not met**: > 1.5x the loop");
+        assertThat(SweepSection.goals(10_000, java.util.Optional.of(1.04), java.util.Optional.of(1.0))).isEqualTo("met");
+        assertThat(SweepSection.goals(30_000, java.util.Optional.of(1.0), java.util.Optional.of(0.9)))
+                .isEqualTo("**not met**: not faster than the loop");
+        assertThat(SweepSection.goals(30_000, java.util.Optional.empty(), java.util.Optional.empty())).isEqualTo("n/a");
+    }
 }

@@ -3,6 +3,7 @@ package io.ktask.scheduler.internal;
 import java.util.Objects;
 
 import io.ktask.scheduler.KTaskScheduler;
+import reactor.util.annotation.Nullable;
 
 /**
  * Not API: what the operator needs from a {@link KTaskScheduler} beyond its public face. The
@@ -33,6 +34,15 @@ public final class SchedulerInternals {
 
         /** See {@link SchedulerInternals#leaveSignalPriority}. */
         void leaveSignalPriority(int previous);
+
+        /** See {@link SchedulerInternals#spares}. */
+        TaskSpares spares(KTaskScheduler scheduler, SpareBody body);
+
+        /** See {@link SchedulerInternals#restoreSpares}. */
+        void restoreSpares(TaskSpares previous);
+
+        /** See {@link SchedulerInternals#blocked}. */
+        TaskSpares.Blocked blocked();
     }
 
     private static volatile Bridge bridge;
@@ -136,5 +146,40 @@ public final class SchedulerInternals {
      */
     public static void leaveSignalPriority(int previous) {
         bridge.leaveSignalPriority(previous);
+    }
+
+    /**
+     * Blocking compensation for one task: spare helpers that run {@code body} while a thread of
+     * the task is blocked in a call it declared (see {@link TaskSpares} and {@link SpareBody}).
+     * Call once per task, before its chunks run.
+     *
+     * @param scheduler whose spare limit and helper threads to use
+     * @param body what a spare runs
+     * @return the task's spares, to {@link TaskSpares#bind() bind} its threads to
+     * @throws NullPointerException if {@code body} is null
+     */
+    public static TaskSpares spares(KTaskScheduler scheduler, SpareBody body) {
+        return bridge.spares(scheduler, body);
+    }
+
+    /**
+     * Binds the calling thread back to what {@link TaskSpares#bind()} returned: a task, or none.
+     *
+     * @param previous the earlier binding, or null
+     */
+    public static void restoreSpares(@Nullable TaskSpares previous) {
+        bridge.restoreSpares(previous);
+    }
+
+    /**
+     * Declares that the calling thread is about to block, and starts a spare for the task it is
+     * bound to if the rules of {@link TaskSpares} allow. Any thread; one bound to no task gets no
+     * spare.
+     *
+     * @return what to close, on this thread, once the blocking call has returned; never null
+     * @throws RuntimeException if a {@code Schedulers.onScheduleHook} throws (no spare started)
+     */
+    public static TaskSpares.Blocked blocked() {
+        return bridge.blocked();
     }
 }

@@ -1,0 +1,159 @@
+package io.ktask.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * W7, polite under load (issue 11, goal 4; DESIGN section 6): another process ({@link CoRunner})
+ * keeps busy nice-0 threads on every CPU while this JVM runs W1 tasks with the loop, parallel
+ * streams and ktask. For each it measures the task's time and the co-runner's throughput in the
+ * same slice; an idle slice (no task) gives the co-runner's throughput alone. Implementations
+ * take turns in every round; the report gives medians. Goals: ktask's task time at most 1.05x
+ * the loop's under the same load, and the co-runner keeps at least 95% of the throughput it
+ * keeps beside the loop (helpers run at nice 19, so they should take almost nothing from it).
+ *
+ * <p>Usage: {@code java -cp bench/target/benchmarks.jar io.ktask.bench.W7PoliteUnderLoad
+ * [rounds=10] [n=10000000] [sliceMs=2000] [perCpu=2] [java=<co-runner's java>]}. Bounded: the
+ * co-runner exits when this JVM closes its stdin or after a fixed time budget, whichever is first.
+ */
+public final class W7PoliteUnderLoad {
+
+    private static final String IDLE = "idle";
+
+    private W7PoliteUnderLoad() {
+    }
+
+    /** One slice's figures. */
+    private record Slice(double taskMillis, double coRunnerRate) {
+    }
+
+    /** Runs the comparison described in the class comment. */
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = Options.parse(args, Map.of("rounds", "10", "n", "10000000", "sliceMs", "2000",
+                "perCpu", "2", "java", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        int rounds = Options.positiveInt(options, "rounds");
+        long n = Options.positiveInt(options, "n");
+        long sliceNanos = Options.positiveInt(options, "sliceMs") * 1_000_000L;
+        int perCpu = Options.positiveInt(options, "perCpu");
+        String[] impls = {IDLE, Impl.SEQUENTIAL, Impl.PARALLEL_STREAM, Impl.KTASK};
+        // The co-runner's own budget: every slice of every round, plus a minute for start-up.
+        long budgetSeconds = 60 + (rounds + 1) * impls.length * (sliceNanos / 1_000_000_000L + 2);
+
+        HostFacts host = new HostFacts();
+        Map<String, RangeRunner> runners = new LinkedHashMap<>();
+        Process coRunner = new ProcessBuilder(options.get("java"), "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), CoRunner.class.getName(), Integer.toString(perCpu),
+                Long.toString(budgetSeconds)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try (PrintWriter ask = new PrintWriter(coRunner.getOutputStream(), true, StandardCharsets.UTF_8);
+                BufferedReader answer = new BufferedReader(
+                        new InputStreamReader(coRunner.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String impl : impls) {
+                if (!impl.equals(IDLE)) {
+                    runners.put(impl, RangeRunners.createChecked(impl, new W1CheapCpuBenchmark.HashWork(),
+                            W1CheapCpuBenchmark.MIN_CHUNK, n));
+                }
+            }
+            long expected = Units.sumHash(0, n);
+            Map<String, List<Slice>> slices = new LinkedHashMap<>();
+            for (String impl : impls) {
+                slices.put(impl, new ArrayList<>());
+            }
+            for (int round = -1; round < rounds; round++) { // round -1 warms up and is not recorded
+                for (String impl : impls) {
+                    Slice s = slice(runners.get(impl), n, expected, sliceNanos, ask, answer);
+                    if (round >= 0) {
+                        slices.get(impl).add(s);
+                    }
+                }
+            }
+            report(slices, n, rounds, sliceNanos, perCpu);
+            host.print(System.out, HostFacts.thisJdk());
+        } finally {
+            runners.values().forEach(RangeRunner::close);
+            coRunner.destroyForcibly();
+        }
+    }
+
+    /**
+     * Runs {@code runner} (or nothing, when null) over {@code n} units again and again for one
+     * slice, sampling the co-runner's count before and after.
+     */
+    private static Slice slice(RangeRunner runner, long n, long expected, long sliceNanos, PrintWriter ask,
+            BufferedReader answer) throws IOException {
+        long[] before = sample(ask, answer);
+        long start = System.nanoTime();
+        long runs = 0;
+        if (runner == null) {
+            while (System.nanoTime() - start < sliceNanos) {
+                LockSupport.parkNanos(sliceNanos - (System.nanoTime() - start));
+            }
+        } else {
+            do {
+                long total = runner.run(n);
+                if (total != expected) {
+                    throw new IllegalStateException("computed " + total + ", expected " + expected);
+                }
+                runs++;
+            } while (System.nanoTime() - start < sliceNanos);
+        }
+        double taskMillis = runs == 0 ? Double.NaN : (System.nanoTime() - start) / 1e6 / runs;
+        long[] after = sample(ask, answer);
+        double rate = (after[0] - before[0]) * 1e3 / (after[1] - before[1]); // hashes per microsecond
+        return new Slice(taskMillis, rate);
+    }
+
+    /** @return {hashes so far, the co-runner's nanoTime} */
+    private static long[] sample(PrintWriter ask, BufferedReader answer) throws IOException {
+        ask.println("sample");
+        String line = answer.readLine();
+        if (line == null) {
+            throw new IllegalStateException("the co-runner ended early (see its stderr above)");
+        }
+        String[] f = line.split(" ");
+        return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
+    }
+
+    private static void report(Map<String, List<Slice>> slices, long n, int rounds, long sliceNanos, int perCpu) {
+        Map<String, Samples> task = new LinkedHashMap<>();
+        Map<String, Samples> rate = new LinkedHashMap<>();
+        slices.forEach((impl, list) -> {
+            Samples t = new Samples();
+            Samples r = new Samples();
+            list.forEach(s -> {
+                t.add(s.taskMillis());
+                r.add(s.coRunnerRate());
+            });
+            task.put(impl, t);
+            rate.put(impl, r);
+        });
+        double loopTime = task.get(Impl.SEQUENTIAL).median();
+        double loopRate = rate.get(Impl.SEQUENTIAL).median();
+        double idleRate = rate.get(IDLE).median();
+        System.out.printf(Locale.ROOT, "W7: W1 over %d units beside %d busy nice-0 threads per CPU in another process;"
+                + " %d rounds of %d ms slices, interleaved; medians (p25 .. p75)%n", n, perCpu, rounds,
+                sliceNanos / 1_000_000);
+        System.out.println("| impl | task ms per run | task time / loop's | co-runner hashes/us | co-runner vs beside "
+                + "the loop | co-runner vs alone |");
+        System.out.println("|---|---|---|---|---|---|");
+        for (String impl : slices.keySet()) {
+            boolean idle = impl.equals(IDLE);
+            System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %.2fx | %.2fx |%n", idle ? "(no task)" : impl,
+                    idle ? "n/a" : task.get(impl).summary(2),
+                    idle ? "n/a" : String.format(Locale.ROOT, "%.2fx", task.get(impl).median() / loopTime),
+                    rate.get(impl).summary(0), rate.get(impl).median() / loopRate, rate.get(impl).median() / idleRate);
+        }
+        System.out.printf(Locale.ROOT, "goals: ktask task time <= 1.05x the loop's (%.2fx); co-runner beside ktask "
+                + ">= 0.95x beside the loop (%.2fx)%n", task.get(Impl.KTASK).median() / loopTime,
+                rate.get(Impl.KTASK).median() / loopRate);
+    }
+}

@@ -1,0 +1,59 @@
+package io.ktask.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Cold start (issue 11): in a fresh JVM, building a scheduler and the calls a task's own thread
+ * makes never bind libc; the first helper binds it on its own thread, before its body runs, with
+ * no child process (JNA's {@code ldconfig -p}) and from the per-user cache rather than a fresh
+ * copy of JNA's native library.
+ */
+@EnabledOnOs(OS.LINUX)
+class NativeBindingTest {
+
+    @TempDir
+    Path cache;
+
+    @Test
+    void onlyAHelperThreadBindsAndItStartsNoProcess() throws Exception {
+        Path classLog = cache.resolve("classes.log");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-Xlog:class+load=info:file=" + classLog,
+                "-cp", System.getProperty("java.class.path"), FirstBindingMain.class.getName())
+                .redirectErrorStream(true);
+        builder.environment().put("XDG_CACHE_HOME", cache.toString());
+        Process child = builder.start();
+        String output;
+        try {
+            output = new String(child.getInputStream().readAllBytes());
+            assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("child exited in time").isTrue();
+        } finally {
+            child.destroyForcibly();
+        }
+        assertThat(child.exitValue()).as(output).isZero();
+        List<String> lines = output.lines().toList();
+        assumeTrue(!lines.contains("boundInHelper=false"), "JNA cannot bind libc here: " + output);
+
+        assertThat(lines).contains("boundByCaller=false", "boundInHelper=true");
+        assertThat(lines).anySatisfy(line -> assertThat(line).startsWith("jnidispatch=" + cache.resolve("ktask")));
+        assertThat(loadedClasses(classLog)).as("JNA ran no ldconfig").noneMatch(c -> c.equals("java.lang.ProcessImpl"));
+    }
+
+    private static List<String> loadedClasses(Path log) throws IOException {
+        // "[info][class,load] java.lang.Object source: shared objects file"
+        return Files.readAllLines(log).stream().map(line -> line.substring(line.indexOf("] ") + 2))
+                .map(rest -> rest.substring(0, rest.indexOf(' '))).toList();
+    }
+}
