@@ -261,6 +261,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     /**
      * Sets the spare limit. Lowering it never interrupts running spares: it only stops new ones.
      *
+     * @param maxSpares at most this many spare helpers at once, {@code >= 0} (0: no compensation)
      * @throws IllegalArgumentException if {@code maxSpares < 0}
      */
     public void setMaxSpares(int maxSpares) {

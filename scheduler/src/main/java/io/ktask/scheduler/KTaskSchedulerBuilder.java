@@ -236,6 +236,11 @@ public final class KTaskSchedulerBuilder {
      * Sets the spare limit, {@code >= 0}: at most this many spare helpers run at once, each
      * standing in for a task's thread blocked in a declared call (blocking compensation, see
      * {@code KTask.blocking}); counted apart from {@link #maxHelpers}. 0 turns compensation off.
+     *
+     * @param maxSpares the spare limit, {@code >= 0}
+     * @return this builder
+     * @throws IllegalArgumentException if {@code maxSpares < 0}
+     * @throws IllegalStateException if the spare limit was already set
      */
     public KTaskSchedulerBuilder maxSpares(int maxSpares) {
         requireUnset(this.maxSpares == UNSET, "maxSpares");
