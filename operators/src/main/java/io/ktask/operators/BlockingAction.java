@@ -10,6 +10,10 @@ package io.ktask.operators;
 @FunctionalInterface
 public interface BlockingAction<E extends Exception> {
 
-    /** Runs on the thread that called {@link KTask#blocking(BlockingAction)}. */
+    /**
+     * Runs on the thread that called {@link KTask#blocking(BlockingAction)}.
+     *
+     * @throws E if the call fails; {@code KTask.blocking} rethrows it unchanged
+     */
     void run() throws E;
 }

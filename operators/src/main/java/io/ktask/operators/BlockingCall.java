@@ -11,6 +11,11 @@ package io.ktask.operators;
 @FunctionalInterface
 public interface BlockingCall<V, E extends Exception> {
 
-    /** @return the value; runs on the thread that called {@link KTask#blocking(BlockingCall)} */
+    /**
+     * Runs on the thread that called {@link KTask#blocking(BlockingCall)}.
+     *
+     * @return the value, which {@code KTask.blocking} returns
+     * @throws E if the call fails; {@code KTask.blocking} rethrows it unchanged
+     */
     V call() throws E;
 }

@@ -74,6 +74,9 @@ public final class DelimitedFile implements Closeable {
      * Opens a file of lines: records that end with {@code '\n'}. Same as
      * {@code open(path, (byte) '\n')}.
      *
+     * @param path the file to read; not null
+     * @return the opened file, to close when done
+     * @throws NullPointerException if {@code path} is null
      * @throws java.nio.file.NoSuchFileException if the file does not exist
      * @throws IOException if it is not a regular file or cannot be opened for reading
      */
@@ -84,6 +87,9 @@ public final class DelimitedFile implements Closeable {
     /**
      * Opens a file whose records end with {@code delimiter}; close it when done.
      *
+     * @param path the file to read; not null
+     * @param delimiter the byte that ends a record (any value)
+     * @return the opened file, to close when done
      * @throws NullPointerException if {@code path} is null
      * @throws java.nio.file.NoSuchFileException if the file does not exist
      * @throws IOException if it is not a regular file or cannot be opened for reading
@@ -140,6 +146,13 @@ public final class DelimitedFile implements Closeable {
     /**
      * Hands the bytes of {@code chunk} ({@code [chunk.start(), chunk.end())}) to {@code reader}.
      * Same as {@code forEachWindow(chunk.start(), chunk.end(), reader)}.
+     *
+     * @param chunk the chunk whose units are byte offsets of this file; not null
+     * @param reader gets each window and the file offset of its first byte; not null
+     * @throws NullPointerException if {@code chunk} or {@code reader} is null
+     * @throws IllegalArgumentException if the chunk is not within {@code [0, size()]}
+     * @throws UncheckedIOException if reading fails, as for
+     *     {@link #forEachWindow(long, long, ObjLongConsumer)}
      */
     public void forEachWindow(Chunk<?> chunk, ObjLongConsumer<? super ByteBuffer> reader) {
         forEachWindow(chunk.start(), chunk.end(), reader);
@@ -156,6 +169,10 @@ public final class DelimitedFile implements Closeable {
      * only during the call (its array is reused for the next window); changing it changes nothing
      * in the file. An empty range calls nothing.
      *
+     * @param start the first byte offset to read, {@code 0 <= start <= end}
+     * @param end the byte offset after the last one to read, {@code end <= size()}
+     * @param reader gets each window and the file offset of its first byte; not null
+     * @throws NullPointerException if {@code reader} is null
      * @throws IllegalArgumentException if {@code [start, end)} is not within {@code [0, size()]}
      * @throws UncheckedIOException if reading fails (the file shrank or was closed, the thread
      *     was interrupted, or one record is longer than 2 GiB)

@@ -176,6 +176,9 @@ public final class KTask {
      * has returned. Elsewhere (outside chunk code, or past the limit) {@code call} simply runs.
      * Worth it for calls that block for longer than a thread hand-off (tens of microseconds).
      *
+     * @param <V> the value {@code call} returns
+     * @param <E> the checked exception {@code call} may throw ({@link RuntimeException} when none)
+     * @param call the blocking call, run once on the calling thread; not null
      * @return what {@code call} returns
      * @throws E what {@code call} throws, unchanged (the chunk then fails as usual)
      * @throws NullPointerException if {@code call} is null
@@ -190,6 +193,9 @@ public final class KTask {
     /**
      * Runs a blocking call without a value inside chunk code, like {@link #blocking(BlockingCall)}.
      *
+     * @param <E> the checked exception {@code action} may throw ({@link RuntimeException} when
+     *     none)
+     * @param action the blocking call, run once on the calling thread; not null
      * @throws E what {@code action} throws, unchanged
      * @throws NullPointerException if {@code action} is null
      */
@@ -207,6 +213,7 @@ public final class KTask {
      * threads busy too. Returns at once, with no spare, if {@code blocker.isReleasable()}. On a
      * ForkJoin worker thread, that pool compensates as well.
      *
+     * @param blocker the blocker to wait on, as for {@link ForkJoinPool#managedBlock}; not null
      * @throws InterruptedException if {@code blocker.block()} was interrupted
      * @throws NullPointerException if {@code blocker} is null
      */

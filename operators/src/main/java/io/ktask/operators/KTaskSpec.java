@@ -58,6 +58,10 @@ public final class KTaskSpec<T, R> {
      * Starts a spec whose chunks compute {@code work}. The function is called once per chunk,
      * possibly on several threads at once; it must be safe for that.
      *
+     * @param <T> the upstream element type
+     * @param <R> the result type of one chunk (and of the merge)
+     * @param work computes one chunk's result; not null
+     * @return a builder for the rest of the spec
      * @throws NullPointerException if {@code work} is null
      */
     public static <T, R> Builder<T, R> of(Function<? super Chunk<T>, ? extends R> work) {
@@ -138,6 +142,11 @@ public final class KTaskSpec<T, R> {
          * Reduces the chunk results, in chunk order, to one value emitted when the task
          * completes; the function must be associative (it need not be commutative). Not
          * combinable with {@link #ordered()}.
+         *
+         * @param merge combines two adjacent results, the earlier one first; not null
+         * @return this builder
+         * @throws NullPointerException if {@code merge} is null
+         * @throws IllegalStateException if merge was already set
          */
         public Builder<T, R> merge(BinaryOperator<R> merge) {
             requireUnset(this.merge == null, "merge", "a function");
@@ -148,6 +157,9 @@ public final class KTaskSpec<T, R> {
         /**
          * Emits every chunk's result in chunk order as soon as it and all earlier ones are done,
          * honouring downstream demand. This is the default when {@link #merge} is not given.
+         *
+         * @return this builder
+         * @throws IllegalStateException if ordered was already set
          */
         public Builder<T, R> ordered() {
             requireUnset(!ordered, "ordered", "true");
@@ -166,7 +178,10 @@ public final class KTaskSpec<T, R> {
          * 65 536 elements, rounded up to {@code align}). An upstream that pushes its elements
          * gets chunks of 1024.
          *
+         * @param minChunk the smallest chunk in units, {@code >= 1}
+         * @return this builder
          * @throws IllegalArgumentException if {@code minChunk < 1}
+         * @throws IllegalStateException if minChunk was already set
          */
         public Builder<T, R> minChunk(long minChunk) {
             requireUnset(this.minChunk == ADAPTIVE, "minChunk", this.minChunk);
@@ -181,7 +196,10 @@ public final class KTaskSpec<T, R> {
          * Makes chunk boundaries fall on multiples of {@code align} units (counted from the
          * task's start), e.g. pages or records. Default 1.
          *
+         * @param align the unit multiple boundaries fall on, {@code >= 1}
+         * @return this builder
          * @throws IllegalArgumentException if {@code align < 1}
+         * @throws IllegalStateException if align was already set
          */
         public Builder<T, R> align(long align) {
             requireUnset(this.align == UNSET, "align", this.align);
@@ -218,7 +236,11 @@ public final class KTaskSpec<T, R> {
          * runs, so that every chunk index has a result. Only for {@link KTask#range}: a task over
          * any other upstream rejects a spec with a cut when it is assembled.
          *
+         * @param cut maps a tentative boundary to the unit where it falls, within the contract
+         *     above; not null
+         * @return this builder
          * @throws NullPointerException if {@code cut} is null
+         * @throws IllegalStateException if boundaries was already set
          */
         public Builder<T, R> boundaries(LongUnaryOperator cut) {
             requireUnset(this.boundaries == null, "boundaries", this.boundaries);
@@ -230,7 +252,10 @@ public final class KTaskSpec<T, R> {
          * Caps the threads of one task, its own thread included. Default: the scheduler's CPU
          * count (and always within its helper limits).
          *
+         * @param maxThreads the most threads one task uses, {@code >= 1}
+         * @return this builder
          * @throws IllegalArgumentException if {@code maxThreads < 1}
+         * @throws IllegalStateException if maxThreads was already set
          */
         public Builder<T, R> maxThreads(int maxThreads) {
             requireUnset(this.maxThreads == UNSET, "maxThreads", this.maxThreads);
@@ -244,6 +269,11 @@ public final class KTaskSpec<T, R> {
         /**
          * Chooses the scheduler whose helpers and limits the task uses. Default: a shared
          * scheduler created on first use with {@link KTaskScheduler#create()}.
+         *
+         * @param scheduler the scheduler to run on; not null
+         * @return this builder
+         * @throws NullPointerException if {@code scheduler} is null
+         * @throws IllegalStateException if scheduler was already set
          */
         public Builder<T, R> scheduler(KTaskScheduler scheduler) {
             requireUnset(this.scheduler == null, "scheduler", this.scheduler);
@@ -257,7 +287,10 @@ public final class KTaskSpec<T, R> {
          * {@link #allNodes()}. The node is checked against the scheduler's topology at
          * {@link #build()} when a scheduler was given, else at subscription.
          *
+         * @param node the preferred node's index, {@code >= 0}
+         * @return this builder
          * @throws IllegalArgumentException if {@code node < 0}
+         * @throws IllegalStateException if node was already set
          */
         public Builder<T, R> node(int node) {
             requireUnset(this.node == NodeTopology.ANY_NODE, "node", this.node);
@@ -272,6 +305,9 @@ public final class KTaskSpec<T, R> {
          * Spreads the task over every node (ktask_run_numa): the range is split into one share
          * per node in proportion to its CPUs, helpers are placed on every node, and each thread
          * takes chunks from its own node's share first and then helps the others.
+         *
+         * @return this builder
+         * @throws IllegalStateException if allNodes was already set
          */
         public Builder<T, R> allNodes() {
             requireUnset(!allNodes, "allNodes", "true");
@@ -284,6 +320,11 @@ public final class KTaskSpec<T, R> {
          * gets the chunk and the result its work returned. Undos run on one thread, one at a
          * time, in ascending chunk order. An undo that throws is recorded in the
          * {@link KTaskException}'s suppressed list and the others still run.
+         *
+         * @param undo reverts one chunk given the chunk and its result; not null
+         * @return this builder
+         * @throws NullPointerException if {@code undo} is null
+         * @throws IllegalStateException if undo was already set
          */
         public Builder<T, R> undo(BiConsumer<? super Chunk<T>, ? super R> undo) {
             requireUnset(this.undo == null, "undo", "a function");
@@ -297,7 +338,10 @@ public final class KTaskSpec<T, R> {
          * thread (an event loop, {@code Schedulers.parallel()}), whose task then runs on a task
          * thread of the scheduler while the caller returns at once.
          *
+         * @param callerRuns the caller's policy; not null
+         * @return this builder
          * @throws NullPointerException if {@code callerRuns} is null
+         * @throws IllegalStateException if callerRuns was already set
          */
         public Builder<T, R> callerRuns(CallerRuns callerRuns) {
             requireUnset(this.callerRuns == null, "callerRuns", this.callerRuns);
@@ -308,6 +352,10 @@ public final class KTaskSpec<T, R> {
         /**
          * Shorthand for {@link #callerRuns(CallerRuns)}: {@code true} is {@link CallerRuns#ALWAYS},
          * {@code false} is {@link CallerRuns#NEVER}.
+         *
+         * @param callerRuns whether the caller always runs chunks itself
+         * @return this builder
+         * @throws IllegalStateException if callerRuns was already set
          */
         public Builder<T, R> callerRuns(boolean callerRuns) {
             return callerRuns(callerRuns ? CallerRuns.ALWAYS : CallerRuns.NEVER);
@@ -322,7 +370,10 @@ public final class KTaskSpec<T, R> {
          * low priority): keep it short and non-blocking. An exception it throws goes to
          * {@code Hooks.onErrorDropped}; the task goes on. Default: none.
          *
+         * @param listener gets each progress report; not null
+         * @return this builder
          * @throws NullPointerException if {@code listener} is null
+         * @throws IllegalStateException if progress was already set
          */
         public Builder<T, R> progress(Consumer<? super KTaskProgress> listener) {
             requireUnset(this.progress == null, "progress", "a listener");

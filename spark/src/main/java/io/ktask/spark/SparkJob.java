@@ -41,10 +41,15 @@ public final class SparkJob<R extends Serializable> implements Serializable {
     /** Value of {@link #chunks()} when none was given: four chunks per core of the cluster. */
     public static final int AUTO = 0;
 
+    /** Computes one chunk's result, on an executor. */
     final Work<R> work;
+    /** Combines chunk results in chunk order, on the driver. */
     final Merge<R> merge;
+    /** Reverts one chunk's work, or null when none was given. */
     final Undo<R> undo;
+    /** The smallest chunk in units, {@code >= 1}. */
     final long minChunk;
+    /** The number of chunks to cut a range into, or {@link #AUTO}. */
     final int chunks;
 
     private SparkJob(Builder<R> b) {
@@ -58,6 +63,9 @@ public final class SparkJob<R extends Serializable> implements Serializable {
     /**
      * Starts a job whose chunks compute {@code work}.
      *
+     * @param <R> the result type of one chunk (and of the merge)
+     * @param work computes one chunk's result on an executor; serializable, not null
+     * @return a builder for the rest of the job
      * @throws NullPointerException if {@code work} is null
      */
     public static <R extends Serializable> Builder<R> of(Work<R> work) {
@@ -132,14 +140,28 @@ public final class SparkJob<R extends Serializable> implements Serializable {
             this.work = work;
         }
 
-        /** Combines chunk results in chunk order on the driver (required). */
+        /**
+         * Combines chunk results in chunk order on the driver (required).
+         *
+         * @param merge combines two adjacent results, the earlier one first; not null
+         * @return this builder
+         * @throws NullPointerException if {@code merge} is null
+         * @throws IllegalStateException if merge was already set
+         */
         public Builder<R> merge(Merge<R> merge) {
             requireUnset(this.merge == null, "merge", "a function");
             this.merge = Objects.requireNonNull(merge, "merge must not be null");
             return this;
         }
 
-        /** Registers the callback that reverts one chunk's work when the job does not complete. */
+        /**
+         * Registers the callback that reverts one chunk's work when the job does not complete.
+         *
+         * @param undo reverts one chunk's work; serializable, not null
+         * @return this builder
+         * @throws NullPointerException if {@code undo} is null
+         * @throws IllegalStateException if undo was already set
+         */
         public Builder<R> undo(Undo<R> undo) {
             requireUnset(this.undo == null, "undo", "a function");
             this.undo = Objects.requireNonNull(undo, "undo must not be null");
@@ -149,7 +171,10 @@ public final class SparkJob<R extends Serializable> implements Serializable {
         /**
          * Sets the smallest chunk, in units (default 1): no chunk but the last is smaller.
          *
+         * @param minChunk the smallest chunk in units, {@code >= 1}
+         * @return this builder
          * @throws IllegalArgumentException if {@code minChunk < 1}
+         * @throws IllegalStateException if minChunk was already set
          */
         public Builder<R> minChunk(long minChunk) {
             requireUnset(!minChunkSet, "minChunk", this.minChunk);
@@ -167,7 +192,10 @@ public final class SparkJob<R extends Serializable> implements Serializable {
          * {@link #AUTO}: four per core of the cluster ({@code defaultParallelism}), so that
          * faster executors take more chunks, as ktask's helpers do.
          *
+         * @param chunks the number of chunks, {@code >= 1}
+         * @return this builder
          * @throws IllegalArgumentException if {@code chunks < 1}
+         * @throws IllegalStateException if chunks was already set
          */
         public Builder<R> chunks(int chunks) {
             requireUnset(this.chunks == AUTO, "chunks", this.chunks);

@@ -140,6 +140,11 @@ public final class SparkKTask implements AutoCloseable {
      * Signals arrive on an engine thread. Compose it like {@code KTask.reduce}'s result
      * ({@code flatMap}, {@code zipWith}, {@code timeout}: a cancel rolls the job back).
      *
+     * @param <R> the result type of one chunk (and of the merge)
+     * @param start the first unit; {@code start + count} must not overflow
+     * @param count how many units, {@code >= 0}
+     * @param job the job to run over the units; not null
+     * @return a {@link Mono} that runs the job once per subscription and emits the merged result
      * @throws IllegalArgumentException if {@code count < 0} or {@code start + count} overflows
      * @throws NullPointerException if {@code job} is null
      */
@@ -266,7 +271,11 @@ public final class SparkKTask implements AutoCloseable {
          * engine binds Spark's driver to 127.0.0.1 and turns Spark's web UI off, unless
          * {@link #conf} says otherwise.
          *
+         * @param master the Spark master URL; not null nor blank
+         * @return this builder
+         * @throws NullPointerException if {@code master} is null
          * @throws IllegalArgumentException if {@code master} is blank
+         * @throws IllegalStateException if master was already set
          */
         public Builder master(String master) {
             requireUnset(this.master == UNSET, "master", this.master);
@@ -278,7 +287,15 @@ public final class SparkKTask implements AutoCloseable {
             return this;
         }
 
-        /** Sets the Spark application name (default {@code ktask}). */
+        /**
+         * Sets the Spark application name (default {@code ktask}).
+         *
+         * @param appName the application name; not null nor blank
+         * @return this builder
+         * @throws NullPointerException if {@code appName} is null
+         * @throws IllegalArgumentException if {@code appName} is blank
+         * @throws IllegalStateException if appName was already set
+         */
         public Builder appName(String appName) {
             requireUnset(this.appName == UNSET, "appName", this.appName);
             Objects.requireNonNull(appName, "appName must not be null");
@@ -293,7 +310,12 @@ public final class SparkKTask implements AutoCloseable {
          * Sets one Spark configuration property, e.g. {@code spark.task.maxFailures},
          * {@code spark.speculation}, {@code spark.executor.memory}.
          *
+         * @param key the property name; not null nor blank
+         * @param value the property value; not null
+         * @return this builder
+         * @throws NullPointerException if {@code key} or {@code value} is null
          * @throws IllegalArgumentException if {@code key} is blank
+         * @throws IllegalStateException if {@code key} was already set
          */
         public Builder conf(String key, String value) {
             Objects.requireNonNull(key, "conf key must not be null");
@@ -310,6 +332,11 @@ public final class SparkKTask implements AutoCloseable {
          * Runs jobs on an existing Spark context instead of starting one (Spark allows one per
          * JVM); {@link SparkKTask#close()} then leaves it running. Not combinable with
          * {@link #master}, {@link #appName} or {@link #conf}.
+         *
+         * @param context the running Spark context to use; not null
+         * @return this builder
+         * @throws NullPointerException if {@code context} is null
+         * @throws IllegalStateException if context was already set
          */
         public Builder context(JavaSparkContext context) {
             requireUnset(this.context == null, "context", this.context);
@@ -322,7 +349,10 @@ public final class SparkKTask implements AutoCloseable {
          * rolls back and signals (default 10 minutes). Attempts that end later can no longer
          * commit, and undo their own work.
          *
+         * @param millis the most milliseconds to wait, {@code >= 1}
+         * @return this builder
          * @throws IllegalArgumentException if {@code millis < 1}
+         * @throws IllegalStateException if drainTimeoutMillis was already set
          */
         public Builder drainTimeoutMillis(long millis) {
             requireUnset(!drainTimeoutSet, "drainTimeoutMillis", drainTimeoutMs);
@@ -337,6 +367,7 @@ public final class SparkKTask implements AutoCloseable {
         /**
          * Starts the Spark context (unless one was given) and the driver's commit listener.
          *
+         * @return the started engine, to close when done
          * @throws IllegalStateException if {@link #context} was combined with master, appName
          *     or conf
          */
