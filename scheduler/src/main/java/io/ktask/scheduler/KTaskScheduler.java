@@ -100,27 +100,28 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     }
 
     /**
-     * @return a scheduler with every default (see {@link KTaskSchedulerBuilder}), ready to use; same as
-     *     {@code builder().build()}
+     * {@return a scheduler with every default (see {@link KTaskSchedulerBuilder}), ready to use; same as
+     *     {@code builder().build()}}
+     *
      * @throws IllegalArgumentException if a {@code ktask.*} system property has a bad value
      */
     public static KTaskScheduler create() {
         return builder().build();
     }
 
-    /** @return a new builder; each of its options may be set once */
+    /** {@return a new builder; each of its options may be set once} */
     public static KTaskSchedulerBuilder builder() {
         return new KTaskSchedulerBuilder();
     }
 
-    /** @return the nodes and CPUs this scheduler places its threads on */
+    /** {@return the nodes and CPUs this scheduler places its threads on} */
     public NodeTopology topology() {
         return topology;
     }
 
     /**
-     * @return the node the calling thread runs on: its node if it is one of this scheduler's
-     *     node threads, else the node of the CPU the OS reports, else 0 (never {@link NodeTopology#ANY_NODE})
+     * {@return the node the calling thread runs on: its node if it is one of this scheduler's
+     *     node threads, else the node of the CPU the OS reports, else 0 (never {@link NodeTopology#ANY_NODE})}
      */
     public int currentNode() {
         if (Thread.currentThread() instanceof KTaskThread t && t.owner == this && t.node >= 0) {
@@ -243,7 +244,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         return taskListeners.add(listener);
     }
 
-    /** @return the state of one task's priority lending, see {@link TaskHandle#lendPriority()} */
+    /** {@return the state of one task's priority lending, see {@link TaskHandle#lendPriority()}} */
     LentPriority newLending() {
         return new LentPriority(helperNice, priorityHandOffs);
     }
@@ -253,7 +254,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         return new Spares(this, spareLimit, Objects.requireNonNull(body, "body must not be null"));
     }
 
-    /** @return the spare limit now: at most this many spare helpers run at once (0: no compensation) */
+    /** {@return the spare limit now: at most this many spare helpers run at once (0: no compensation)} */
     public int maxSpares() {
         return spareLimit.limit();
     }
@@ -278,7 +279,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         return spareLimit.refused();
     }
 
-    /** @return a snapshot of the counters now (see {@link KTaskStats} for its atomicity) */
+    /** {@return a snapshot of the counters now (see {@link KTaskStats} for its atomicity)} */
     public KTaskStats stats() {
         int[] perNode = new int[topology.nodeCount()];
         for (int n = 0; n < perNode.length; n++) {
@@ -289,7 +290,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
                 priorityHandOffs.sum(), Objects.requireNonNullElse(disabledReason, ""));
     }
 
-    /** @return the global helper limit now */
+    /** {@return the global helper limit now} */
     public int maxHelpers() {
         return HelperLimits.limitOf(limits.globalWord());
     }
@@ -306,8 +307,9 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     }
 
     /**
+     * {@return the helper limit of {@code node} now}
+     *
      * @param node a node of {@link #topology()}
-     * @return the helper limit of {@code node} now
      * @throws IllegalArgumentException if {@code node} is not a node of {@link #topology()}
      */
     public int maxHelpersPerNode(int node) {
@@ -327,8 +329,8 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     }
 
     /**
-     * @return whether leases grant helpers ({@code ktask.enabled}, the power policy, or
-     *     {@link #setEnabled(boolean)}; {@link KTaskStats#disabledReason()} says why not)
+     * {@return whether leases grant helpers ({@code ktask.enabled}, the power policy, or
+     *     {@link #setEnabled(boolean)}; {@link KTaskStats#disabledReason()} says why not)}
      */
     public boolean isEnabled() {
         return enabled;
@@ -389,7 +391,8 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     }
 
     /**
-     * @return a worker on the next node worker (round-robin over all nodes)
+     * {@return a worker on the next node worker (round-robin over all nodes)}
+     *
      * @throws java.util.concurrent.RejectedExecutionException if this scheduler is disposed
      */
     @Override
@@ -402,9 +405,10 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     }
 
     /**
+     * {@return a worker on one of {@code node}'s workers (round-robin over its CPUs), whose
+     *     tasks run on that node}
+     *
      * @param node a node of {@link #topology()}
-     * @return a worker on one of {@code node}'s workers (round-robin over its CPUs), whose
-     *     tasks run on that node
      * @throws IllegalArgumentException if {@code node} is not a node of {@link #topology()}
      * @throws java.util.concurrent.RejectedExecutionException if this scheduler is disposed
      */
@@ -458,7 +462,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         });
     }
 
-    /** @return true once {@link #dispose()} was called or {@link #disposeGracefully()} subscribed */
+    /** {@return true once {@link #dispose()} was called or {@link #disposeGracefully()} subscribed} */
     @Override
     public boolean isDisposed() {
         return disposed;
@@ -489,23 +493,23 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         return null;
     }
 
-    /** @return true once {@link #dispose()} (not a graceful dispose) was called */
+    /** {@return true once {@link #dispose()} (not a graceful dispose) was called} */
     boolean stoppedAtOnce() {
         return stoppedAtOnce;
     }
 
-    /** @return the name of this scheduler's MBean, or null if it has none (for tests) */
+    /** {@return the name of this scheduler's MBean, or null if it has none (for tests)} */
     @Nullable
     javax.management.ObjectName objectName() {
         return jmx == null ? null : jmx.objectName();
     }
 
-    /** @return threads of this scheduler alive now (for tests) */
+    /** {@return threads of this scheduler alive now (for tests)} */
     int liveThreads() {
         return pools.liveThreads();
     }
 
-    /** @return the name and the node and CPU counts */
+    /** {@return the name and the node and CPU counts} */
     @Override
     public String toString() {
         return "KTaskScheduler(" + name + ", nodes=" + topology.nodeCount() + ", cpus=" + topology.cpuCount() + ")";

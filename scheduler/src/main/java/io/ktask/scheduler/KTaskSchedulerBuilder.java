@@ -263,8 +263,9 @@ public final class KTaskSchedulerBuilder {
     }
 
     /**
-     * @return a new scheduler, already initialized, holding no thread yet, and registered in JMX
-     *     (unless {@link #jmx} is off)
+     * {@return a new scheduler, already initialized, holding no thread yet, and registered in JMX
+     *     (unless {@link #jmx} is off)}
+     *
      * @throws IllegalStateException if this builder already built one
      * @throws IllegalArgumentException if a per-node limit names a node the topology lacks, or a
      *     {@code ktask.*} system property has a bad value (the message names both)
@@ -318,7 +319,7 @@ public final class KTaskSchedulerBuilder {
         return spares;
     }
 
-    /** @return why helpers start off, or null if they start on */
+    /** {@return why helpers start off, or null if they start on} */
     @Nullable
     private String disabledReason(UnaryOperator<String> properties, @Nullable Path sysCpuDir, NodeTopology topo,
             String schedulerName) {

@@ -27,10 +27,10 @@ package io.ktask.scheduler;
  */
 public interface KTaskSchedulerMXBean {
 
-    /** @return the scheduler's name, as given to {@link KTaskSchedulerBuilder#name(String)} */
+    /** {@return the scheduler's name, as given to {@link KTaskSchedulerBuilder#name(String)}} */
     String getName();
 
-    /** @return the global helper limit now ({@link KTaskScheduler#maxHelpers()}) */
+    /** {@return the global helper limit now ({@link KTaskScheduler#maxHelpers()})} */
     int getMaxHelpers();
 
     /**
@@ -42,7 +42,7 @@ public interface KTaskSchedulerMXBean {
      */
     void setMaxHelpers(int maxHelpers);
 
-    /** @return the helper limit of each node now (index = node id) */
+    /** {@return the helper limit of each node now (index = node id)} */
     int[] getMaxHelpersPerNode();
 
     /**
@@ -55,7 +55,7 @@ public interface KTaskSchedulerMXBean {
      */
     void setMaxHelpersPerNode(int node, int limit);
 
-    /** @return whether helpers are granted ({@link KTaskScheduler#isEnabled()}) */
+    /** {@return whether helpers are granted ({@link KTaskScheduler#isEnabled()})} */
     boolean isEnabled();
 
     /**
@@ -67,32 +67,32 @@ public interface KTaskSchedulerMXBean {
     void setEnabled(boolean enabled);
 
     /**
-     * @return why helpers are off ({@link KTaskStats#disabledReason()}), such as the power
-     *     policy's {@code "power policy: cpufreq governor powersave on CPU 0"}; empty when on
+     * {@return why helpers are off ({@link KTaskStats#disabledReason()}), such as the power
+     *     policy's {@code "power policy: cpufreq governor powersave on CPU 0"}; empty when on}
      */
     String getDisabledReason();
 
-    /** @return helpers running now ({@link KTaskStats#helpersRunning()}) */
+    /** {@return helpers running now ({@link KTaskStats#helpersRunning()})} */
     int getHelpersRunning();
 
-    /** @return helpers running now on each node ({@link KTaskStats#helpersRunningPerNode()}) */
+    /** {@return helpers running now on each node ({@link KTaskStats#helpersRunningPerNode()})} */
     int[] getHelpersRunningPerNode();
 
-    /** @return tasks running now ({@link KTaskStats#tasksRunning()}) */
+    /** {@return tasks running now ({@link KTaskStats#tasksRunning()})} */
     int getTasksRunning();
 
-    /** @return chunks finished since the scheduler was built ({@link KTaskStats#chunksDone()}) */
+    /** {@return chunks finished since the scheduler was built ({@link KTaskStats#chunksDone()})} */
     long getChunksDone();
 
-    /** @return helpers refused by the global limit so far ({@link KTaskStats#refusedByGlobalLimit()}) */
+    /** {@return helpers refused by the global limit so far ({@link KTaskStats#refusedByGlobalLimit()})} */
     long getRefusedByGlobalLimit();
 
     /**
-     * @return helpers pushed off their preferred node by its limit so far
-     *     ({@link KTaskStats#placedElsewhereByNodeLimit()})
+     * {@return helpers pushed off their preferred node by its limit so far
+     *     ({@link KTaskStats#placedElsewhereByNodeLimit()})}
      */
     long getPlacedElsewhereByNodeLimit();
 
-    /** @return priority hand-offs so far ({@link KTaskStats#priorityHandOffs()}) */
+    /** {@return priority hand-offs so far ({@link KTaskStats#priorityHandOffs()})} */
     long getPriorityHandOffs();
 }

@@ -56,15 +56,16 @@ public record KTaskStats(
         Objects.requireNonNull(disabledReason, "disabledReason");
     }
 
-    /** @return a copy of the helpers running on each node (index = node id) */
+    /** {@return a copy of the helpers running on each node (index = node id)} */
     @Override
     public int[] helpersRunningPerNode() {
         return helpersRunningPerNode.clone();
     }
 
     /**
+     * {@return the helpers running on {@code node} when the snapshot was taken}
+     *
      * @param node a node of the snapshot, {@code 0 <= node < helpersRunningPerNode().length}
-     * @return the helpers running on {@code node} when the snapshot was taken
      * @throws IndexOutOfBoundsException if {@code node} is not a node of the snapshot
      */
     public int helpersRunning(int node) {

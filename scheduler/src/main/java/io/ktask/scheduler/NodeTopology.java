@@ -107,7 +107,7 @@ public final class NodeTopology {
         return uniform(1, availableProcessors);
     }
 
-    /** @return the topology, or null if no CPU is left */
+    /** {@return the topology, or null if no CPU is left} */
     private static NodeTopology readSysfs(Path sysNodeDir, Path procSelfStatus, int availableProcessors)
             throws IOException {
         // Sorted by node number, so that node10 comes after node9. No glob, regex or lambda on
@@ -159,8 +159,9 @@ public final class NodeTopology {
     }
 
     /**
+     * {@return the CPUs of its Cpus_allowed_list, or null if the file cannot be read or has no such line}
+     *
      * @param procSelfStatus {@code /proc/self/status} or {@code /proc/thread-self/status}
-     * @return the CPUs of its Cpus_allowed_list, or null if the file cannot be read or has no such line
      * @throws IllegalArgumentException if the line is not a cpulist
      */
     static BitSet readCpusAllowed(Path procSelfStatus) {
@@ -260,19 +261,20 @@ public final class NodeTopology {
         return new NodeTopology(cpus, nodeOfCpu);
     }
 
-    /** @return the number of nodes, at least 1 */
+    /** {@return the number of nodes, at least 1} */
     public int nodeCount() {
         return cpusPerNode.length;
     }
 
-    /** @return the total number of CPUs over all nodes, at least 1 */
+    /** {@return the total number of CPUs over all nodes, at least 1} */
     public int cpuCount() {
         return cpuCount;
     }
 
     /**
+     * {@return a new array with the CPU ids of {@code node}, ascending, at least one}
+     *
      * @param node a node of this topology, {@code 0 <= node < nodeCount()}
-     * @return a new array with the CPU ids of {@code node}, ascending, at least one
      * @throws IllegalArgumentException if {@code node} is not a node of this topology
      */
     public int[] cpus(int node) {
@@ -283,27 +285,27 @@ public final class NodeTopology {
         return cpusPerNode[node].clone();
     }
 
-    /** @return the node that CPU {@code cpu} belongs to, or -1 if none (including {@code cpu < 0}) */
+    /** {@return the node that CPU {@code cpu} belongs to, or -1 if none (including {@code cpu < 0})} */
     int nodeOfCpu(int cpu) {
         return cpu >= 0 && cpu < nodeOfCpu.length ? nodeOfCpu[cpu] : -1;
     }
 
-    /** @return true if {@code o} is a topology with the same nodes and CPU ids, in the same order */
+    /** {@return true if {@code o} is a topology with the same nodes and CPU ids, in the same order} */
     @Override
     public boolean equals(Object o) {
         return o == this
                 || o instanceof NodeTopology && Arrays.deepEquals(cpusPerNode, ((NodeTopology) o).cpusPerNode);
     }
 
-    /** @return a hash code consistent with {@link #equals} */
+    /** {@return a hash code consistent with {@link #equals}} */
     @Override
     public int hashCode() {
         return Arrays.deepHashCode(cpusPerNode);
     }
 
     /**
-     * @return the nodes and their CPU ids in the kernel's cpulist style, for example
-     *     {@code NodeTopology{node0=[0-3], node1=[4-7,9]}}
+     * {@return the nodes and their CPU ids in the kernel's cpulist style, for example
+     *     {@code NodeTopology{node0=[0-3], node1=[4-7,9]}}}
      */
     @Override
     public String toString() {
