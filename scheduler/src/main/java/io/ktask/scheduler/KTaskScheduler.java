@@ -80,8 +80,9 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         this.enabled = enabled;
         this.helperNice = settings.helperNice();
         this.pools = new Pools(this, name, topology, settings);
-        // No native call here: the scheduler's threads bind libc as they set themselves up, so
-        // neither building a scheduler nor a task's caller pays for it (ThreadPlacement).
+        // Binding libc takes ~100 ms of CPU: never on this (the caller's) thread, but started now
+        // in the background so that the first helper does not wait for all of it (ThreadPlacement).
+        ThreadPlacement.bindInBackground();
     }
 
     /**
