@@ -93,8 +93,9 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         this.disabledReason = disabledReason;
         this.helperNice = settings.helperNice();
         this.pools = new Pools(this, name, topology, settings);
-        // No native call here: the scheduler's threads bind libc as they set themselves up, so
-        // neither building a scheduler nor a task's caller pays for it (ThreadPlacement).
+        // Binding libc takes ~100 ms of CPU: never on this (the caller's) thread, but started now
+        // in the background so that the first helper does not wait for all of it (ThreadPlacement).
+        ThreadPlacement.bindInBackground();
         // Last, once every field is set: the MBean server publishes this scheduler to other threads.
         this.jmx = jmx ? SchedulerJmx.register(this, name) : null;
     }

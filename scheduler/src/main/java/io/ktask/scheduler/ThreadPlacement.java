@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import reactor.util.Logger;
 import reactor.util.Loggers;
 
@@ -25,12 +26,16 @@ import reactor.util.Loggers;
  * low-priority thread starts pinned and low-priority too.
  *
  * <p>The first call that needs libc binds it ({@link LinuxLibc}), once per JVM. The scheduler makes
- * that call only on its own threads as they set themselves up ({@link PlacedThreadFactory}), so a
- * task's caller never waits for it; {@link #currentCpu()} and {@link #isBound()} never bind.
+ * that call only on its own threads as they set themselves up ({@link PlacedThreadFactory}), and
+ * starts it early on a binder thread when it is built ({@link #bindInBackground()}), so a task's
+ * caller never waits for it; {@link #currentCpu()} and {@link #isBound()} never bind.
  */
 final class ThreadPlacement {
 
-    private static final Logger LOGGER = Loggers.getLogger("io.ktask.scheduler");
+    /** Looked up when needed: a scheduler built before any Flux would otherwise initialise Reactor's logging. */
+    private static Logger logger() {
+        return Loggers.getLogger("io.ktask.scheduler");
+    }
 
     /** The "what: reason" pairs already logged; bounded, as reasons are errnos or fixed texts. */
     private static final Set<String> REPORTED = ConcurrentHashMap.newKeySet();
@@ -46,6 +51,12 @@ final class ThreadPlacement {
      * that must not bind (a task's own thread, see {@link #isBound()}) can ask without binding.
      */
     private static volatile boolean bound;
+    /** The name of the thread that bound libc (for the DEBUG log and tests), or null. */
+    private static volatile String boundOn;
+    /** Set by the one {@link #bindInBackground()} call that starts the binder thread. */
+    private static final AtomicBoolean BINDER_STARTED = new AtomicBoolean();
+    /** Name of that thread: not a scheduler's, so no scheduler's thread-name prefix matches it. */
+    static final String BINDER = "libc-binder (ktask)";
 
     /**
      * Binds libc on first use (class initialisation is the lazy, once-only, thread-safe step), so
@@ -62,9 +73,13 @@ final class ThreadPlacement {
             if (!os.startsWith("Linux")) {
                 return "not supported on " + os;
             }
+            long start = System.nanoTime();
             try {
                 LinuxLibc.bind();
+                boundOn = Thread.currentThread().getName();
                 bound = true;
+                logger().debug("ktask bound libc in {} ms on thread {}",
+                        (System.nanoTime() - start) / 1_000_000, boundOn);
                 return null;
             } catch (LinkageError | RuntimeException e) {
                 // NoClassDefFoundError (no JNA jar), UnsatisfiedLinkError (no native library),
@@ -92,6 +107,41 @@ final class ThreadPlacement {
      */
     static boolean isBound() {
         return bound;
+    }
+
+    /** @return the name of the thread that bound libc, or null if it is not bound */
+    static String boundOn() {
+        return boundOn;
+    }
+
+    /**
+     * Starts binding libc on a short-lived daemon thread ({@value #BINDER}), once per JVM, so that
+     * a scheduler's first threads find it bound (or wait less) when they set themselves up.
+     * Never blocks and never binds on the calling thread. Does nothing when libc is bound, off
+     * Linux, or with one CPU, where that thread would take the CPU from the caller's first task
+     * (a scheduler thread then binds it as it starts).
+     */
+    static void bindInBackground() {
+        if (bound || Runtime.getRuntime().availableProcessors() < 2
+                || !System.getProperty("os.name", "").startsWith("Linux") || !BINDER_STARTED.compareAndSet(false, true)) {
+            return;
+        }
+        Thread binder = new Thread(new Binder(), BINDER);
+        binder.setDaemon(true);
+        binder.start();
+    }
+
+    /** A class, not a lambda: this runs while a fresh JVM's first task starts, where a lambda costs milliseconds. */
+    private static final class Binder implements Runnable {
+        @Override
+        public void run() {
+            bindHere(); // a failure is logged by the first call that needs libc
+        }
+    }
+
+    /** Binds libc on the calling thread if nobody did yet (class initialisation of {@link Libc}). */
+    private static boolean bindHere() {
+        return Libc.UNAVAILABLE == null;
     }
 
     /**
@@ -268,7 +318,7 @@ final class ThreadPlacement {
     static boolean report(String what, String reason) {
         boolean first = REPORTED.add(what + ": " + reason);
         if (first) {
-            LOGGER.info("ktask cannot {}: {}; threads run without it (logged once)", what, reason);
+            logger().info("ktask cannot {}: {}; threads run without it (logged once)", what, reason);
         }
         return first;
     }
