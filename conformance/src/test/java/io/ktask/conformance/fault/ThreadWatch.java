@@ -32,6 +32,10 @@ final class ThreadWatch {
     /** A marked upstream has terminated, or a cancel of it has returned. */
     private volatile boolean upstreamEnded;
     private volatile boolean upstreamSubscribed;
+    /** The downstream's cancel of the task has returned. */
+    private volatile boolean cancelReturned;
+    /** onNext signals of the task that started after the downstream's cancel returned. */
+    private final AtomicInteger nextsAfterCancel = new AtomicInteger();
 
     /** @return {@code upstream} with its signals marked (for upstreams that push) */
     <T> Flux<T> markPushes(Flux<T> upstream) {
@@ -81,6 +85,16 @@ final class ThreadWatch {
 
     boolean inDownstreamCall() {
         return depth.get()[DOWNSTREAM_CALL] > 0;
+    }
+
+    /** @return whether the downstream has cancelled the task (its cancel call returned) */
+    boolean cancelledByDownstream() {
+        return cancelReturned;
+    }
+
+    /** @return how many onNext of the task started after the downstream's cancel returned (at most 1 is allowed) */
+    int nextsAfterCancel() {
+        return nextsAfterCancel.get();
     }
 
     boolean inDecorated() {
@@ -162,8 +176,17 @@ final class ThreadWatch {
         }
 
         @Override
+        public void onNext(T t) {
+            if (cancelReturned) {
+                nextsAfterCancel.incrementAndGet();
+            }
+            super.onNext(t);
+        }
+
+        @Override
         public void cancel() {
             within(DOWNSTREAM_CALL, super::cancel);
+            cancelReturned = true;
         }
     }
 }
