@@ -260,6 +260,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
         TaskSpares outer = spares.bind();
         IN_FLIGHT.incrementAndGet(this);
         boolean undrained = false; // a result of ours may wait on the finished stack
+        Throwable escaping = null; // a JVM-fatal error on its way out of this thread
         try {
             for (;;) {
                 TaskChunk<T> chunk = stopped() || released != null && released.getAsBoolean() ? null : source.claim(node);
@@ -279,13 +280,27 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
                 workers.retryRefusedHelpers();
                 runChunk(chunk);
             }
+        } catch (Throwable e) {
+            escaping = e;
+            throw e;
         } finally {
             SchedulerInternals.restoreSpares(outer);
             if (helper && source.done()) {
                 SchedulerInternals.returnPermitNow(); // done() is final: this helper claims nothing more
             }
             if (IN_FLIGHT.decrementAndGet(this) == 0 || undrained) {
-                drain();
+                try {
+                    drain();
+                } catch (Throwable d) {
+                    // One thread throws one error: a second fatal one (an undo's, in the abort this
+                    // drain ran) rides along as suppressed instead of replacing the first.
+                    if (escaping == null) {
+                        throw d;
+                    }
+                    if (d != escaping) {
+                        escaping.addSuppressed(d);
+                    }
+                }
             }
         }
     }
@@ -359,13 +374,11 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
                 // slipped past it since.
                 fail(e, null);
                 WIP.getAndIncrement(this);
-                if (fatal == null && Exceptions.isJvmFatal(e)) {
-                    fatal = e;
+                if (Exceptions.isJvmFatal(e)) {
+                    fatal = alongside(fatal, e);
                 }
             }
-            if (fatal == null) {
-                fatal = fatalInPass;
-            }
+            fatal = alongside(fatal, fatalInPass);
             fatalInPass = null;
             retire += retiredInPass; // read and reset under wip: the next owner starts from 0
             retiredInPass = 0;
@@ -395,6 +408,21 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
         if (fatal != null) {
             Exceptions.throwIfJvmFatal(fatal); // wip is released: the task still ends, the thread learns too
         }
+    }
+
+    /**
+     * @return the JVM-fatal error this thread will rethrow: {@code first}, carrying {@code next}
+     *     as suppressed (one thread throws one error), or {@code next} if there was none
+     */
+    @Nullable
+    private static Throwable alongside(@Nullable Throwable first, @Nullable Throwable next) {
+        if (first == null) {
+            return next;
+        }
+        if (next != null && next != first) {
+            first.addSuppressed(next);
+        }
+        return first;
     }
 
     private void drainOnce() {
