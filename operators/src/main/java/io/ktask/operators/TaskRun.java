@@ -72,6 +72,8 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
     volatile int undoHandedOff;
     /** The abort ran (0 or 1): a drain pass and the undo thread may both reach it. */
     volatile int aborted;
+    /** The abort has undone and signalled (its failure reported). */
+    volatile boolean abortDone;
     /** Failures after the first; created by the second failure (most tasks never fail). */
     @Nullable
     private volatile Queue<Throwable> laterFailures;
@@ -228,7 +230,11 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
         try {
             source.start();
         } catch (Throwable e) {
-            fail(Exceptions.unwrap(e), null);
+            // A fatal error that a drain inside the start already met and recorded (an undo's,
+            // when a synchronous upstream completes here) is only on its way out: not a new failure.
+            if (!(Exceptions.isJvmFatal(e) && stopped())) {
+                fail(Exceptions.unwrap(e), null);
+            }
             workers.releaseOwnSlot();
             drain();
             Exceptions.throwIfJvmFatal(e);
@@ -364,7 +370,7 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
             try {
                 if (!terminated) {
                     drainOnce();
-                } else {
+                } else if (abortSettled()) {
                     dropLateFailures();
                 }
             } catch (Throwable e) {
@@ -389,13 +395,13 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
                 break;
             }
         }
-        if (terminated) {
+        if (terminated && abortSettled()) {
             leaveRollbackGate(); // a stop after the end (a late cancel or failure) undid nothing
             // After the pass that ended the task and every pass queued behind it, so a failure
             // that arrived during the last one (an upstream's onError after our cancel) has been
             // dropped: "no task running" means every signal of this task was made. Idempotent.
             handle.close();
-        } else {
+        } else if (!terminated) {
             // Outside the pass: asking the upstream for more runs its code (and its onNext) here,
             // and waking workers may start threads and run hooks.
             if (retire != 0) {
@@ -502,7 +508,11 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
 
     private void complete(@Nullable R result) {
         if (cancelled) {
-            // A cancel that arrived while we merged: nothing is emitted, everything undone.
+            // A cancel that arrived while we merged: nothing is emitted, everything undone, and
+            // the merged value (taken out of the mode already) goes to the discard hook.
+            if (result != null) {
+                Operators.onDiscard(result, context);
+            }
             if (!handedUndoOff()) {
                 fatalInPass = abort();
             }
@@ -549,6 +559,24 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
         if (!ABORTED.compareAndSet(this, 0, 1)) {
             return null;
         }
+        try {
+            return abortOnce();
+        } finally {
+            abortDone = true; // after the signal: passes may now drop late failures and close
+        }
+    }
+
+    /**
+     * An abort that runs on the undo thread holds no wip: until it has signalled, a pass that
+     * meets {@code terminated} must neither drop the failure, close the handle nor open the
+     * rollback gate; the undo thread's drain after the abort does that.
+     */
+    private boolean abortSettled() {
+        return aborted == 0 || abortDone;
+    }
+
+    @Nullable
+    private Throwable abortOnce() {
         handle.ended(spec.merge != null ? TaskListener.Mode.MERGE : TaskListener.Mode.ORDERED,
                 cancelled || failure == null ? TaskListener.Outcome.CANCELLED : TaskListener.Outcome.FAILED);
         terminated = true;
