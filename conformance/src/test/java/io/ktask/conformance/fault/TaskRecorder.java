@@ -141,6 +141,9 @@ final class TaskRecorder {
         if (inUndo.incrementAndGet() > 1) {
             violations.add("two undos ran at once (chunk " + chunk.index() + ")");
         }
+        if (Schedulers.isInNonBlockingThread()) { // DESIGN 4: undo runs where blocking is allowed
+            violations.add("undo of chunk " + chunk.index() + " ran on the non-blocking " + Thread.currentThread().getName());
+        }
         try {
             long index = chunk.index();
             if (!result.equals(List.of(index))) {
