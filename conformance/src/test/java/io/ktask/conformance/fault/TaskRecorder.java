@@ -50,6 +50,8 @@ final class TaskRecorder {
     final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     final Map<Long, AtomicInteger> undos = new ConcurrentHashMap<>();
     final List<Long> undoOrder = Collections.synchronizedList(new ArrayList<>());
+    /** Undos that ran on a non-blocking thread. */
+    final List<String> nonBlockingUndos = Collections.synchronizedList(new ArrayList<>());
     /** Chunk indexes in the values the operator itself emitted (seen right after it, before timeout/take). */
     final List<Long> emitted = Collections.synchronizedList(new ArrayList<>());
     /** Errors the operator itself signalled (seen right after it, before any downstream operator). */
@@ -141,8 +143,8 @@ final class TaskRecorder {
         if (inUndo.incrementAndGet() > 1) {
             violations.add("two undos ran at once (chunk " + chunk.index() + ")");
         }
-        if (Schedulers.isInNonBlockingThread()) { // DESIGN 4: undo runs where blocking is allowed
-            violations.add("undo of chunk " + chunk.index() + " ran on the non-blocking " + Thread.currentThread().getName());
+        if (Schedulers.isInNonBlockingThread()) { // judged by the verdict: allowed only when no thread could start
+            nonBlockingUndos.add("chunk " + chunk.index() + " on " + Thread.currentThread().getName());
         }
         try {
             long index = chunk.index();

@@ -120,7 +120,10 @@ final class Verdict {
         return counts;
     }
 
-    /** Undos run one at a time (checked while recording), in ascending chunk order, before onError. */
+    /**
+     * Undos run one at a time (checked while recording), in ascending chunk order, not on a
+     * non-blocking thread, before onError.
+     */
     private void undoDiscipline() {
         List<Long> order = List.copyOf(recorder.undoOrder);
         for (int i = 1; i < order.size(); i++) {
@@ -128,6 +131,12 @@ final class Verdict {
                 broken.add("undos not in ascending chunk order: " + order);
                 break;
             }
+        }
+        // DESIGN 4: undo runs where blocking is allowed; a non-blocking thread hands it to a task
+        // thread, and runs it itself only if none can start (a disposed scheduler, a refusing hook)
+        boolean noThreadCouldStart = run.disposed.get() || thrownAt(Injected.Site.SCHEDULE_HOOK);
+        if (!recorder.nonBlockingUndos.isEmpty() && !noThreadCouldStart) {
+            broken.add("undos ran on a non-blocking thread: " + List.copyOf(recorder.nonBlockingUndos));
         }
         if (!recorder.operatorErrors.isEmpty() && recorder.operatorErrors.get(0) instanceof KTaskException
                 && recorder.undoneAtError != order.size()) {
@@ -312,6 +321,12 @@ final class Verdict {
         expect(covered == scenario.size(), "chunks cover " + covered + " units of " + scenario.size());
         recorder.chunks.values().stream().min(Comparator.comparingLong(Chunk::index))
                 .ifPresent(first -> expect(first.start() == origin, "first chunk starts at " + first.start()));
+    }
+
+    private boolean thrownAt(Injected.Site site) {
+        synchronized (recorder.thrown) {
+            return recorder.thrown.stream().anyMatch(t -> ((Injected) t).origin().site() == site);
+        }
     }
 
     private void expect(boolean holds, String otherwise) {

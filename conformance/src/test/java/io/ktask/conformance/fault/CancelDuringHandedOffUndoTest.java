@@ -1,0 +1,124 @@
+package io.ktask.conformance.fault;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.ktask.conformance.TestSchedulers;
+import io.ktask.operators.CallerRuns;
+import io.ktask.operators.KTask;
+import io.ktask.operators.KTaskException;
+import io.ktask.operators.KTaskSpec;
+import io.ktask.scheduler.KTaskScheduler;
+import io.ktask.scheduler.NodeTopology;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
+import reactor.core.publisher.BaseSubscriber;
+import reactor.core.publisher.Hooks;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * Deterministic reproducer of a defect the fault-injection suite found
+ * ({@code tinyChunkMergesOverFusedUpstreams} seed 20181585, {@code throwingAndDecoratingHooks}
+ * seed 30000996: an upstream error both the cause of the task's KTaskException and dropped). A
+ * task that aborts on a non-blocking thread hands its undo to a task thread of the scheduler;
+ * that thread marks the task terminated before it undoes, and marks the failure reported only
+ * after, without holding the drain. A drain in between (here a cancel's, while an undo runs)
+ * takes the failure for a late one and drops it, and then the abort reports it again.
+ */
+class CancelDuringHandedOffUndoTest {
+
+    private static final KTaskScheduler SCHEDULER =
+            TestSchedulers.create("ktask-handed-off-undo", NodeTopology.uniform(1, 2), 1);
+    private static final long WAIT_SECONDS = 10;
+
+    private final List<Throwable> dropped = Collections.synchronizedList(new ArrayList<>());
+    private final Scheduler nonBlocking = Schedulers.newSingle("handed-off-undo-caller");
+
+    @BeforeEach
+    void recordDroppedErrors() {
+        Hooks.onErrorDropped(dropped::add);
+    }
+
+    @AfterEach
+    void restore() {
+        Hooks.resetOnErrorDropped();
+        nonBlocking.dispose();
+    }
+
+    @AfterAll
+    static void dispose() {
+        SCHEDULER.dispose();
+    }
+
+    @Test
+    void aFailureIsDeliveredOnceWhenACancelComesDuringTheHandedOffUndo() throws InterruptedException {
+        RuntimeException failure = new RuntimeException("work of chunk 1");
+        CountDownLatch undoing = new CountDownLatch(1);
+        CountDownLatch cancelled = new CountDownLatch(1);
+        // The caller runs both chunks on its non-blocking thread (ALWAYS, one thread): chunk 1
+        // fails there, so the abort is handed to a task thread, whose undo of chunk 0 waits
+        // until the cancel below has returned.
+        KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(chunk -> {
+            if (chunk.index() == 1) {
+                throw failure;
+            }
+            return chunk.index();
+        }).merge(Long::sum).undo((chunk, result) -> {
+            undoing.countDown();
+            await(cancelled);
+        }).minChunk(1).maxThreads(1).callerRuns(CallerRuns.ALWAYS).scheduler(SCHEDULER).build();
+        List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+        BaseSubscriber<Long> subscriber = new BaseSubscriber<>() {
+            @Override
+            protected void hookOnSubscribe(Subscription subscription) {
+                subscription.request(Long.MAX_VALUE);
+            }
+
+            @Override
+            protected void hookOnError(Throwable error) {
+                errors.add(error);
+            }
+        };
+
+        KTask.range(0, 2).transform(KTask.parallelize(spec)).subscribeOn(nonBlocking).subscribe(subscriber);
+        assertThat(undoing.await(WAIT_SECONDS, TimeUnit.SECONDS)).as("undo of chunk 0 started").isTrue();
+        subscriber.cancel();
+        cancelled.countDown();
+        awaitTaskEnd();
+
+        List<Throwable> reported = new ArrayList<>(errors);
+        reported.addAll(dropped);
+        assertThat(reported).as("what reached the subscriber or onErrorDropped").isNotEmpty();
+        assertThat(reported.stream().filter(e -> e == failure || e.getCause() == failure).count())
+                .as("the failure, by itself or as a KTaskException's cause, in %s", reported).isOne();
+        assertThat(reported).allMatch(e -> e == failure || e instanceof KTaskException);
+    }
+
+    private static void awaitTaskEnd() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (SCHEDULER.stats().tasksRunning() != 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // polling with a deadline: the task ends on the undo thread
+        }
+        assertThat(SCHEDULER.stats().tasksRunning()).as("tasks running").isZero();
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never cancelled");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
