@@ -162,8 +162,9 @@ final class Verdict {
     /**
      * Each injected fault that was thrown reaches the operator's subscriber (as the
      * KTaskException's cause or a suppressed exception, or inside an UndoFailedException there)
-     * or Hooks.onErrorDropped exactly once. The error the operator sent and the one the
-     * subscriber got are the same object when no downstream operator replaced it: counted once.
+     * or Hooks.onErrorDropped exactly once, and is never both the cause and a suppressed
+     * exception of one error. The error the operator sent and the one the subscriber got are the
+     * same object when no downstream operator replaced it: counted once.
      */
     private void errorsDeliveredOnce(Collection<Throwable> dropped, List<String> foreignDrops) {
         Map<Throwable, Integer> seen = new IdentityHashMap<>();
@@ -171,13 +172,24 @@ final class Verdict {
         signalled.addAll(List.copyOf(recorder.operatorErrors));
         signalled.addAll(List.copyOf(subscriber.errors));
         List<Throwable> delivered = new ArrayList<>(signalled);
-        delivered.addAll(dropped);
-        delivered.forEach(e -> count(e, seen));
+        for (Throwable e : dropped) {
+            // an error the operator signalled while a cancel raced it is dropped again by the
+            // cancelled subscriber (BaseSubscriber): the operator delivered it once
+            if (!signalled.contains(e)) {
+                delivered.add(e);
+            }
+        }
+        countPerEvent(delivered, seen);
         for (Throwable fault : List.copyOf(recorder.thrown)) {
             int times = seen.getOrDefault(fault, 0);
             if (times != 1) {
                 broken.add("fault '" + fault.getMessage() + "' delivered " + times + "x (errors=" + signalled
                         + ", dropped=" + dropped + ")");
+            }
+        }
+        for (Throwable e : delivered) {
+            if (e.getCause() != null && List.of(e.getSuppressed()).contains(e.getCause())) {
+                broken.add("an error is both the cause and a suppressed exception of " + e);
             }
         }
         for (Throwable e : seen.keySet()) {
@@ -211,7 +223,7 @@ final class Verdict {
         List<Throwable> rethrown = new ArrayList<>(run.escaped);
         rethrown.addAll(uncaught);
         Map<Throwable, Integer> seen = new IdentityHashMap<>();
-        rethrown.forEach(e -> count(e, seen)); // one thread meeting two: the second may ride suppressed on the first
+        countPerEvent(rethrown, seen); // one thread meeting two: the second may ride suppressed on the first
         for (Throwable fault : List.copyOf(recorder.thrown)) {
             int times = seen.getOrDefault(fault, 0);
             if (fault instanceof InjectedFatal && times != 1) {
@@ -241,6 +253,20 @@ final class Verdict {
         for (Object v : nexts) {
             if (!(v instanceof IndexRuns) && !(recorder.extraNextSent && v.equals(extra))) {
                 broken.add("unexpected value dropped: " + v);
+            }
+        }
+    }
+
+    /**
+     * Counts, for each throwable, in how many of {@code events} (each one signal, drop or
+     * rethrow) it appears, as the event itself, a cause or a suppressed exception. Within one
+     * event it counts once: the error a task signals may reach a fault twice (a fatal error that
+     * carries a later one as suppressed, which is also an UndoFailedException's cause there).
+     */
+    private static void countPerEvent(List<Throwable> events, Map<Throwable, Integer> seen) {
+        for (Throwable event : events) {
+            for (Throwable e : walk(List.of(event))) {
+                seen.merge(e, 1, Integer::sum);
             }
         }
     }
