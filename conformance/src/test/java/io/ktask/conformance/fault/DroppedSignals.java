@@ -27,7 +27,14 @@ final class DroppedSignals {
     void install() {
         Hooks.onErrorDropped(this::dropped);
         Hooks.onNextDropped(nexts::add);
-        Schedulers.onHandleError(KEY, (thread, e) -> uncaught.add(e));
+        Schedulers.onHandleError(KEY, (thread, e) -> {
+            // Schedulers.handleError calls the thread's handler, then this hook: a thread without
+            // a handler of its own (a scheduler thread) reaches the default handler below, which
+            // already recorded it; Reactor's threads have their own handler, which logs
+            if (!(thread.getUncaughtExceptionHandler() instanceof ThreadGroup)) {
+                uncaught.add(e);
+            }
+        });
         previousHandler = Thread.getDefaultUncaughtExceptionHandler();
         Thread.setDefaultUncaughtExceptionHandler((thread, e) -> uncaught.add(e));
     }

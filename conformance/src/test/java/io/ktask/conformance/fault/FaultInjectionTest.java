@@ -131,8 +131,6 @@ class FaultInjectionTest {
      * ending: a fatal error rethrown into timeout's cancel ends that operator before it signals.
      */
     @Test
-    @Disabled("see bug: a fatal error from work over a publishOn upstream reaches the uncaught handler twice"
-            + " (seeds 20181105, 20181106)")
     void fatalErrors() throws InterruptedException {
         check("fatalErrors", DEFAULT_SCENARIOS / 2, Family.FATAL_ERRORS, Ending.RUN_TO_END, Ending.ONE_BY_ONE,
                 Ending.CANCEL_IN_CHUNK, Ending.CANCEL_RACE, Ending.TAKE_ZERO, Ending.DISPOSE_IN_CHUNK);

@@ -50,6 +50,8 @@ final class TaskRecorder {
     final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     final Map<Long, AtomicInteger> undos = new ConcurrentHashMap<>();
     final List<Long> undoOrder = Collections.synchronizedList(new ArrayList<>());
+    /** Undos that ran on a non-blocking thread. */
+    final List<String> nonBlockingUndos = Collections.synchronizedList(new ArrayList<>());
     /** Chunk indexes in the values the operator itself emitted (seen right after it, before timeout/take). */
     final List<Long> emitted = Collections.synchronizedList(new ArrayList<>());
     /** Errors the operator itself signalled (seen right after it, before any downstream operator). */
@@ -140,6 +142,9 @@ final class TaskRecorder {
     void undo(Chunk<Long> chunk, IndexRuns result) {
         if (inUndo.incrementAndGet() > 1) {
             violations.add("two undos ran at once (chunk " + chunk.index() + ")");
+        }
+        if (Schedulers.isInNonBlockingThread()) { // judged by the verdict: allowed only when no thread could start
+            nonBlockingUndos.add("chunk " + chunk.index() + " on " + Thread.currentThread().getName());
         }
         try {
             long index = chunk.index();

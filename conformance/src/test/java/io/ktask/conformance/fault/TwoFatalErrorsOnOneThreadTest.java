@@ -20,10 +20,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Deterministic reproducers of a defect {@code FaultInjectionTest#fatalErrors} found (seeds
+ * Deterministic regression tests of a defect {@code FaultInjectionTest#fatalErrors} found (seeds
  * 20181108, 20181386, 20181436, 20181452, 20181612): a fatal error is reported and rethrown once
- * on the thread that met it, but when one thread meets two (a chunk's or a merge's, then an
- * undo's while the task aborts), only one reaches the thread; the other is reported to the
+ * on the thread that met it; when one thread meets two (a chunk's or a merge's, then an undo's
+ * while the task aborts), only one used to reach the thread, the other being reported to the
  * subscriber and never rethrown. One thread can throw one error: the other belongs in its
  * suppressed list. The caller runs the whole task here (one thread, {@code maxThreads(1)}).
  */

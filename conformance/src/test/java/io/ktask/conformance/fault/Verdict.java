@@ -120,7 +120,10 @@ final class Verdict {
         return counts;
     }
 
-    /** Undos run one at a time (checked while recording), in ascending chunk order, before onError. */
+    /**
+     * Undos run one at a time (checked while recording), in ascending chunk order, not on a
+     * non-blocking thread, before onError.
+     */
     private void undoDiscipline() {
         List<Long> order = List.copyOf(recorder.undoOrder);
         for (int i = 1; i < order.size(); i++) {
@@ -128,6 +131,12 @@ final class Verdict {
                 broken.add("undos not in ascending chunk order: " + order);
                 break;
             }
+        }
+        // DESIGN 4: undo runs where blocking is allowed; a non-blocking thread hands it to a task
+        // thread, and runs it itself only if none can start (a disposed scheduler, a refusing hook)
+        boolean noThreadCouldStart = run.disposed.get() || thrownAt(Injected.Site.SCHEDULE_HOOK);
+        if (!recorder.nonBlockingUndos.isEmpty() && !noThreadCouldStart) {
+            broken.add("undos ran on a non-blocking thread: " + List.copyOf(recorder.nonBlockingUndos));
         }
         if (!recorder.operatorErrors.isEmpty() && recorder.operatorErrors.get(0) instanceof KTaskException
                 && recorder.undoneAtError != order.size()) {
@@ -153,8 +162,9 @@ final class Verdict {
     /**
      * Each injected fault that was thrown reaches the operator's subscriber (as the
      * KTaskException's cause or a suppressed exception, or inside an UndoFailedException there)
-     * or Hooks.onErrorDropped exactly once. The error the operator sent and the one the
-     * subscriber got are the same object when no downstream operator replaced it: counted once.
+     * or Hooks.onErrorDropped exactly once, and is never both the cause and a suppressed
+     * exception of one error. The error the operator sent and the one the subscriber got are the
+     * same object when no downstream operator replaced it: counted once.
      */
     private void errorsDeliveredOnce(Collection<Throwable> dropped, List<String> foreignDrops) {
         Map<Throwable, Integer> seen = new IdentityHashMap<>();
@@ -162,13 +172,24 @@ final class Verdict {
         signalled.addAll(List.copyOf(recorder.operatorErrors));
         signalled.addAll(List.copyOf(subscriber.errors));
         List<Throwable> delivered = new ArrayList<>(signalled);
-        delivered.addAll(dropped);
-        delivered.forEach(e -> count(e, seen));
+        for (Throwable e : dropped) {
+            // an error the operator signalled while a cancel raced it is dropped again by the
+            // cancelled subscriber (BaseSubscriber): the operator delivered it once
+            if (!signalled.contains(e)) {
+                delivered.add(e);
+            }
+        }
+        countPerEvent(delivered, seen);
         for (Throwable fault : List.copyOf(recorder.thrown)) {
             int times = seen.getOrDefault(fault, 0);
             if (times != 1) {
                 broken.add("fault '" + fault.getMessage() + "' delivered " + times + "x (errors=" + signalled
                         + ", dropped=" + dropped + ")");
+            }
+        }
+        for (Throwable e : delivered) {
+            if (e.getCause() != null && List.of(e.getSuppressed()).contains(e.getCause())) {
+                broken.add("an error is both the cause and a suppressed exception of " + e);
             }
         }
         for (Throwable e : seen.keySet()) {
@@ -202,7 +223,7 @@ final class Verdict {
         List<Throwable> rethrown = new ArrayList<>(run.escaped);
         rethrown.addAll(uncaught);
         Map<Throwable, Integer> seen = new IdentityHashMap<>();
-        rethrown.forEach(e -> count(e, seen)); // one thread meeting two: the second may ride suppressed on the first
+        countPerEvent(rethrown, seen); // one thread meeting two: the second may ride suppressed on the first
         for (Throwable fault : List.copyOf(recorder.thrown)) {
             int times = seen.getOrDefault(fault, 0);
             if (fault instanceof InjectedFatal && times != 1) {
@@ -232,6 +253,20 @@ final class Verdict {
         for (Object v : nexts) {
             if (!(v instanceof IndexRuns) && !(recorder.extraNextSent && v.equals(extra))) {
                 broken.add("unexpected value dropped: " + v);
+            }
+        }
+    }
+
+    /**
+     * Counts, for each throwable, in how many of {@code events} (each one signal, drop or
+     * rethrow) it appears, as the event itself, a cause or a suppressed exception. Within one
+     * event it counts once: the error a task signals may reach a fault twice (a fatal error that
+     * carries a later one as suppressed, which is also an UndoFailedException's cause there).
+     */
+    private static void countPerEvent(List<Throwable> events, Map<Throwable, Integer> seen) {
+        for (Throwable event : events) {
+            for (Throwable e : walk(List.of(event))) {
+                seen.merge(e, 1, Integer::sum);
             }
         }
     }
@@ -312,6 +347,12 @@ final class Verdict {
         expect(covered == scenario.size(), "chunks cover " + covered + " units of " + scenario.size());
         recorder.chunks.values().stream().min(Comparator.comparingLong(Chunk::index))
                 .ifPresent(first -> expect(first.start() == origin, "first chunk starts at " + first.start()));
+    }
+
+    private boolean thrownAt(Injected.Site site) {
+        synchronized (recorder.thrown) {
+            return recorder.thrown.stream().anyMatch(t -> ((Injected) t).origin().site() == site);
+        }
     }
 
     private void expect(boolean holds, String otherwise) {
