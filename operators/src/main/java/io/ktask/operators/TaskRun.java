@@ -508,9 +508,10 @@ final class TaskRun<T, R> implements Subscription, Scannable, RunningTask<T> {
 
     private void complete(@Nullable R result) {
         if (cancelled) {
-            // A cancel that arrived while we merged: nothing is emitted, everything undone, and
-            // the merged value (taken out of the mode already) goes to the discard hook.
-            if (result != null) {
+            // A cancel that arrived while we merged: nothing is emitted, everything undone. An
+            // eager merge's value was taken out of the mode already: it goes to the discard hook
+            // here (with an undo the results are still parked, and the abort discards those).
+            if (result != null && spec.undo == null) {
                 Operators.onDiscard(result, context);
             }
             if (!handedUndoOff()) {

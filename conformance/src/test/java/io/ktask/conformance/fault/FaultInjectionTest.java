@@ -13,7 +13,6 @@ import io.ktask.conformance.fault.Scenario.Family;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
@@ -106,16 +105,12 @@ class FaultInjectionTest {
      * from inside onNext ({@code limitRate}, one by one), subscribers on a non-blocking thread.
      */
     @Test
-    @Disabled("see bug: a merge-mode task cancelled in a race (seed 20181372, CANCEL_RACE, no undo) ends with"
-            + " its one finished result neither emitted nor discarded")
     void requestingDownstreamsAndNonBlockingSubscribers() throws InterruptedException {
         check("requestingDownstreamsAndNonBlockingSubscribers", DEFAULT_SCENARIOS / 2, Family.DOWNSTREAMS, ALL_ENDINGS);
     }
 
     /** Throwing and decorating onSchedule hooks, pass-through lifts on every operator, debug mode and checkpoints. */
     @Test
-    @Disabled("see bug: with a decorating schedule hook, a merge-mode task cancelled in a race (seed 20181819)"
-            + " ends with finished results neither emitted nor discarded")
     void throwingAndDecoratingHooks() throws InterruptedException {
         check("throwingAndDecoratingHooks", DEFAULT_SCENARIOS / 2, Family.HOOKS, ALL_ENDINGS);
     }
