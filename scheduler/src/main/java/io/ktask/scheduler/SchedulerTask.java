@@ -145,6 +145,15 @@ final class SchedulerTask implements Disposable {
     boolean run() {
         runner = Thread.currentThread();
         int s = state;
+        if (parent != null && parent.isDisposed()) {
+            // Its worker is being disposed: the composite cancels its tasks one at a time, and the
+            // interrupt of one that was running may end that run before the composite reaches
+            // this one. A disposed worker starts nothing. Loses only to that dispose() itself.
+            if ((s == NEW || s == WAITING) && STATE.compareAndSet(this, s, CANCELLED)) {
+                parent.remove(this);
+            }
+            return false;
+        }
         // Loses only to dispose() or to a withdrawing submitter: then it must not run.
         if ((s != NEW && s != WAITING) || !STATE.compareAndSet(this, s, RUNNING)) {
             return false;

@@ -227,4 +227,70 @@ class SchedulerTaskTest {
             handled.shutdown(true);
         }
     }
+
+    /**
+     * A worker's dispose cancels its tasks one at a time: the interrupt of the running one may end
+     * that run and let the loop reach a pending one before the composite does. Made deterministic
+     * by a composite that, once marked disposed and past the running task, waits until the loop
+     * has run a later marker task before it disposes the pending one.
+     */
+    @Test
+    void aPendingTaskOfAWorkerBeingDisposedNeverStartsEvenBeforeTheCompositeReachesIt() throws Exception {
+        SteppedComposite tasks = new SteppedComposite();
+        CountDownLatch running = new CountDownLatch(1);
+        Disposable first = SchedulerTask.schedule(loop, tasks, () -> {
+            running.countDown();
+            try {
+                new CountDownLatch(1).await(5, TimeUnit.SECONDS); // until the dispose interrupts it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, 0, -1, TimeUnit.NANOSECONDS, () -> false);
+        AtomicBoolean pendingRan = new AtomicBoolean();
+        Disposable pending = SchedulerTask.schedule(loop, tasks, () -> pendingRan.set(true), 0, -1,
+                TimeUnit.NANOSECONDS, () -> false);
+        assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
+
+        tasks.disposed = true;           // as a worker's dispose() begins
+        first.dispose();                 // interrupts the running task: the loop moves on
+        CountDownLatch passed = new CountDownLatch(1);
+        schedule(passed::countDown);     // queued behind the pending task
+        assertThat(passed.await(5, TimeUnit.SECONDS)).isTrue();
+        pending.dispose();               // only now does the composite reach it
+
+        assertThat(pendingRan).as("a task of a disposed worker ran").isFalse();
+        assertThat(pending.isDisposed()).isTrue();
+    }
+
+    /** A worker's task set whose dispose the test performs step by step. */
+    private static final class SteppedComposite implements Disposable.Composite {
+        volatile boolean disposed;
+        private final List<Disposable> members = new CopyOnWriteArrayList<>();
+
+        @Override
+        public boolean add(Disposable d) {
+            return !disposed && members.add(d);
+        }
+
+        @Override
+        public boolean remove(Disposable d) {
+            return members.remove(d);
+        }
+
+        @Override
+        public int size() {
+            return members.size();
+        }
+
+        @Override
+        public void dispose() {
+            disposed = true;
+            members.forEach(Disposable::dispose);
+        }
+
+        @Override
+        public boolean isDisposed() {
+            return disposed;
+        }
+    }
 }
