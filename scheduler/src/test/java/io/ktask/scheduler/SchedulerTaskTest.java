@@ -201,6 +201,18 @@ class SchedulerTaskTest {
 
     @Test
     void aLoopThreadEndedByAFatalHandlerErrorIsReplacedForTheDelayedTasks() {
+        // The delayed task must still be waiting when the failing one ends the thread: on a busy
+        // host the delay may pass first (the scenario did not happen), so it is tried again with
+        // a longer one.
+        for (long delayMillis = 20; ; delayMillis *= 10) {
+            if (delayedTaskOutlivesAFatalHandlerError(delayMillis) || delayMillis >= 20_000) {
+                return;
+            }
+        }
+    }
+
+    /** @return false if the delayed task ran on the old thread, before the failing one ended it */
+    private boolean delayedTaskOutlivesAFatalHandlerError(long delayMillis) {
         AtomicReference<Throwable> escaped = new AtomicReference<>();
         AtomicInteger threads = new AtomicInteger();
         WorkerLoop handled = loopWithHandler(threads, (t, e) -> {
@@ -212,17 +224,29 @@ class SchedulerTaskTest {
         try {
             CountDownLatch filed = new CountDownLatch(1);
             CountDownLatch delayedRan = new CountDownLatch(1);
-            SchedulerTask.schedule(handled, null, delayedRan::countDown, 20, -1, TimeUnit.MILLISECONDS, () -> false);
-            SchedulerTask.schedule(handled, null, filed::countDown, 0, -1, TimeUnit.NANOSECONDS, () -> false);
+            AtomicReference<Thread> oldThread = new AtomicReference<>();
+            AtomicReference<Thread> delayedThread = new AtomicReference<>();
+            SchedulerTask.schedule(handled, null, () -> {
+                delayedThread.set(Thread.currentThread());
+                delayedRan.countDown();
+            }, delayMillis, -1, TimeUnit.MILLISECONDS, () -> false);
+            SchedulerTask.schedule(handled, null, () -> {
+                oldThread.set(Thread.currentThread());
+                filed.countDown();
+            }, 0, -1, TimeUnit.NANOSECONDS, () -> false);
             LeaseTest.await(filed); // FIFO: the delayed task is in the loop's timers now
             Disposable failing = SchedulerTask.schedule(handled, null, () -> {
                 throw new IllegalArgumentException("one-shot failure");
             }, 0, -1, TimeUnit.NANOSECONDS, () -> false);
             LeaseTest.await(delayedRan);
+            if (delayedThread.get() == oldThread.get()) {
+                return false;
+            }
             ThreadLifecycleTest.awaitTrue(() -> escaped.get() != null, () -> "the fatal error ends the old thread");
             assertThat(escaped.get()).isInstanceOf(OutOfMemoryError.class);
             assertThat(threads).as("a fresh thread took over the timers").hasValue(2);
             assertThat(failing.isDisposed()).as("the failed task is over, not stuck running").isTrue();
+            return true;
         } finally {
             handled.shutdown(true);
         }
