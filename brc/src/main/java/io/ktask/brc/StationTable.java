@@ -18,12 +18,19 @@ public final class StationTable implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    /** Slot to station name (UTF-8), null for a free slot; the length is a power of two. */
     private byte[][] names;
+    /** Slot to the hash of its name. */
     private int[] hashes;
+    /** Slot to the lowest reading, in tenths. */
     private int[] min;
+    /** Slot to the highest reading, in tenths. */
     private int[] max;
+    /** Slot to the sum of the readings, in tenths. */
     private long[] sum;
+    /** Slot to the number of readings. */
     private long[] count;
+    /** The number of stations (used slots). */
     private int size;
 
     /** An empty table. */
