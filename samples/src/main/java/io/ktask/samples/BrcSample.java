@@ -8,6 +8,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.SortedMap;
 
+import io.ktask.brc.BadDataException;
+import io.ktask.brc.BrcGenerator;
+import io.ktask.brc.BrcParser;
+import io.ktask.brc.StationSummary;
+import io.ktask.brc.StationTable;
 import io.ktask.operators.DelimitedFile;
 import io.ktask.operators.KTask;
 import io.ktask.operators.KTaskException;
@@ -83,7 +88,7 @@ final class BrcSample extends Sample {
     private static void generate(Path file, long rows, int stations, long seed, Console console) throws IOException {
         Timed<Long> size;
         try (ProgressBar bar = console.progress("brc generate", rows)) {
-            size = Timed.of(() -> BrcGenerator.write(file, rows, stations, seed, bar));
+            size = Timed.of(() -> BrcGenerator.write(file, rows, stations, seed, bar::advance));
         }
         console.out.printf("brc: generated %s rows (%s stations, seed %d), %s in %s: %s%n", Format.count(rows),
                 Format.count(stations), seed, Format.mib(size.value()), Format.seconds(size.nanos()), file);

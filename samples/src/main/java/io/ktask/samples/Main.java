@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
+import io.ktask.brc.BadDataException;
+
 /**
  * The samples' command line: {@code java -jar ktask-samples.jar [command] [options]}.
  *

@@ -12,6 +12,11 @@ import java.util.List;
 import java.util.SortedMap;
 import java.util.SplittableRandom;
 
+import io.ktask.brc.BadDataException;
+import io.ktask.brc.BrcGenerator;
+import io.ktask.brc.BrcParser;
+import io.ktask.brc.StationSummary;
+import io.ktask.brc.StationTable;
 import io.ktask.operators.DelimitedFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -175,7 +180,7 @@ class BrcSampleTest {
 
     private Path generate(String name, long rows, int stations, long seed) throws IOException {
         Path file = dir.resolve(name);
-        BrcGenerator.write(file, rows, stations, seed, new ProgressBar(null, "", rows, System::nanoTime));
+        BrcGenerator.write(file, rows, stations, seed, written -> { });
         return file;
     }
 

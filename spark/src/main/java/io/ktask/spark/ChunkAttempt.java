@@ -56,7 +56,7 @@ final class ChunkAttempt<R extends Serializable> implements VoidFunction<Iterato
         R result;
         byte[] bytes;
         try {
-            result = job.work.apply(chunk);
+            result = job.compute(plan, chunk);
             if (result == null) {
                 throw new NullPointerException("work returned null for " + chunk);
             }

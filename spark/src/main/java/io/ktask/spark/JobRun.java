@@ -3,6 +3,7 @@ package io.ktask.spark;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.IntStream;
 
@@ -16,7 +17,8 @@ import reactor.core.publisher.Operators;
 import reactor.util.context.Context;
 
 /**
- * One subscription's Spark job, driven from one driver thread: submit the chunks as partitions,
+ * One subscription's Spark job, driven from one driver thread: plan the chunks (for a file, this
+ * reads the bytes around each boundary), submit the chunks as partitions,
  * wait for Spark's verdict, close the ledger (no commit after that), wait until no attempt of the
  * job runs any more, then either merge the committed results in chunk order and emit, or undo
  * every committed chunk once, in ascending order, and signal {@link KTaskException}.
@@ -29,16 +31,18 @@ final class JobRun<R extends Serializable> implements Runnable {
 
     private final SparkKTask engine;
     private final SparkJob<R> job;
-    private final ChunkPlan plan;
+    private final Callable<ChunkPlan> planner;
     private final MonoSink<R> sink;
+    /** Set by {@link #execute()} before anything reads it, all on the driver thread. */
+    private ChunkPlan plan;
     private volatile boolean cancelled;
     private volatile Throwable aborted;
     private volatile JavaFutureAction<Void> spark;
 
-    JobRun(SparkKTask engine, SparkJob<R> job, ChunkPlan plan, MonoSink<R> sink) {
+    JobRun(SparkKTask engine, SparkJob<R> job, Callable<ChunkPlan> planner, MonoSink<R> sink) {
         this.engine = engine;
         this.job = job;
-        this.plan = plan;
+        this.planner = planner;
         this.sink = sink;
     }
 
@@ -77,6 +81,21 @@ final class JobRun<R extends Serializable> implements Runnable {
     }
 
     private void execute() {
+        try {
+            plan = planner.call();
+        } catch (Throwable e) { // the file cannot be opened or read: no chunk ran, nothing to undo
+            Exceptions.throwIfJvmFatal(e);
+            if (!cancelled) {
+                sink.error(e);
+            }
+            return;
+        }
+        if (plan.chunks == 0) { // an empty file: no chunk, as KTask.reduce over its empty range
+            if (!cancelled) {
+                sink.success();
+            }
+            return;
+        }
         Ledger ledger = engine.server().open(plan, loader());
         String token = ledger.token.toString();
         engine.tracker().expect(token);
@@ -213,7 +232,7 @@ final class JobRun<R extends Serializable> implements Runnable {
     }
 
     private ClassLoader loader() {
-        ClassLoader loader = job.work.getClass().getClassLoader();
+        ClassLoader loader = job.workClass().getClassLoader();
         return loader != null ? loader : ClassLoader.getSystemClassLoader();
     }
 

@@ -4,18 +4,22 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
 import java.util.Objects;
 import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 import java.util.function.BinaryOperator;
 import java.util.function.Function;
 
 import io.ktask.operators.Chunk;
+import io.ktask.operators.DelimitedFile;
 import io.ktask.operators.KTaskSpec;
 
 /**
- * The immutable, serializable description of a job over a range of units: what one chunk
- * computes ({@link Work}), how chunk results are combined ({@link Merge}), and how a committed
- * chunk is reverted ({@link Undo}) — the three functions of a merge-mode {@link KTaskSpec}.
+ * The immutable, serializable description of a job over a range of units, or over the records of
+ * a file: what one chunk computes ({@link Work}, or {@link RecordWork} for a file), how chunk
+ * results are combined ({@link Merge}), and how a committed chunk is reverted ({@link Undo}) —
+ * the three functions of a merge-mode {@link KTaskSpec}.
  *
  * <p>The functional types extend the {@code java.util.function} types that {@link KTaskSpec}
  * takes, so one set of lambdas runs on one machine and on a cluster:
@@ -27,22 +31,41 @@ import io.ktask.operators.KTaskSpec;
  * Mono<Long> there = spark.reduce(0, n, SparkJob.of(work).merge(merge).build());
  * }</pre>
  *
- * <p>Built with {@link #of(Work)}; run with {@link SparkKTask#reduce(long, long, SparkJob)}. One
- * job may be run any number of times, at once too. Work and undo run on Spark executors (other
- * JVMs, other machines): everything they capture must be serializable, and the result type must
- * be {@link Serializable} as it travels from an executor to the driver.
+ * <p>A job over a file of records ({@link #ofRecords(RecordWork)}) gets, in each chunk, the file
+ * opened where the chunk runs and a chunk of its bytes cut at record starts by
+ * {@link DelimitedFile#boundaries()}, the cut of the local file support; the same function runs
+ * locally with the {@link DelimitedFile} the caller opened:
+ *
+ * <pre>{@code
+ * SparkJob.RecordWork<Long> lines = (file, c) -> countLines(file, c);  // reads file.forEachWindow(c, ...)
+ * try (DelimitedFile file = DelimitedFile.open(path)) {
+ *     Mono<Long> here = file.range().as(KTask.reduce(KTaskSpec.<Long, Long>of(c -> lines.apply(file, c))
+ *             .merge(Long::sum).boundaries(file.boundaries()).build()));
+ * }
+ * Mono<Long> there = spark.reduce(path, SparkJob.ofRecords(lines).merge(Long::sum).build());
+ * }</pre>
+ *
+ * <p>Built with {@link #of(Work)} or {@link #ofRecords(RecordWork)}; run with
+ * {@link SparkKTask#reduce(long, long, SparkJob)} or
+ * {@link SparkKTask#reduce(java.nio.file.Path, SparkJob)} respectively. One job may be run any
+ * number of times, at once too. Work and undo run on Spark executors (other JVMs, other
+ * machines): everything they capture must be serializable, and the result type must be
+ * {@link Serializable} as it travels from an executor to the driver.
  *
  * @param <R> the result type of one chunk (and of the merge)
  */
 public final class SparkJob<R extends Serializable> implements Serializable {
 
     private static final long serialVersionUID = 1L;
+    private static final System.Logger LOG = System.getLogger(SparkJob.class.getName());
 
     /** Value of {@link #chunks()} when none was given: four chunks per core of the cluster. */
     public static final int AUTO = 0;
 
-    /** Computes one chunk's result, on an executor. */
+    /** Computes one chunk's result, on an executor; null for a job over records. */
     final Work<R> work;
+    /** Computes one chunk's result from the file's records, on an executor; null for a job over a range. */
+    final RecordWork<R> records;
     /** Combines chunk results in chunk order, on the driver. */
     final Merge<R> merge;
     /** Reverts one chunk's work, or null when none was given. */
@@ -54,6 +77,7 @@ public final class SparkJob<R extends Serializable> implements Serializable {
 
     private SparkJob(Builder<R> b) {
         this.work = b.work;
+        this.records = b.records;
         this.merge = b.merge;
         this.undo = b.undo;
         this.minChunk = b.minChunk;
@@ -69,7 +93,21 @@ public final class SparkJob<R extends Serializable> implements Serializable {
      * @throws NullPointerException if {@code work} is null
      */
     public static <R extends Serializable> Builder<R> of(Work<R> work) {
-        return new Builder<>(Objects.requireNonNull(work, "work must not be null"));
+        return new Builder<>(Objects.requireNonNull(work, "work must not be null"), null);
+    }
+
+    /**
+     * Starts a job over the records of a file, run with {@link SparkKTask#reduce(java.nio.file.Path,
+     * SparkJob)}: each chunk is a range of the file's byte offsets that starts and ends at record
+     * starts, and {@code work} gets it with the file opened where the chunk runs.
+     *
+     * @param <R> the result type of one chunk (and of the merge)
+     * @param work computes one chunk's result from its records on an executor; serializable, not null
+     * @return a builder for the rest of the job
+     * @throws NullPointerException if {@code work} is null
+     */
+    public static <R extends Serializable> Builder<R> ofRecords(RecordWork<R> work) {
+        return new Builder<>(null, Objects.requireNonNull(work, "work must not be null"));
     }
 
     /** @return the smallest chunk in units (default 1) */
@@ -82,10 +120,42 @@ public final class SparkJob<R extends Serializable> implements Serializable {
         return chunks;
     }
 
+    /**
+     * Runs the work on one chunk of {@code plan}, on an executor: for a job over records, with
+     * the plan's file opened here for the call.
+     */
+    R compute(ChunkPlan plan, RangeChunk chunk) {
+        if (records == null) {
+            return work.apply(chunk);
+        }
+        DelimitedFile file;
+        try {
+            file = plan.file.open();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + chunk + ": " + e.getMessage(), e); // the message names the file
+        }
+        try {
+            return records.apply(file, chunk);
+        } finally {
+            try {
+                file.close();
+            } catch (IOException e) {
+                // Closing a file opened for reading loses nothing: failing here would drop the
+                // work's result, and with it the undo of whatever effect the work had.
+                LOG.log(System.Logger.Level.WARNING, "cannot close " + plan.file + " after " + chunk, e);
+            }
+        }
+    }
+
+    /** @return the class of the work function, whose loader knows the job's result types */
+    Class<?> workClass() {
+        return records != null ? records.getClass() : work.getClass();
+    }
+
     @Override
     public String toString() {
-        return "SparkJob{minChunk=" + minChunk + ", chunks=" + (chunks == AUTO ? "auto" : chunks)
-                + ", undo=" + (undo != null) + '}';
+        return "SparkJob{" + (records != null ? "over records, " : "") + "minChunk=" + minChunk
+                + ", chunks=" + (chunks == AUTO ? "auto" : chunks) + ", undo=" + (undo != null) + '}';
     }
 
     /**
@@ -96,6 +166,20 @@ public final class SparkJob<R extends Serializable> implements Serializable {
      */
     @FunctionalInterface
     public interface Work<R> extends Function<Chunk<Long>, R>, Serializable {
+    }
+
+    /**
+     * Computes one chunk's result from the records of a file; runs on a Spark executor, once per
+     * attempt of the chunk, as {@link Work} does. The chunk's units are byte offsets of the file:
+     * {@code [chunk.start(), chunk.end())} starts and ends at record starts, so
+     * {@code file.forEachWindow(chunk, ...)} hands the work whole records only. The file is open
+     * for the call only (do not keep it); the chunk may be empty when a record is longer than a
+     * chunk.
+     *
+     * @param <R> the chunk result type
+     */
+    @FunctionalInterface
+    public interface RecordWork<R> extends BiFunction<DelimitedFile, Chunk<Long>, R>, Serializable {
     }
 
     /**
@@ -130,14 +214,16 @@ public final class SparkJob<R extends Serializable> implements Serializable {
     public static final class Builder<R extends Serializable> {
 
         private final Work<R> work;
+        private final RecordWork<R> records;
         private Merge<R> merge;
         private Undo<R> undo;
         private long minChunk = 1;
         private boolean minChunkSet;
         private int chunks = AUTO;
 
-        private Builder(Work<R> work) {
+        private Builder(Work<R> work, RecordWork<R> records) {
             this.work = work;
+            this.records = records;
         }
 
         /**
@@ -169,7 +255,9 @@ public final class SparkJob<R extends Serializable> implements Serializable {
         }
 
         /**
-         * Sets the smallest chunk, in units (default 1): no chunk but the last is smaller.
+         * Sets the smallest chunk, in units (default 1): no chunk but the last is smaller. For a
+         * job over records the units are bytes, and each boundary then moves to the next record
+         * start, so a chunk may be larger or smaller by up to a record.
          *
          * @param minChunk the smallest chunk in units, {@code >= 1}
          * @return this builder
@@ -216,7 +304,7 @@ public final class SparkJob<R extends Serializable> implements Serializable {
             if (merge == null) {
                 throw new IllegalStateException("merge was not set: a Spark job reduces its chunks to one result");
             }
-            requireSerializable("work", work);
+            requireSerializable("work", work != null ? work : records);
             requireSerializable("merge", merge);
             if (undo != null) {
                 requireSerializable("undo", undo);

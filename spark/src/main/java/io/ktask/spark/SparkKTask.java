@@ -3,10 +3,12 @@ package io.ktask.spark;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -14,16 +16,17 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.ktask.operators.DelimitedFile;
 import io.ktask.operators.KTaskException;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import reactor.core.publisher.Mono;
 
 /**
- * Runs ktask jobs ({@link SparkJob}: work, merge and undo over a range of units) on Apache Spark,
- * all or nothing across the cluster. Each chunk of the range is one Spark partition; the chunk
- * results are merged in chunk order on the driver, so an associative merge need not be
- * commutative.
+ * Runs ktask jobs ({@link SparkJob}: work, merge and undo over a range of units, or over the
+ * records of a file) on Apache Spark, all or nothing across the cluster. Each chunk is one Spark
+ * partition; the chunk results are merged in chunk order on the driver, so an associative merge
+ * need not be commutative.
  *
  * <pre>{@code
  * try (SparkKTask spark = SparkKTask.create()) {             // embedded: local[*]
@@ -31,6 +34,18 @@ import reactor.core.publisher.Mono;
  *             .merge(Long::sum).build()).block();
  * }
  * }</pre>
+ *
+ * <h2>A file of records</h2>
+ * {@link #reduce(Path, SparkJob)} runs a job built with {@link SparkJob#ofRecords} over a file of
+ * records that end with a delimiter (lines), cut as the local file support cuts it: the driver
+ * opens the file with {@link DelimitedFile}, cuts its bytes into chunks and moves every boundary
+ * to a record start with {@link DelimitedFile#boundaries()}; each chunk's attempt opens the file
+ * again on its executor and reads only its chunk's bytes. The file must be readable at the same
+ * path on the driver and on every executor (a shared filesystem such as NFS, or a copy at that
+ * path on every machine; {@code local[N]} and {@code local-cluster} masters share this
+ * machine's), and must not change during the job: an attempt that finds another size fails its
+ * chunk with a message that says so. Any size works, over 2 GiB included. Commit, undo and
+ * merge in chunk order are exactly as for a range.
  *
  * <h2>All or nothing, and what "committed" means</h2>
  * Spark may run a chunk more than once: it retries a failed attempt (up to
@@ -143,9 +158,10 @@ public final class SparkKTask implements AutoCloseable {
      * @param <R> the result type of one chunk (and of the merge)
      * @param start the first unit; {@code start + count} must not overflow
      * @param count how many units, {@code >= 0}
-     * @param job the job to run over the units; not null
+     * @param job the job to run over the units, built with {@link SparkJob#of}; not null
      * @return a {@link Mono} that runs the job once per subscription and emits the merged result
-     * @throws IllegalArgumentException if {@code count < 0} or {@code start + count} overflows
+     * @throws IllegalArgumentException if {@code count < 0}, {@code start + count} overflows, or
+     *     {@code job} was built with {@link SparkJob#ofRecords} (over a file)
      * @throws NullPointerException if {@code job} is null
      */
     public <R extends Serializable> Mono<R> reduce(long start, long count, SparkJob<R> job) {
@@ -156,16 +172,77 @@ public final class SparkKTask implements AutoCloseable {
             throw new IllegalArgumentException("start + count overflows: start=" + start + ", count=" + count);
         }
         Objects.requireNonNull(job, "job must not be null");
+        if (job.records != null) {
+            throw new IllegalArgumentException("job " + job + " works on the records of a file (SparkJob.ofRecords): "
+                    + "run it with reduce(file, job)");
+        }
         if (count == 0) {
             return Mono.empty();
         }
+        return run(job, () -> ChunkPlan.of(start, count, job.minChunk, wanted(job)));
+    }
+
+    /**
+     * Runs {@code job} over the lines of {@code file}: same as {@code reduce(file, (byte) '\n', job)}.
+     *
+     * @param <R> the result type of one chunk (and of the merge)
+     * @param file a file of lines readable at this path on the driver and on every executor; not null
+     * @param job the job to run over its records, built with {@link SparkJob#ofRecords}; not null
+     * @return a {@link Mono} that runs the job once per subscription and emits the merged result
+     * @throws NullPointerException if {@code file} or {@code job} is null
+     * @throws IllegalArgumentException if {@code job} was built with {@link SparkJob#of} (over a range)
+     */
+    public <R extends Serializable> Mono<R> reduce(Path file, SparkJob<R> job) {
+        return reduce(file, (byte) '\n', job);
+    }
+
+    /**
+     * Runs {@code job} over the records of {@code file} (records end with {@code delimiter}; the
+     * last may lack it) as one Spark job per subscription, as described under "A file of
+     * records" above. Each subscription opens the file on the driver, reads its size, and cuts
+     * the bytes {@code [0, size)} into {@link SparkJob#chunks()} chunks (default: four per core
+     * of the cluster) of at least {@link SparkJob#minChunk()} bytes, every boundary moved to the
+     * next record start by {@link DelimitedFile#boundaries()}, one Spark partition each; a record
+     * longer than a chunk leaves an empty chunk, whose work still runs, as locally. The
+     * {@link Mono} emits the committed chunk results merged in chunk order, completes empty for
+     * an empty file (as {@code KTask.reduce} over its empty range does), signals the
+     * {@link java.io.IOException} of opening the file on the driver before any chunk runs
+     * ({@link java.nio.file.NoSuchFileException} when there is none), or signals
+     * {@link KTaskException} after the rollback described in the class documentation; an attempt
+     * that cannot open or read the file on its executor fails its chunk with an
+     * {@link UncheckedIOException} that names the file and the chunk.
+     *
+     * @param <R> the result type of one chunk (and of the merge)
+     * @param file the file, readable at this path on the driver and on every executor (a
+     *     relative path is resolved on the driver); not null
+     * @param delimiter the byte that ends a record
+     * @param job the job to run over its records, built with {@link SparkJob#ofRecords}; not null
+     * @return a {@link Mono} that runs the job once per subscription and emits the merged result
+     * @throws NullPointerException if {@code file} or {@code job} is null
+     * @throws IllegalArgumentException if {@code job} was built with {@link SparkJob#of} (over a range)
+     */
+    public <R extends Serializable> Mono<R> reduce(Path file, byte delimiter, SparkJob<R> job) {
+        Objects.requireNonNull(file, "file must not be null");
+        Objects.requireNonNull(job, "job must not be null");
+        if (job.records == null) {
+            throw new IllegalArgumentException("job " + job + " works on a range of units (SparkJob.of): "
+                    + "run it with reduce(start, count, job), or build it with SparkJob.ofRecords");
+        }
+        return run(job, () -> RecordFile.plan(file, delimiter, job.minChunk, wanted(job)));
+    }
+
+    private int wanted(SparkJob<?> job) {
+        return job.chunks != SparkJob.AUTO ? job.chunks : 4 * sc.defaultParallelism();
+    }
+
+    /** @return a cold Mono whose every subscription plans the chunks on an engine thread and runs the job */
+    private <R extends Serializable> Mono<R> run(SparkJob<R> job, Callable<ChunkPlan> planner) {
         return Mono.create(sink -> {
             if (closed) {
                 sink.error(new IllegalStateException("this SparkKTask is closed"));
                 return;
             }
-            int wanted = job.chunks != SparkJob.AUTO ? job.chunks : 4 * sc.defaultParallelism();
-            JobRun<R> run = new JobRun<>(this, job, ChunkPlan.of(start, count, job.minChunk, wanted), sink);
+            JobRun<R> run = new JobRun<>(this, job, planner, sink);
             running.add(run);
             sink.onCancel(run::cancel);
             if (closed) { // close() may have missed this run: its snapshot of `running` was taken

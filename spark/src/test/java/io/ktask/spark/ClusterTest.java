@@ -13,6 +13,10 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
+import io.ktask.brc.BrcGenerator;
+import io.ktask.brc.BrcParser;
+import io.ktask.brc.StationTable;
+import io.ktask.operators.DelimitedFile;
 import io.ktask.operators.KTaskException;
 import io.ktask.operators.UndoFailedException;
 import org.junit.jupiter.api.AfterAll;
@@ -165,6 +169,39 @@ class ClusterTest {
 
     @Test
     @Order(6)
+    void aFileJobReadsItsChunksInSeveralExecutorJvmsAndEqualsTheLocalParse() throws IOException {
+        Path letters = Files.writeString(dir.resolve("letters.txt"), Oracle.letters(0, 26 * 16)); // records end with 'z'
+        Oracle oracle = Oracle.in(dir);
+        Oracle.Tally result = spark.reduce(letters, (byte) 'z', oracle.recordJob(8)).block(WAIT);
+        oracle.assertSucceeded(result, 26 * 16, 8);
+        assertThat(pids()).as("in more than one executor JVM").hasSizeGreaterThan(1);
+        Path brc = dir.resolve("brc.txt");
+        BrcGenerator.write(brc, 20_000, 200, 11, written -> { });
+        StationTable onSpark = spark.reduce(brc, SparkJob.ofRecords(SparkBrc.WORK).merge(SparkBrc.MERGE).chunks(6).build())
+                .block(WAIT);
+        try (DelimitedFile file = DelimitedFile.open(brc)) {
+            assertThat(onSpark.summaries()).hasSize(200).isEqualTo(BrcParser.parse(file, 0, file.size()).summaries());
+        }
+    }
+
+    @Test
+    @Order(7)
+    void aFailingChunkOfAFileJobRollsBackChunksCommittedInEveryExecutor() throws IOException {
+        Path letters = Files.writeString(dir.resolve("letters.txt"), Oracle.letters(0, 26 * 16));
+        Oracle oracle = Oracle.in(dir).failing(2L);
+        StepVerifier.create(spark.reduce(letters, (byte) 'z', oracle.recordJob(8)))
+                .expectErrorSatisfies(e -> {
+                    KTaskException k = (KTaskException) e;
+                    assertThat(k.failedChunk()).isEqualTo(2);
+                    assertThat(k.getCause()).hasMessageStartingWith("chunk 2 fails on attempt");
+                    oracle.assertRolledBack(k);
+                    assertThat(k.undoneChunks()).isNotEmpty().doesNotContain(2L);
+                })
+                .verify(WAIT);
+    }
+
+    @Test
+    @Order(8)
     void anExecutorKilledMidJobIsReplacedAndTheJobStillCommitsEachChunkOnce() throws Exception {
         Oracle oracle = Oracle.in(dir).blocking(3);
         var result = spark.reduce(0, 24, oracle.job(6)).toFuture();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -21,6 +22,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import io.ktask.operators.Chunk;
+import io.ktask.operators.DelimitedFile;
 import io.ktask.operators.KTaskException;
 import io.ktask.operators.UndoFailedException;
 import org.apache.spark.TaskContext;
@@ -30,7 +32,9 @@ import org.apache.spark.TaskContext;
  * each attempt's work creates {@code work-c<chunk>-t<task attempt id>}, each undo creates
  * {@code undo-<that effect>-<driver|self>} with CREATE_NEW (so a second undo of one effect
  * throws). The chunk result names its effect and spells the chunk's units as letters, so the
- * merged text shows the chunk order (string concatenation is associative, not commutative).
+ * merged text shows the chunk order (string concatenation is associative, not commutative). The
+ * same over a file of records ({@link #recordJob}): a chunk's text is then its bytes, so a file
+ * that holds {@link #letters} merges to the same text as the range.
  * Knobs make chunks fail always, fail on their first attempt, block on their first attempt until
  * released, or make the driver's undo of a chunk fail.
  */
@@ -88,6 +92,11 @@ final class Oracle implements Serializable {
         return SparkJob.of(this::work).merge(Tally::merge).undo(this::undo).chunks(chunks).build();
     }
 
+    /** The same job over the records of a file: a chunk's text is its bytes. */
+    SparkJob<Tally> recordJob(int chunks) {
+        return SparkJob.ofRecords(this::records).merge(Tally::merge).undo(this::undo).chunks(chunks).build();
+    }
+
     /** The text a successful job over units [0, count) merges to. */
     static String letters(long from, long to) {
         StringBuilder text = new StringBuilder();
@@ -98,6 +107,17 @@ final class Oracle implements Serializable {
     }
 
     Tally work(Chunk<Long> c) {
+        return attempt(c, letters(c.start(), c.end()));
+    }
+
+    Tally records(DelimitedFile file, Chunk<Long> c) {
+        StringBuilder text = new StringBuilder();
+        file.forEachWindow(c, (window, offset) -> text.append(StandardCharsets.US_ASCII.decode(window)));
+        return attempt(c, text.toString());
+    }
+
+    /** One attempt's effect (or failure, or wait) for chunk {@code c}, whose units spell {@code text}. */
+    private Tally attempt(Chunk<Long> c, String text) {
         TaskContext task = TaskContext.get();
         String effect = "c" + c.index() + "-t" + task.taskAttemptId();
         if (c.index() == blocked && task.attemptNumber() == 0) {
@@ -108,7 +128,7 @@ final class Oracle implements Serializable {
             throw new IllegalStateException("chunk " + c.index() + " fails on attempt " + task.attemptNumber());
         }
         create("work-" + effect, String.valueOf(ProcessHandle.current().pid()));
-        return new Tally(letters(c.start(), c.end()), List.of(effect));
+        return new Tally(text, List.of(effect));
     }
 
     void undo(Chunk<Long> c, Tally result) {

@@ -3,16 +3,27 @@ package io.ktask.spark;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.stream.IntStream;
 
+import io.ktask.operators.DelimitedFile;
 import io.ktask.operators.KTaskException;
 import io.ktask.operators.UndoFailedException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Assembly-time checks of jobs, of the engine's builder and of the chunk plan; no Spark runs. */
 class SparkJobTest {
 
     private static final SparkJob.Work<Long> SIZE = c -> c.size();
+
+    @TempDir
+    Path dir;
 
     @Test
     void setterCalledTwiceNamesTheSettingAndItsValue() {
@@ -64,6 +75,39 @@ class SparkJobTest {
         assertThat(c.size()).isEqualTo(3);
         assertThat(c.node()).isZero();
         assertThat(c.contextView().isEmpty()).isTrue();
+    }
+
+    @Test
+    void aFilePlanMovesEveryBoundaryWithTheLocalCut() throws IOException {
+        Path file = Files.writeString(dir.resolve("lines.txt"), "aa\nbbbbbbbbbb\nc\ndd\n"); // 19 bytes
+        ChunkPlan plan = RecordFile.plan(file, (byte) '\n', 1, 5); // tentative chunks of 4: boundaries 4, 8, 12, 16
+        assertThat(IntStream.range(0, plan.chunks).mapToObj(plan::chunk)).extracting(Object::toString)
+                .containsExactly("chunk 0 [0, 14)", "chunk 1 [14, 14)", "chunk 2 [14, 14)", "chunk 3 [14, 16)",
+                        "chunk 4 [16, 19)");
+        try (DelimitedFile local = DelimitedFile.open(file)) {
+            for (int i = 1; i < plan.chunks; i++) {
+                assertThat(plan.chunk(i).start()).as("boundary %d", i).isEqualTo(local.boundaries().applyAsLong(4L * i));
+            }
+        }
+        assertThat(plan.toString()).isEqualTo("5 chunks of 4 from 0 (19 units of " + file.toAbsolutePath()
+                + ", cut at record starts)");
+        assertThat(RecordFile.plan(Files.createFile(dir.resolve("empty.txt")), (byte) '\n', 1, 5).chunks).isZero();
+    }
+
+    @Test
+    void anAttemptThatFindsAnotherFileFailsItsChunkAndSaysWhy() throws IOException {
+        Path file = Files.writeString(dir.resolve("lines.txt"), "a\nb\n");
+        ChunkPlan plan = RecordFile.plan(file, (byte) '\n', 1, 2);
+        Files.writeString(file, "c\n", StandardOpenOption.APPEND);
+        SparkJob<Long> job = SparkJob.<Long>ofRecords((f, c) -> f.size()).merge(Long::sum).build();
+        assertThatThrownBy(() -> job.compute(plan, plan.chunk(1))).isInstanceOf(UncheckedIOException.class)
+                .hasMessage("cannot read chunk 1 [2, 4): " + file.toAbsolutePath()
+                        + " has 6 bytes here but had 4 on the driver: the file must not change during the job and must"
+                        + " be the same file at this path on every executor (a shared filesystem)");
+        Files.delete(file);
+        assertThatThrownBy(() -> job.compute(plan, plan.chunk(0))).isInstanceOf(UncheckedIOException.class)
+                .hasMessage("cannot read chunk 0 [0, 2): " + file.toAbsolutePath() + ": no such file here, though the"
+                        + " driver read it: the file must be readable at the same path on every executor (a shared filesystem)");
     }
 
     @Test

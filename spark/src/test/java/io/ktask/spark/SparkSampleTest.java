@@ -5,13 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 
+import io.ktask.brc.BrcGenerator;
+import io.ktask.brc.BrcParser;
+import io.ktask.operators.DelimitedFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The sample's job (checked against a plain loop) and one run of the sample on both engines. */
+/** The sample's jobs (prime gaps checked against a plain loop) and runs of the sample on both engines. */
 class SparkSampleTest {
 
     @TempDir
@@ -48,6 +52,22 @@ class SparkSampleTest {
                 .contains("check: same result on both engines");
         assertThat(run(1)).contains("failed: chunk 1 [1048576, 2000000) failed").doesNotContain("FILES KEPT")
                 .contains("check: both engines failed and undid every committed chunk");
+    }
+
+    @Test
+    void brcPrintsTheChallengeOutputOfTheWholeFileOnBothEngines() throws Exception {
+        Path file = out.resolve("brc.txt");
+        BrcGenerator.write(file, 30_000, 100, 3, written -> { });
+        String expected;
+        try (DelimitedFile records = DelimitedFile.open(file)) {
+            expected = BrcParser.parse(records, 0, records.size()).summaries().toString();
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        SparkBrc.run("both", "local[2]", file, 0, 1, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String[] lines = bytes.toString(StandardCharsets.UTF_8).split("\n");
+        assertThat(lines[lines.length - 2]).isEqualTo("check: same result on both engines");
+        assertThat(lines[lines.length - 1]).startsWith("{").isEqualTo(expected);
+        assertThat(Files.exists(file)).as("a given file is kept").isTrue();
     }
 
     private String run(long failChunk) throws Exception {

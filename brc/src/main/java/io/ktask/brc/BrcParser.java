@@ -1,4 +1,4 @@
-package io.ktask.samples;
+package io.ktask.brc;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -15,11 +15,12 @@ import io.ktask.operators.DelimitedFile;
  * cut by {@link DelimitedFile#boundaries()}), and {@link DelimitedFile#forEachWindow} hands it
  * windows of whole lines. Stateless and thread-safe; each call fills the table it is given.
  */
-final class BrcParser {
+public final class BrcParser {
 
-    static final int MAX_NAME = 100;
+    /** The longest station name, in bytes of UTF-8. */
+    public static final int MAX_NAME = 100;
     /** Longest line: name, ';', "-99.9", '\n'. */
-    static final int MAX_LINE = MAX_NAME + 7;
+    public static final int MAX_LINE = MAX_NAME + 7;
     /** A malformed line is quoted in the error up to this many bytes. */
     private static final int QUOTED = 60;
 
@@ -27,13 +28,17 @@ final class BrcParser {
     }
 
     /**
-     * Parses the lines in bytes {@code [start, end)} of {@code file}; both must be line starts.
+     * Parses the lines in bytes {@code [start, end)} of {@code file}; both must be line starts
+     * (the ends of a chunk cut by {@link DelimitedFile#boundaries()}).
      *
+     * @param file the open file of lines; not null
+     * @param start the byte offset of the first line, {@code 0 <= start <= end}
+     * @param end the byte offset after the last line, {@code end <= file.size()}
      * @return a new table of those lines
      * @throws BadDataException on a malformed line (the message gives its byte offset and text)
      * @throws java.io.UncheckedIOException if reading fails
      */
-    static StationTable parse(DelimitedFile file, long start, long end) {
+    public static StationTable parse(DelimitedFile file, long start, long end) {
         StationTable table = new StationTable();
         file.forEachWindow(start, end, (window, offset) -> parse(window, offset, table));
         return table;
@@ -41,12 +46,14 @@ final class BrcParser {
 
     /**
      * Adds every line of {@code window} (whole lines, from its position to its limit, backed by
-     * an array) to {@code table}.
+     * an array, as {@link DelimitedFile#forEachWindow} hands them) to {@code table}.
      *
+     * @param window whole lines, from its position to its limit; not null
      * @param offset the file offset of the window's first byte, for error messages
+     * @param table the table to add the lines to; not null
      * @throws BadDataException on a malformed line
      */
-    static void parse(ByteBuffer window, long offset, StationTable table) {
+    public static void parse(ByteBuffer window, long offset, StationTable table) {
         byte[] buf = window.array();
         int from = window.arrayOffset() + window.position();
         int limit = from + window.remaining();

@@ -1,5 +1,6 @@
-package io.ktask.samples;
+package io.ktask.brc;
 
+import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.SortedMap;
@@ -10,19 +11,30 @@ import java.util.TreeMap;
  * buffer without allocating per line (open addressing, linear probing, grown at half full).
  *
  * <p>Not thread-safe: each chunk fills its own table; tables are then combined with
- * {@link #mergeInto}.
+ * {@link #mergeInto}. Serializable, so that a chunk's table can travel from a Spark executor to
+ * the driver.
  */
-final class StationTable {
+public final class StationTable implements Serializable {
 
+    private static final long serialVersionUID = 1L;
+
+    /** Slot to station name (UTF-8), null for a free slot; the length is a power of two. */
     private byte[][] names;
+    /** Slot to the hash of its name. */
     private int[] hashes;
+    /** Slot to the lowest reading, in tenths. */
     private int[] min;
+    /** Slot to the highest reading, in tenths. */
     private int[] max;
+    /** Slot to the sum of the readings, in tenths. */
     private long[] sum;
+    /** Slot to the number of readings. */
     private long[] count;
+    /** The number of stations (used slots). */
     private int size;
 
-    StationTable() {
+    /** An empty table. */
+    public StationTable() {
         this(1024);
     }
 
@@ -49,16 +61,17 @@ final class StationTable {
     }
 
     /** @return the number of stations seen */
-    int size() {
+    public int size() {
         return size;
     }
 
     /**
      * Adds every station of {@code other} into this table.
      *
+     * @param other the table to add; not changed
      * @return this table (a merge function for the operator: associative and commutative)
      */
-    StationTable mergeInto(StationTable other) {
+    public StationTable mergeInto(StationTable other) {
         for (int i = 0; i < other.names.length; i++) {
             if (other.names[i] != null) {
                 int slot = find(other.names[i], other.hashes[i]);
@@ -69,7 +82,7 @@ final class StationTable {
     }
 
     /** @return station name to its summary, sorted by name */
-    SortedMap<String, StationSummary> summaries() {
+    public SortedMap<String, StationSummary> summaries() {
         SortedMap<String, StationSummary> out = new TreeMap<>();
         for (int i = 0; i < names.length; i++) {
             if (names[i] != null) {

@@ -1,4 +1,4 @@
-package io.ktask.samples;
+package io.ktask.brc;
 
 /**
  * The temperatures seen at one station, in tenths of a degree (exact integers, so that results
@@ -9,7 +9,7 @@ package io.ktask.samples;
  * @param sum sum of all readings
  * @param count number of readings
  */
-record StationSummary(int min, int max, long sum, long count) {
+public record StationSummary(int min, int max, long sum, long count) {
 
     /**
      * @return {@code min/mean/max} in degrees as the challenge prints them, e.g. {@code -23.0/18.0/59.2}

@@ -1,4 +1,4 @@
-package io.ktask.samples;
+package io.ktask.brc;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.LongConsumer;
 
 /**
  * Writes the input of the One Billion Row Challenge: {@code rows} lines of
@@ -17,7 +18,7 @@ import java.util.SplittableRandom;
  * seed gives the same file, byte for byte. Station names are made-up words (some with non-ASCII
  * letters, to exercise UTF-8), each with its own mean temperature.
  */
-final class BrcGenerator {
+public final class BrcGenerator {
 
     private static final String[] SYLLABLES = {
         "ka", "lo", "mi", "ra", "ten", "vik", "bur", "san", "dor", "el", "gu", "mó", "ræ", "shi", "tal",
@@ -31,10 +32,15 @@ final class BrcGenerator {
     /**
      * Writes the file, replacing it if it exists.
      *
-     * @param progress advanced by the number of rows written
+     * @param file where to write; not null
+     * @param rows how many lines, {@code >= 0}
+     * @param stations how many distinct station names, {@code >= 1}
+     * @param seed the random seed: the same arguments write the same bytes
+     * @param progress told the number of rows written since it was last told, as writing goes on
      * @return the file's size in bytes
+     * @throws IOException if the file cannot be written
      */
-    static long write(Path file, long rows, int stations, long seed, ProgressBar progress) throws IOException {
+    public static long write(Path file, long rows, int stations, long seed, LongConsumer progress) throws IOException {
         SplittableRandom random = new SplittableRandom(seed);
         List<byte[]> names = names(stations, random);
         int[] means = new int[stations];
@@ -51,7 +57,7 @@ final class BrcGenerator {
                     out.write(buf, 0, used);
                     written += used;
                     used = 0;
-                    progress.advance(row - reported);
+                    progress.accept(row - reported);
                     reported = row;
                 }
                 int station = random.nextInt(stations);
@@ -66,7 +72,7 @@ final class BrcGenerator {
             out.write(buf, 0, used);
             written += used;
         }
-        progress.advance(rows - reported);
+        progress.accept(rows - reported);
         return written;
     }
 
