@@ -112,6 +112,17 @@ class ProgressBarTest {
     }
 
     @Test
+    void quickTasksDrawNothingEvenForTheirFinalReport() {
+        ProgressBar bar = new ProgressBar(err, "job", 100, clock::get);
+        clock.set(ProgressBar.SHOW_AFTER_NANOS - 1);
+        bar.taskListener().accept(report(100, true));
+        bar.close();
+
+        assertThat(drawn()).isEmpty();
+        assertThat(bar.done()).isEqualTo(100);
+    }
+
+    @Test
     void aFailedTasksFinalReportLeavesTheBarWhereItStopped() {
         ProgressBar bar = new ProgressBar(err, "job", 100, clock::get);
         clock.set(ProgressBar.SHOW_AFTER_NANOS);
