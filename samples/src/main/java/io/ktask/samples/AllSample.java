@@ -84,13 +84,24 @@ final class AllSample extends Sample {
         return samples.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
     }
 
+    /**
+     * @return one row per outcome; a speedup above the CPU count is starred, and a line under
+     *     the table says why it is not the split's doing alone (as each command's own report does)
+     */
     static String table(List<Outcome> outcomes) {
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-9s %-26s %11s %11s %8s  %s%n",
                 "command", "work", "sequential", "ktask", "speedup", "check"));
+        String why = "";
         for (Outcome o : outcomes) {
+            String above = Format.aboveCpus(o.speedup());
+            why = above.isEmpty() ? why : above;
             b.append(String.format(Locale.ROOT, "%-9s %-26s %11s %11s %8s  %s%n", o.command(), o.work(),
-                    Format.seconds(o.sequentialNanos()), Format.seconds(o.ktaskNanos()), Format.speedup(o.speedup()),
+                    Format.seconds(o.sequentialNanos()), Format.seconds(o.ktaskNanos()),
+                    Format.speedup(o.speedup()) + (above.isEmpty() ? "" : "*"),
                     o.ok() ? "ok: " + o.check() : "FAILED: " + o.check()));
+        }
+        if (!why.isEmpty()) {
+            b.append("* ").append(why).append(System.lineSeparator());
         }
         return b.toString().stripTrailing();
     }

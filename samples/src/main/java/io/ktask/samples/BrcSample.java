@@ -132,11 +132,14 @@ final class BrcSample extends Sample {
                 .collectList().block();
     }
 
+    // The one-thread and parallel-stream versions have no progress reports: they advance their
+    // bars by hand, chunk by chunk. The ktask version's bar is fed by its task's reports.
+
     private static StationTable oneThread(DelimitedFile file, List<long[]> chunks, Console console) {
         StationTable table = new StationTable();
         try (ProgressBar bar = console.progress("brc one thread", file.size())) {
             for (long[] chunk : chunks) {
-                table.mergeInto(parse(file, chunk[0], chunk[1], bar));
+                table.mergeInto(parseCounted(file, chunk, bar));
             }
         }
         return table;
@@ -145,7 +148,7 @@ final class BrcSample extends Sample {
     private static StationTable parallelStream(DelimitedFile file, List<long[]> chunks, Console console) {
         try (ProgressBar bar = console.progress("brc parallel stream", file.size())) {
             return chunks.parallelStream()
-                    .map(chunk -> parse(file, chunk[0], chunk[1], bar))
+                    .map(chunk -> parseCounted(file, chunk, bar))
                     .reduce(StationTable::mergeInto) // each table is one chunk's own: merging into it is safe
                     .orElseGet(StationTable::new);
         }
@@ -154,19 +157,20 @@ final class BrcSample extends Sample {
     private static StationTable ktask(DelimitedFile file, KTaskScheduler scheduler, Console console) {
         try (ProgressBar bar = console.progress("brc ktask", file.size())) {
             KTaskSpec<Long, StationTable> spec = KTaskSpec.<Long, StationTable>of(
-                            chunk -> parse(file, chunk.start(), chunk.end(), bar))
+                            chunk -> BrcParser.parse(file, chunk.start(), chunk.end()))
                     .merge(StationTable::mergeInto)
                     .boundaries(file.boundaries())
                     .minChunk(MIN_CHUNK)
+                    .progress(bar.taskListener()) // units are bytes, as the bar's
                     .scheduler(scheduler)
                     .build();
             return file.range().as(KTask.reduce(spec)).blockOptional().orElseGet(StationTable::new); // empty file: no chunk
         }
     }
 
-    private static StationTable parse(DelimitedFile file, long start, long end, ProgressBar bar) {
-        StationTable table = BrcParser.parse(file, start, end);
-        bar.advance(end - start);
+    private static StationTable parseCounted(DelimitedFile file, long[] chunk, ProgressBar bar) {
+        StationTable table = BrcParser.parse(file, chunk[0], chunk[1]);
+        bar.advance(chunk[1] - chunk[0]);
         return table;
     }
 

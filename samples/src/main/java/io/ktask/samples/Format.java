@@ -34,10 +34,19 @@ final class Format {
      */
     static String timing(String label, long nanos, long baselineNanos) {
         double speedup = (double) baselineNanos / Math.max(1, nanos);
-        int cpus = Runtime.getRuntime().availableProcessors();
+        String why = aboveCpus(speedup);
         return String.format(Locale.ROOT, "  %-18s %10s  %s", label, seconds(nanos),
                 nanos == baselineNanos ? "(baseline)" : speedup(speedup))
-                + (speedup > cpus ? "  (above the " + cpus + " CPUs: not from parallelism alone; the runs met"
-                        + " different conditions, e.g. load or caches)" : "");
+                + (why.isEmpty() ? "" : "  (" + why + ")");
+    }
+
+    /**
+     * @return why a speedup above this machine's CPU count is not the split's doing alone, or
+     *     {@code ""} for a speedup the CPUs can explain
+     */
+    static String aboveCpus(double speedup) {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        return speedup > cpus ? "above the " + cpus + " CPUs: not from parallelism alone; the runs met"
+                + " different conditions, e.g. load or caches" : "";
     }
 }

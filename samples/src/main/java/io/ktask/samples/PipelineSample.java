@@ -98,6 +98,7 @@ final class PipelineSample extends Sample {
         }
     }
 
+    /** No ktask task here, so no progress reports: the loop advances its bar by hand. */
     private static List<Dataset.Summary> sequential(int inputs, long size, Console console) {
         List<Dataset.Summary> out = new ArrayList<>();
         try (ProgressBar bar = console.progress("pipeline one by one", (long) inputs * size)) {
@@ -114,21 +115,23 @@ final class PipelineSample extends Sample {
         return out;
     }
 
+    /**
+     * One bar for the whole pipeline, fed by the progress reports of its tasks (one per input):
+     * it shows the sum of the values the tasks report done, so it fills as the inputs in flight
+     * progress, each counted once, and reaches the total when the last task completes.
+     */
     private static List<Dataset.Summary> pipeline(int inputs, long size, int concurrency, KTaskScheduler scheduler,
             Console console) {
         int nodes = scheduler.topology().nodeCount();
         try (ProgressBar bar = console.progress("pipeline ktask", (long) inputs * size)) {
             List<Dataset.Summary> out = Flux.range(0, inputs)
                     .flatMap(i -> KTask.range(0, size).transform(KTask.parallelize(
-                            KTaskSpec.<Long, Dataset.Summary>of(chunk -> {
-                                        Dataset.Summary part = Dataset.summarize(i, chunk.start(), chunk.end());
-                                        bar.advance(part.count());
-                                        return part;
-                                    })
+                            KTaskSpec.<Long, Dataset.Summary>of(chunk -> Dataset.summarize(i, chunk.start(), chunk.end()))
                                     .merge(Dataset.Summary::merge)
                                     .minChunk(MIN_CHUNK)
                                     .node(i % nodes)
                                     .callerRuns(false) // the task's own thread comes from the scheduler
+                                    .progress(bar.taskListener()) // this input's share of the bar
                                     .scheduler(scheduler)
                                     .build())), concurrency)
                     .collectList()

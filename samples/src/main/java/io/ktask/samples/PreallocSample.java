@@ -136,7 +136,6 @@ final class PreallocSample extends Sample {
                         failIfChosen(chunk.index(), failAt);
                         file.fill(chunk.start(), chunk.end());
                         finished.add(chunk.index());
-                        bar.advance(chunk.size());
                         return chunk.size();
                     })
                     .merge(Long::sum)
@@ -146,6 +145,7 @@ final class PreallocSample extends Sample {
                     })
                     .align(ALIGN)
                     .minChunk(MIN_CHUNK)
+                    .progress(bar.taskListener()) // bytes filled; after a failure it stops where the fill stopped
                     .scheduler(scheduler)
                     .build();
             long start = System.nanoTime();
@@ -163,6 +163,7 @@ final class PreallocSample extends Sample {
         }
     }
 
+    /** No ktask task here, so no progress reports: the loop advances its bar by hand. */
     private static Run sequentialRun(Path path, long oldLength, Map<Long, long[]> chunks, long failAt,
             Console console) throws IOException {
         List<Long> done = new ArrayList<>();

@@ -99,6 +99,7 @@ final class ZeroSample extends Sample {
         return runs.stream().filter(c -> c.firstDirt >= 0 || c.bytes != bytes).findFirst().orElse(null);
     }
 
+    /** No ktask task here, so no progress reports: the loop advances its bar by hand. */
     private static long clearSequential(ByteBuffer buffer, Console console) {
         try (ProgressBar bar = console.progress("zero single thread", buffer.capacity())) {
             for (long at = 0; at < buffer.capacity(); at += MIN_CHUNK) {
@@ -115,12 +116,12 @@ final class ZeroSample extends Sample {
         try (ProgressBar bar = console.progress("zero ktask", buffer.capacity())) {
             KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(chunk -> {
                         fill(buffer, chunk.start(), chunk.end(), ZEROS);
-                        bar.advance(chunk.size());
                         return chunk.size();
                     })
                     .merge(Long::sum)
                     .align(PAGE)
                     .minChunk(MIN_CHUNK)
+                    .progress(bar.taskListener()) // units are bytes, as the bar's
                     .scheduler(scheduler)
                     .build();
             Long cleared = KTask.range(0, buffer.capacity()).transform(KTask.parallelize(spec)).blockLast();

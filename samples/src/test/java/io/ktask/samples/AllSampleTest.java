@@ -3,6 +3,7 @@ package io.ktask.samples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.Locale;
 
 import org.junit.jupiter.api.Test;
 
@@ -27,5 +28,19 @@ class AllSampleTest {
 
         assertThat(table.lines()).hasSize(3);
         assertThat(table).contains("2.00x  ok: every byte zero", "1.00x  FAILED: RESULTS DIFFER");
+    }
+
+    @Test
+    void speedupAboveTheCpuCountIsStarredAndExplained() {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        String table = AllSample.table(List.of(
+                new Outcome("zero", "1 MiB", (cpus + 1) * 1_000_000L, 1_000_000, true, "every byte zero"),
+                new Outcome("brc", "10 rows", 1_000_000, 1_000_000, true, "identical")));
+
+        assertThat(table.lines()).hasSize(4);
+        assertThat(table).contains(String.format(Locale.ROOT, "%.2fx*  ok: every byte zero", cpus + 1.0),
+                "1.00x  ok: identical");
+        assertThat(table).endsWith("* above the " + cpus + " CPUs: not from parallelism alone; the runs met different"
+                + " conditions, e.g. load or caches");
     }
 }

@@ -39,6 +39,19 @@ class BrcSampleTest {
         assertThat(cli.err()).isEmpty();
     }
 
+    /** Reverting the ktask version to advancing its bar from its chunks, or feeding it both ways, fails here. */
+    @Test
+    void ktaskBarIsFedByTheTasksProgressReports() throws Exception {
+        Path file = generate("rows.txt", 300_000, 50, 42); // a few MiB: several chunks, several reports
+        long size = Files.size(file);
+
+        Watched run = Watched.run(new BrcSample(), "--file", file.toString(), "--runs", "2");
+
+        run.assertBars("brc ktask", 3, ProgressBar.Feed.TASKS, size);
+        run.assertBars("brc one thread", 3, ProgressBar.Feed.HAND, size);
+        run.assertBars("brc parallel stream", 3, ProgressBar.Feed.HAND, size);
+    }
+
     @Test
     void printsTheChallengesOutputExactly() throws IOException {
         Path file = text("rows.txt", "Zürich;-3.5\nAbha;0.0\nZürich;12.1\nAbha;-99.9\nAbha;99.9\nAbéché;5.0\nÅre;-0.1"); // no final newline

@@ -18,6 +18,16 @@ class PipelineSampleTest {
                         + " placed off-node \\d+");
     }
 
+    /** One bar, one task per input: the bar is the sum of the tasks' reports, each task counted once. */
+    @Test
+    void ktaskBarSumsTheProgressReportsOfItsTasks() throws Exception {
+        Watched run = Watched.run(new PipelineSample(), "--inputs", "4", "--size", "300000", "--concurrency", "2",
+                "--runs", "1");
+
+        run.assertBars("pipeline ktask", 2, ProgressBar.Feed.TASKS, 4 * 300_000L);
+        run.assertBars("pipeline one by one", 2, ProgressBar.Feed.HAND, 4 * 300_000L);
+    }
+
     @Test
     void summariesMergeInAnyGrouping() {
         Dataset.Summary whole = Dataset.summarize(3, 0, 1000);

@@ -39,6 +39,26 @@ class PreallocSampleTest {
     }
 
     @Test
+    void ktaskBarIsFedByTheTasksProgressReports() throws Exception {
+        Watched run = Watched.run(new PreallocSample(), "--mib", "4", "--runs", "1");
+
+        run.assertBars("prealloc ktask", 2, ProgressBar.Feed.TASKS, 4 << 20);
+        run.assertBars("prealloc sequential", 2, ProgressBar.Feed.HAND, 4 << 20);
+    }
+
+    /** A failed task's last report counts the chunks that had finished: the bar stops short of the total. */
+    @Test
+    void afterAFailureTheKTaskBarStopsWhereTheFillStopped() throws Exception {
+        Watched run = Watched.run(new PreallocSample(), "--mib", "6", "--fail-at", "2", "--runs", "1");
+
+        assertThat(run.bars().stream().filter(b -> b.label().equals("prealloc ktask"))).hasSize(2).allSatisfy(bar -> {
+            assertThat(bar.feed()).isEqualTo(ProgressBar.Feed.TASKS);
+            assertThat(bar.done()).as("chunks 0 and 1 (>= 1 MiB each) finished, chunk 2 never did")
+                    .isBetween(2L << 20, (6L << 20) - 1);
+        });
+    }
+
+    @Test
     void failurePastTheLastChunkInjectsNothing() {
         Cli cli = Cli.run("prealloc", "--mib", "2", "--fail-at", "1000", "--no-progress");
 

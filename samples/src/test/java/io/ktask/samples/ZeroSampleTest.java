@@ -17,6 +17,14 @@ class ZeroSampleTest {
     }
 
     @Test
+    void ktaskBarIsFedByTheTasksProgressReports() throws Exception {
+        Watched run = Watched.run(new ZeroSample(), "--mib", "8", "--runs", "1");
+
+        run.assertBars("zero ktask", 2, ProgressBar.Feed.TASKS, 8 << 20);
+        run.assertBars("zero single thread", 2, ProgressBar.Feed.HAND, 8 << 20);
+    }
+
+    @Test
     void firstNonZeroFindsTheLastByte() {
         ByteBuffer buffer = ByteBuffer.allocateDirect(4099);
         assertThat(ZeroSample.firstNonZero(buffer)).isEqualTo(-1);
