@@ -34,8 +34,10 @@ import reactor.test.publisher.TestPublisher;
  */
 class PushingUpstreamTest {
 
+    // Helpers at nice 0: these tests prove who runs chunks, and a nice-19 helper may wait seconds
+    // for a CPU when other processes load the machine (seen: a latch of 10 s not released at load 15).
     static final KTaskScheduler SCHEDULER = KTaskScheduler.builder().name("pushing")
-            .topology(NodeTopology.uniform(1, 2)).build();
+            .topology(NodeTopology.uniform(1, 2)).helperNice(0).build();
     static final int CHUNKS = 16;
     static final int CHUNK = 8;
 
