@@ -53,8 +53,10 @@ final class TaskRun<T, R> {
     @Nullable
     private Throwable fatalInPass;        // a JVM-fatal error from merge or undo: rethrown after the pass
 
+    @SuppressWarnings("rawtypes")
     private static final AtomicIntegerFieldUpdater<TaskRun> IN_FLIGHT =
             AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "inFlight");
+    @SuppressWarnings("rawtypes")
     private static final AtomicIntegerFieldUpdater<TaskRun> WIP =
             AtomicIntegerFieldUpdater.newUpdater(TaskRun.class, "wip");
 
