@@ -41,15 +41,15 @@ final class FluxKTask<T, R> extends Flux<R> implements Scannable {
                     + scheduler.topology().nodeCount() + " (the scheduler's node count) but was " + spec.node));
             return;
         }
-        TaskRun<T, R> run = new TaskRun<>(actual, spec, scheduler, gate);
+        RunningTask<T> task = new TaskRun<>(actual, spec, scheduler, gate).task;
         LongRangeFlux range = LongRangeFlux.behind(source);
         if (range != null) {
-            run.source((ChunkSource<T>) (ChunkSource<?>) new RangeSource((TaskRun<Long, ?>) run, range.start, range.count));
-            actual.onSubscribe(run);
+            RunningTask<Long> longs = (RunningTask<Long>) (RunningTask<?>) task;
+            longs.subscribed(new RangeSource(longs, range.start, range.count));
         } else {
             boolean adaptive = spec.minChunk == KTaskSpec.ADAPTIVE;
             long chunk = adaptive ? PushedSource.DEFAULT_CHUNK : spec.minChunk;
-            source.subscribe(new PushedSource<>(run, Sizing.roundUp(chunk, spec.align), adaptive));
+            source.subscribe(new PushedSource<>(task, Sizing.roundUp(chunk, spec.align), adaptive));
         }
     }
 

@@ -29,7 +29,7 @@ final class PushedSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scanna
     /** Chunk size when the user gave no {@code minChunk} and the upstream pushes its elements. */
     static final long DEFAULT_CHUNK = 1024;
 
-    private final TaskRun<T, ?> task;
+    private final RunningTask<T> task;
     private final long chunkSize;
     private final boolean adaptive;
 
@@ -48,7 +48,7 @@ final class PushedSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scanna
      * @param chunkSize elements per chunk: {@code minChunk}, or {@link #DEFAULT_CHUNK}, rounded to the alignment
      * @param adaptive no {@code minChunk}: a polled upstream is sized by measured cost
      */
-    PushedSource(TaskRun<T, ?> task, long chunkSize, boolean adaptive) {
+    PushedSource(RunningTask<T> task, long chunkSize, boolean adaptive) {
         this.task = task;
         this.chunkSize = chunkSize;
         this.adaptive = adaptive;
@@ -75,8 +75,7 @@ final class PushedSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scanna
                 source = new PulledSource<>(task, qs, chunkSize, adaptive);
             }
         }
-        task.source(source);
-        task.actual.onSubscribe(task);
+        task.subscribed(source);
     }
 
     @Override
@@ -223,7 +222,7 @@ final class PushedSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scanna
             return upstream;
         }
         if (key == Attr.ACTUAL) {
-            return task;
+            return task.downstream();
         }
         if (key == Attr.PREFETCH) {
             return (int) Math.min(Integer.MAX_VALUE, Operators.multiplyCap(window(task.threads() * Sizing.LOAD_BALANCE_FACTOR), chunkSize));

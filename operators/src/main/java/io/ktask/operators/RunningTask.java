@@ -3,16 +3,27 @@ package io.ktask.operators;
 import java.util.function.BooleanSupplier;
 
 import io.ktask.scheduler.NodeTopology;
+import reactor.core.Scannable;
 import reactor.util.annotation.Nullable;
 import reactor.util.context.Context;
 
 /**
  * What a chunk source and the task's workers see of a running task: its spec, its stop flags and
- * its one decision point ({@link #drain()}). Nothing else of {@link TaskRun} is theirs to touch.
+ * its one decision point ({@link #drain()}). They are given a {@link TaskSetup}, never the
+ * {@link TaskRun} itself: nothing else of the task is theirs to touch.
  *
  * @param <T> the upstream element type
  */
 interface RunningTask<T> {
+
+    /**
+     * The task's chunks come from {@code source} (once, before any request): the task's
+     * subscription is handed downstream ({@code onSubscribe}).
+     */
+    void subscribed(ChunkSource<T> source);
+
+    /** @return the subscription handed downstream (a source's {@code Scannable.Attr.ACTUAL}) */
+    Scannable downstream();
 
     KTaskSpec<T, ?> spec();
 
