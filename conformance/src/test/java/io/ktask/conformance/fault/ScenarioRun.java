@@ -215,7 +215,7 @@ final class ScenarioRun {
         while (System.nanoTime() < deadline) {
             boolean over = subscriber.awaitTerminal(1) || cancelled.get();
             if (over && idle() && accounted() && recorder.watch.upstreamQuiet() && faultsArrived(dropped)
-                    && subscriberThreadIdle()) {
+                    && subscriberThreadIdle() && deliveryThreadIdle()) {
                 settled = true;
                 return;
             }
@@ -235,6 +235,22 @@ final class ScenarioRun {
         CountDownLatch fence = new CountDownLatch(1);
         subscriberThread.schedule(fence::countDown);
         return fence.await(FENCE_MILLIS, TimeUnit.MILLISECONDS) && idle() && recorder.watch.upstreamQuiet();
+    }
+
+    /**
+     * With publishOn(single()) downstream, a value or an error the operator signalled may still
+     * wait in publishOn's queue when timeout cancels; publishOn's drain on single() then drops it
+     * (to the discard or onErrorDropped hook), possibly after this scenario looks over, and a later
+     * scenario would see it. single() runs its work in order: once a task scheduled on it now has
+     * run, every drain queued before is done.
+     */
+    private boolean deliveryThreadIdle() throws InterruptedException {
+        if (scenario.shape().downstream() != Shape.Downstream.PUBLISH_ON_ONE) {
+            return true;
+        }
+        CountDownLatch fence = new CountDownLatch(1);
+        Schedulers.single().schedule(fence::countDown);
+        return fence.await(FENCE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** Each fault thrown reached the subscriber or the dropped errors; each fatal one a thread too (exactness: verdict). */
