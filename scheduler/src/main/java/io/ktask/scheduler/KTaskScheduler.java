@@ -67,8 +67,9 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     private final NodeTopology topology;
     private final HelperLimits limits;
     private final Pools pools;
-    private final AtomicInteger tasksRunning = new AtomicInteger();
-    private final LongAdder chunksDone = new LongAdder();
+    /** Counted by each task's {@link TaskRecord}. */
+    final AtomicInteger tasksRunning = new AtomicInteger();
+    final LongAdder chunksDone = new LongAdder();
     private final LongAdder priorityHandOffs = new LongAdder();
     private final TaskListeners taskListeners = new TaskListeners();
     private final SpareLimit spareLimit;
@@ -237,7 +238,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
      * @return the task's handle, open
      */
     TaskHandle openTask() {
-        return new TaskRecord(this, tasksRunning, chunksDone, taskListeners.snapshot());
+        return new TaskRecord(this, taskListeners.snapshot());
     }
 
     /**
