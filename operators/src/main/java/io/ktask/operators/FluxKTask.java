@@ -10,13 +10,22 @@ import reactor.util.annotation.Nullable;
 /** The Flux that {@link KTask#parallelize} returns: each subscription starts one {@link TaskRun}. */
 final class FluxKTask<T, R> extends Flux<R> implements Scannable {
 
+    /**
+     * The gate of every operator whose spec has no undo. Only a task with an undo enters its
+     * operator's gate (it has a rollback to finish before the next attempt starts): without one
+     * the gate is never entered and stays open, so such operators share this one instead of
+     * each allocating its own at assembly.
+     */
+    private static final RollbackGate NO_UNDO = new RollbackGate();
+
     private final Flux<T> source;
     private final KTaskSpec<T, R> spec;
-    private final RollbackGate gate = new RollbackGate();
+    private final RollbackGate gate;
 
     FluxKTask(Flux<T> source, KTaskSpec<T, R> spec) {
         this.source = source;
         this.spec = spec;
+        this.gate = spec.undo == null ? NO_UNDO : new RollbackGate();
     }
 
     /** @return the operator, passed through Reactor's assembly hooks (onEachOperator, debug) */

@@ -229,8 +229,10 @@ public final class KTask {
 
     /**
      * The scheduler of specs that name none: created on first use, daemon threads, never
-     * disposed. Not a static holder: a bad {@code ktask.*} property must fail one subscription
-     * with a clear error, not the class forever, and a corrected property must then work.
+     * disposed; its MXBean is registered on a background thread, so that a fresh JVM's first task
+     * does not wait while the platform MBean server starts. Not a static holder: a bad
+     * {@code ktask.*} property must fail one subscription with a clear error, not the class
+     * forever, and a corrected property must then work.
      *
      * @throws IllegalArgumentException if a {@code ktask.*} system property has a bad value
      */
@@ -240,7 +242,7 @@ public final class KTask {
             synchronized (KTask.class) {
                 s = defaultScheduler;
                 if (s == null) {
-                    s = KTaskScheduler.create();
+                    s = SchedulerInternals.createDefault();
                     defaultScheduler = s;
                 }
             }

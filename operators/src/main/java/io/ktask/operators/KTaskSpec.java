@@ -38,6 +38,8 @@ public final class KTaskSpec<T, R> {
     final CallerRuns callerRuns;
     @Nullable
     final Consumer<? super KTaskProgress> progress;
+    /** The measured cost hint of {@link #work}'s class, looked up once here rather than by every task. */
+    final UnitCost cost;
 
     private KTaskSpec(Builder<T, R> b) {
         this.work = b.work;
@@ -52,6 +54,7 @@ public final class KTaskSpec<T, R> {
         this.allNodes = b.allNodes;
         this.callerRuns = b.callerRuns == null ? CallerRuns.AUTOMATIC : b.callerRuns;
         this.progress = b.progress;
+        this.cost = UnitCost.of(work);
     }
 
     /**

@@ -48,7 +48,7 @@ final class PulledSource<T> implements ChunkSource<T> {
         this.task = task;
         this.upstream = upstream;
         this.chunkSize = chunkSize;
-        this.cost = adaptive ? UnitCost.of(task.spec().work) : null;
+        this.cost = adaptive ? task.spec().cost : null;
         // Always a probe first, even with a known hint: one lambda class may serve elements of
         // very different costs, and a stale hint must not size a huge first chunk run alone.
         this.pullSize = Sizing.roundUp(UnitCost.FIRST_PROBE_UNITS, task.spec().align);

@@ -26,6 +26,8 @@ final class RangeSource implements ChunkSource<Long> {
     /** First probe of a work function timed before: about this much work at its last known cost. */
     static final long FIRST_PROBE_NANOS = 20_000;
     private static final Share[] NO_SHARES = new Share[0];
+    /** {@link #shares} while the own thread hands out chunks one at a time: probes, or the whole range at once. */
+    private static final Share[] PROBING = new Share[0];
     /** One solo run in this many (a power of two) is timed to refresh the cost hint. */
     static final int SOLO_TIMING_PERIOD = 8;
     /**
@@ -45,16 +47,19 @@ final class RangeSource implements ChunkSource<Long> {
     private final RangeCut cut;
 
     // Probe state: touched only by the task's own thread while probing (no helper runs then).
-    /** The own thread hands out chunks one at a time: probes, or the whole range at once. */
-    private volatile boolean probing;
     private boolean solo; // one thread can be worth it at most: the whole range is one chunk
+    /** Probe chunks are few (each at least doubles the one before): an int counts them. */
+    private int probeIndex;
     private long probeNext;
-    private long probeIndex;
     private long probeStartNanos;
     private long lastProbe;
-    private UnitCost cost; // this work function's shared hint, looked up once
 
-    /** Published once (volatile) when laid out; helpers are started only afterwards. */
+    /**
+     * The one volatile state of the source, so that a task makes one volatile write per change:
+     * null before {@link #start()}, {@link #PROBING} while the own thread hands out chunks one at
+     * a time, then the layout (published once; helpers are started only afterwards), or
+     * {@link #NO_SHARES} once every unit was handed out inline.
+     */
     private volatile Share[] shares;
 
     RangeSource(RunningTask<Long> task, long start, long count) {
@@ -74,12 +79,12 @@ final class RangeSource implements ChunkSource<Long> {
             shares = NO_SHARES;
         } else if (!spec.allNodes && (adaptive ? Math.min(spec.maxThreads, cpus) == 1 : oneChunk(count, spec, cpus))) {
             solo = true; // no layout to balance
-            probing = true;
+            shares = PROBING;
         } else if (!adaptive) {
             task.workers().helperTarget(layout(start, 0, spec.minChunk, false) - 1);
         } else {
             probeNext = start;
-            probing = true;
+            shares = PROBING;
         }
     }
 
@@ -91,10 +96,10 @@ final class RangeSource implements ChunkSource<Long> {
 
     @Override
     public TaskChunk<Long> claim(int node) {
-        if (probing) {
+        Share[] sh = shares;
+        if (sh == PROBING) {
             return probe(node);
         }
-        Share[] sh = shares;
         int n = sh.length;
         for (int k = 0; k < n; k++) {
             Share s = sh[(node < 0 ? 0 : node + k) % n];
@@ -150,8 +155,8 @@ final class RangeSource implements ChunkSource<Long> {
     private TaskChunk<Long> probeOrLayOut(int node) {
         long remaining = end - probeNext;
         long size;
+        UnitCost cost = task.spec().cost;
         if (probeIndex == 0) {
-            cost = UnitCost.of(task.spec().work);
             double known = cost.nanosPerUnit();
             if (remaining * known < UnitCost.HELPER_PAYOFF_NANOS) { // false while nothing is known (NaN)
                 // Solo: no helper could pay off. Two clock reads cost about as much as the rest
@@ -178,8 +183,9 @@ final class RangeSource implements ChunkSource<Long> {
             }
             if (remaining * nanosPerUnit >= UnitCost.HELPER_PAYOFF_NANOS) {
                 long minChunk = UnitCost.targetChunk(nanosPerUnit);
+                // Publishing the layout ends probing, before any helper may exist: only the own
+                // thread ever probes.
                 int threads = layout(probeNext, probeIndex, minChunk, true);
-                probing = false; // before any helper may exist: only the own thread ever probes
                 task.workers().helperTarget(threads - 1);
                 task.workers().helpersWanted();
                 return claim(node);
@@ -212,7 +218,6 @@ final class RangeSource implements ChunkSource<Long> {
     /** Probing ends with nothing left to claim: {@link #done()} from now on. */
     private void handedOutAll() {
         shares = NO_SHARES;
-        probing = false; // after shares: a reader that sees probing false sees the layout
     }
 
     /**
@@ -259,26 +264,30 @@ final class RangeSource implements ChunkSource<Long> {
 
     @Override
     public boolean hasClaimable() {
-        return probing || unclaimed(true) > 0;
+        Share[] sh = shares;
+        return sh == PROBING || unclaimed(sh, true) > 0;
     }
 
     @Override
     public long backlog() {
-        return probing ? 1 : unclaimed(true); // only the own thread probes
+        Share[] sh = shares;
+        return sh == PROBING ? 1 : unclaimed(sh, true); // only the own thread probes
     }
 
     @Override
     public boolean done() {
-        return !probing && shares != null && unclaimed(false) == 0; // null shares: not started yet
+        Share[] sh = shares;
+        return sh != null && sh != PROBING && unclaimed(sh, false) == 0; // null: not started yet
     }
 
     /**
+     * @param sh the layout read once by the caller: null (not started), {@link #PROBING} or
+     *     {@link #NO_SHARES} count nothing
      * @param windowed in ordered mode, count nothing unless a share's next chunk is inside the
      *     window (so 0 means "nothing claimable now")
      * @return the chunks not yet claimed, 0 before the layout exists
      */
-    private long unclaimed(boolean windowed) {
-        Share[] sh = shares;
+    private long unclaimed(@Nullable Share[] sh, boolean windowed) {
         if (sh == null) {
             return 0;
         }

@@ -10,6 +10,11 @@ import io.ktask.scheduler.internal.TaskSpares;
 final class InternalsBridge implements SchedulerInternals.Bridge {
 
     @Override
+    public KTaskScheduler createDefault(KTaskSchedulerBuilder builder) {
+        return builder.jmxInBackground().build();
+    }
+
+    @Override
     public TaskHandle openTask(KTaskScheduler scheduler) {
         return scheduler.openTask();
     }

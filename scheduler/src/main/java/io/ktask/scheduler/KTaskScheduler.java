@@ -50,7 +50,10 @@ import reactor.util.annotation.Nullable;
  *
  * <p><b>Management</b>: each scheduler registers a {@link KTaskSchedulerMXBean} (limits, the
  * enabled switch, {@link #stats()}) in the platform MBean server when built, and unregisters it
- * when disposed.
+ * when disposed. The one exception is the operators' default scheduler (that of specs which name
+ * none): it registers its bean on a daemon thread of its own, moments after it is built, so that
+ * a fresh JVM's first task does not wait the 150 to 230 ms that starting the platform MBean
+ * server takes.
  *
  * <p>Thread-safety: every method may be called from any thread.
  */
@@ -64,8 +67,9 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     private final NodeTopology topology;
     private final HelperLimits limits;
     private final Pools pools;
-    private final AtomicInteger tasksRunning = new AtomicInteger();
-    private final LongAdder chunksDone = new LongAdder();
+    /** Counted by each task's {@link TaskRecord}. */
+    final AtomicInteger tasksRunning = new AtomicInteger();
+    final LongAdder chunksDone = new LongAdder();
     private final LongAdder priorityHandOffs = new LongAdder();
     private final TaskListeners taskListeners = new TaskListeners();
     private final SpareLimit spareLimit;
@@ -84,7 +88,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     final BooleanSupplier disposedNow = () -> disposed;
 
     KTaskScheduler(String name, NodeTopology topology, int maxHelpers, int[] maxHelpersPerNode,
-            @Nullable String disabledReason, boolean jmx, Pools.Settings settings, int maxSpares) {
+            @Nullable String disabledReason, Jmx jmx, Pools.Settings settings, int maxSpares) {
         this.name = name;
         this.spareLimit = new SpareLimit(maxSpares);
         this.topology = topology;
@@ -97,7 +101,13 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         // in the background so that the first helper does not wait for all of it (ThreadPlacement).
         ThreadPlacement.bindInBackground();
         // Last, once every field is set: the MBean server publishes this scheduler to other threads.
-        this.jmx = jmx ? SchedulerJmx.register(this, name) : null;
+        this.jmx = jmx == Jmx.OFF ? null
+                : jmx == Jmx.IN_BACKGROUND ? SchedulerJmx.registerInBackground(this, name) : SchedulerJmx.register(this, name);
+    }
+
+    /** When the MXBean is registered: not at all, during the build, or on a thread of its own. */
+    enum Jmx {
+        OFF, AT_BUILD, IN_BACKGROUND
     }
 
     /**
@@ -228,7 +238,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
      * @return the task's handle, open
      */
     TaskHandle openTask() {
-        return new TaskRecord(this, tasksRunning, chunksDone, taskListeners.snapshot());
+        return new TaskRecord(this, taskListeners.snapshot());
     }
 
     /**
@@ -503,6 +513,12 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     @Nullable
     javax.management.ObjectName objectName() {
         return jmx == null ? null : jmx.objectName();
+    }
+
+    /** {@return the MBean's registration, or null if it has none (for tests)} */
+    @Nullable
+    SchedulerJmx.Registration jmxRegistration() {
+        return jmx;
     }
 
     /** {@return threads of this scheduler alive now (for tests)} */

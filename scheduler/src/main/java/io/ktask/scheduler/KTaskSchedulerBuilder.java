@@ -72,6 +72,8 @@ public final class KTaskSchedulerBuilder {
     private Boolean enabled;
     private Boolean powerAware;
     private Boolean jmx;
+    /** The MXBean is registered on a thread of its own (the operators' default scheduler). */
+    private boolean jmxInBackground;
     private int maxSpares = UNSET;
     private boolean built;
 
@@ -250,8 +252,10 @@ public final class KTaskSchedulerBuilder {
 
     /**
      * Whether the scheduler registers its {@link KTaskSchedulerMXBean} in the platform MBean
-     * server. The first registration in a JVM starts that server, which costs some 100 to 200 ms
+     * server. The first registration in a JVM starts that server, which costs some 150 to 230 ms
      * where nothing else has used JMX yet: a short-lived command-line program may turn it off.
+     * (The operators' default scheduler registers on a thread of its own, see
+     * {@link KTaskSchedulerMXBean}.)
      *
      * @param jmx whether to register the MBean
      * @return this builder
@@ -259,6 +263,19 @@ public final class KTaskSchedulerBuilder {
     public KTaskSchedulerBuilder jmx(boolean jmx) {
         requireUnset(this.jmx == null, "jmx");
         this.jmx = jmx;
+        return this;
+    }
+
+    /**
+     * Not API (reached through {@code SchedulerInternals.createDefault()}): the MXBean, if
+     * {@link #jmx} is on, is registered on a daemon thread of its own and appears moments after
+     * {@link #build()} returns, so that a fresh JVM's first task does not wait while the platform
+     * MBean server starts.
+     *
+     * @return this builder
+     */
+    KTaskSchedulerBuilder jmxInBackground() {
+        this.jmxInBackground = true;
         return this;
     }
 
@@ -309,7 +326,9 @@ public final class KTaskSchedulerBuilder {
         boolean withJmx = jmx != null ? jmx : booleanProperty(properties, JMX, true);
         int spares = maxSpares != UNSET ? maxSpares : intProperty(properties, MAX_SPARES, topo.cpuCount(), 0);
         built = true;
-        return new KTaskScheduler(schedulerName, topo, global, perNode, disabledReason, withJmx, settings, spares);
+        KTaskScheduler.Jmx registration = !withJmx ? KTaskScheduler.Jmx.OFF
+                : jmxInBackground ? KTaskScheduler.Jmx.IN_BACKGROUND : KTaskScheduler.Jmx.AT_BUILD;
+        return new KTaskScheduler(schedulerName, topo, global, perNode, disabledReason, registration, settings, spares);
     }
 
     static int checkSpares(String argument, int spares) {

@@ -14,6 +14,13 @@ package io.ktask.scheduler;
  * {@code #3}, and so on (the lowest number free). {@link KTaskSchedulerBuilder#jmx(boolean)} and
  * {@code -Dktask.jmx=false} leave a scheduler out of JMX.
  *
+ * <p>The operators' default scheduler (name {@code ktask}, used by specs that name no scheduler,
+ * built by the first such task) registers its bean on a daemon thread of its own instead of
+ * during its build: the first use of the platform MBean server in a JVM costs 150 to 230 ms, which
+ * that first task would otherwise wait for. Its bean appears moments later (a JMX client that
+ * looks for it right after the first task polls until it is there); {@code -Dktask.jmx=false}
+ * leaves it out too.
+ *
  * <p>Every read is a fresh value; as with {@link KTaskStats}, two attributes read one after the
  * other are not an atomic snapshot. A write takes effect at once, with the rules of the
  * scheduler's setter: a bad value is rejected with an {@link IllegalArgumentException} whose

@@ -1,6 +1,7 @@
 package io.ktask.scheduler;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
@@ -8,7 +9,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.stream.IntStream;
 
 /**
  * The threads of one {@link KTaskScheduler}: per node, one {@link WorkerLoop} per CPU of the node
@@ -67,8 +67,20 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
                 keepAliveNanos);
     }
 
+    /**
+     * A loop, not a stream: this runs while a fresh JVM builds the default scheduler for its first
+     * task, where a stream pipeline would load some 40 classes and spin a lambda (about 14 ms).
+     */
     private static int[] allCpus(NodeTopology topology) {
-        return IntStream.range(0, topology.nodeCount()).flatMap(n -> IntStream.of(topology.cpus(n))).sorted().toArray();
+        int[] all = new int[topology.cpuCount()];
+        int at = 0;
+        for (int n = 0; n < topology.nodeCount(); n++) {
+            int[] cpus = topology.cpus(n);
+            System.arraycopy(cpus, 0, all, at, cpus.length);
+            at += cpus.length;
+        }
+        Arrays.sort(all);
+        return all;
     }
 
     private static ThreadPoolExecutor helperGroup(PlacedThreadFactory factory, long keepAliveNanos) {

@@ -4,19 +4,15 @@ import io.ktask.scheduler.internal.HelperLease;
 import io.ktask.scheduler.internal.TaskHandle;
 
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
-import java.util.concurrent.atomic.LongAdder;
 
 /** The {@link TaskHandle} of {@link KTaskScheduler#openTask()}. */
 final class TaskRecord implements TaskHandle {
 
     private final KTaskScheduler scheduler;
-    private final AtomicInteger tasksRunning;
-    private final LongAdder chunksDone;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    /** 1 once closed (a field, not an AtomicBoolean: one object less per task). */
+    private volatile int closed;
     /** The listeners when the task opened, and its start ({@link System#nanoTime()}) if there are any. */
     private final TaskListener[] listeners;
     private final long startNanos;
@@ -29,17 +25,18 @@ final class TaskRecord implements TaskHandle {
             AtomicReferenceFieldUpdater.newUpdater(TaskRecord.class, LentPriority.class, "lending");
     private static final AtomicIntegerFieldUpdater<TaskRecord> END =
             AtomicIntegerFieldUpdater.newUpdater(TaskRecord.class, "end");
+    private static final AtomicIntegerFieldUpdater<TaskRecord> CLOSED =
+            AtomicIntegerFieldUpdater.newUpdater(TaskRecord.class, "closed");
     private static final TaskListener.Mode[] MODES = TaskListener.Mode.values();
     private static final TaskListener.Outcome[] OUTCOMES = TaskListener.Outcome.values();
 
-    TaskRecord(KTaskScheduler scheduler, AtomicInteger tasksRunning, LongAdder chunksDone, TaskListener[] listeners) {
+    /** The scheduler's counters are read through {@code scheduler}: one field per task, not two. */
+    TaskRecord(KTaskScheduler scheduler, TaskListener[] listeners) {
         this.scheduler = scheduler;
-        this.tasksRunning = tasksRunning;
-        this.chunksDone = chunksDone;
         this.listeners = listeners;
         // No clock read for a scheduler nobody listens to.
         this.startNanos = listeners.length == 0 ? 0 : System.nanoTime();
-        tasksRunning.incrementAndGet();
+        scheduler.tasksRunning.incrementAndGet();
     }
 
     @Override
@@ -55,7 +52,7 @@ final class TaskRecord implements TaskHandle {
         if (chunks < 0) {
             throw new IllegalArgumentException("chunks must be >= 0 but was " + chunks);
         }
-        chunksDone.add(chunks);
+        scheduler.chunksDone.add(chunks);
     }
 
     @Override
@@ -72,14 +69,14 @@ final class TaskRecord implements TaskHandle {
     @Override
     public boolean lendPriority() {
         LentPriority l = lending;
-        return l != null && !closed.get() && l.lend();
+        return l != null && closed == 0 && l.lend();
     }
 
     @Override
     public void close() {
         // Only the first close counts the task as ended, whichever thread it comes from.
-        if (closed.compareAndSet(false, true)) {
-            tasksRunning.decrementAndGet();
+        if (closed == 0 && CLOSED.compareAndSet(this, 0, 1)) {
+            scheduler.tasksRunning.decrementAndGet();
             if (listeners.length != 0) {
                 long duration = System.nanoTime() - startNanos;
                 int said = end;

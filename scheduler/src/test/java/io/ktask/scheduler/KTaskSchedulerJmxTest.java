@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.lang.management.ManagementFactory;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -13,10 +15,14 @@ import javax.management.Attribute;
 import javax.management.InvalidAttributeValueException;
 import javax.management.JMX;
 import javax.management.MBeanServer;
+import javax.management.MBeanServerDelegate;
+import javax.management.MBeanServerNotification;
+import javax.management.NotificationListener;
 import javax.management.ObjectName;
 import javax.management.RuntimeMBeanException;
 
 import io.ktask.scheduler.internal.HelperLease;
+import io.ktask.scheduler.internal.SchedulerInternals;
 import io.ktask.scheduler.internal.TaskHandle;
 import org.junit.jupiter.api.Test;
 
@@ -184,14 +190,80 @@ class KTaskSchedulerJmxTest {
         KTaskScheduler off = KTaskScheduler.builder().name("jmx-off").topology(NodeTopology.uniform(1, 2)).jmx(false).build();
         KTaskScheduler byProperty = KTaskScheduler.builder().name("jmx-off").topology(NodeTopology.uniform(1, 2))
                 .build(k -> k.equals("ktask.jmx") ? "false" : null);
+        KTaskScheduler backgroundByProperty = KTaskScheduler.builder().name("jmx-off").topology(NodeTopology.uniform(1, 2))
+                .jmxInBackground().build(k -> k.equals("ktask.jmx") ? "false" : null);
         try {
             assertThat(off.objectName()).isNull();
             assertThat(byProperty.objectName()).isNull();
+            assertThat(backgroundByProperty.jmxRegistration()).as("not even a background registration").isNull();
             assertThat(server.isRegistered(name("jmx-off"))).isFalse();
         } finally {
             off.dispose();
             byProperty.dispose();
+            backgroundByProperty.dispose();
         }
+    }
+
+    /**
+     * Issue 12: the default scheduler is built by a fresh JVM's first task, which must not wait
+     * while the platform MBean server starts: its bean is registered by a thread of its own, and
+     * still found through the platform MBean server.
+     */
+    @Test
+    void theDefaultSchedulerRegistersItsBeanOnAThreadOfItsOwn() throws Exception {
+        Map<ObjectName, String> registeredOn = new ConcurrentHashMap<>();
+        NotificationListener listener = (notification, handback) -> {
+            // The MBean server tells its delegate's listeners on the registering thread.
+            if (notification instanceof MBeanServerNotification n
+                    && MBeanServerNotification.REGISTRATION_NOTIFICATION.equals(n.getType())) {
+                registeredOn.put(n.getMBeanName(), Thread.currentThread().getName());
+            }
+        };
+        server.addNotificationListener(MBeanServerDelegate.DELEGATE_NAME, listener, null, null);
+        KTaskScheduler s = SchedulerInternals.createDefault();
+        try {
+            ObjectName on = awaitObjectName(s);
+            assertThat(server.isRegistered(on)).isTrue();
+            assertThat(server.getAttribute(on, "Name")).isEqualTo("ktask");
+            assertThat(server.getAttribute(on, "MaxHelpers")).isEqualTo(s.maxHelpers());
+            assertThat(registeredOn.get(on)).as("the thread that registered the bean").isEqualTo(SchedulerJmx.REGISTRAR);
+            s.dispose();
+            assertThat(server.isRegistered(on)).as("gone after dispose").isFalse();
+        } finally {
+            server.removeNotificationListener(MBeanServerDelegate.DELEGATE_NAME, listener);
+            s.dispose();
+        }
+    }
+
+    /**
+     * A dispose may come before, during or after a background registration: whichever it meets,
+     * no bean is left behind once the registration has settled.
+     */
+    @Test
+    void aDisposeRacingABackgroundRegistrationLeavesNoBean() throws Exception {
+        ObjectName on = name("jmx-race");
+        for (int round = 0; round < 20; round++) {
+            KTaskScheduler s = KTaskScheduler.builder().name("jmx-race").topology(NodeTopology.uniform(1, 2))
+                    .jmxInBackground().build();
+            if (round % 2 == 1) {
+                awaitObjectName(s); // every other round: dispose once it is registered
+            }
+            s.dispose();
+            assertThat(s.jmxRegistration().awaitSettled(20, TimeUnit.SECONDS)).as("round %d settled", round).isTrue();
+            assertThat(server.isRegistered(on)).as("round %d: a bean left behind", round).isFalse();
+            assertThat(s.objectName()).isNull();
+        }
+    }
+
+    /** Polls (with a deadline) until the background registration of {@code s} has named its bean. */
+    private static ObjectName awaitObjectName(KTaskScheduler s) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        ObjectName on;
+        while ((on = s.objectName()) == null && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(on).as("registered within 20 s").isNotNull();
+        return on;
     }
 
     @Test

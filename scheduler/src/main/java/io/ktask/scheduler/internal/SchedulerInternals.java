@@ -3,6 +3,7 @@ package io.ktask.scheduler.internal;
 import java.util.Objects;
 
 import io.ktask.scheduler.KTaskScheduler;
+import io.ktask.scheduler.KTaskSchedulerBuilder;
 import reactor.util.annotation.Nullable;
 
 /**
@@ -14,6 +15,9 @@ public final class SchedulerInternals {
 
     /** Implemented once, inside the scheduler package, where the package-private state lives. */
     public interface Bridge {
+        /** See {@link SchedulerInternals#createDefault}. */
+        KTaskScheduler createDefault(KTaskSchedulerBuilder builder);
+
         /** See {@link SchedulerInternals#openTask}. */
         TaskHandle openTask(KTaskScheduler scheduler);
 
@@ -61,6 +65,21 @@ public final class SchedulerInternals {
             throw new IllegalStateException("the scheduler bridge was already installed");
         }
         bridge = Objects.requireNonNull(installed, "installed");
+    }
+
+    /**
+     * Builds the operators' default scheduler (that of specs that name none): the same as
+     * {@link KTaskScheduler#create()}, except that its MXBean is registered on a daemon thread of
+     * its own, moments after this returns, so that a fresh JVM's first task does not wait while
+     * the platform MBean server starts.
+     *
+     * @return the scheduler, ready to use
+     * @throws IllegalArgumentException if a {@code ktask.*} system property has a bad value
+     */
+    public static KTaskScheduler createDefault() {
+        // Using KTaskScheduler initialises it, which installs the bridge: the builder is that use.
+        KTaskSchedulerBuilder builder = KTaskScheduler.builder();
+        return bridge.createDefault(builder);
     }
 
     /**
