@@ -52,8 +52,8 @@ final class ClaimLoop<T, R> {
             for (;;) {
                 TaskChunk<T> chunk = task.stopped() || released != null && released.getAsBoolean() ? null : source.claim(node);
                 if (chunk == null) {
-                    if (!undrained) {
-                        return;
+                    if (!undrained || source.done()) {
+                        return; // a result of ours is drained on the way out (finally)
                     }
                     // The claim may have met a full window that delivering our results opens.
                     task.drain();
