@@ -157,7 +157,9 @@ class BlockingChunksTest {
 
         assertThat(units).isEqualTo(64);
         assertThat(ran).hasSizeGreaterThanOrEqualTo(3);
-        assertThat(blocks.get()).as("releasable blockers return without blocking").isBetween(1, 2 + 2);
+        // 0 is possible: the spare the first blocker starts (and the helper) may run chunks before
+        // managedBlock looks at isReleasable again, so no block() is needed at all (seen in CI)
+        assertThat(blocks.get()).as("releasable blockers return without blocking").isBetween(0, 2 + 2);
     }
 
     private static boolean until(BooleanSupplier condition) {
