@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
+import reactor.core.Exceptions;
 import reactor.core.Fuseable;
 import reactor.core.Scannable;
 import reactor.core.publisher.Operators;
@@ -117,7 +118,7 @@ final class PushedSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scanna
         batch.clear();
         task.fail(t, null);
         upstreamDone = true;
-        task.drain();
+        drainFromUpstream();
     }
 
     @Override
@@ -132,8 +133,33 @@ final class PushedSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scanna
         if (cancelled) {
             discardReady();
         }
-        task.drain();
-        task.workers().wakeUp();
+        if (drainFromUpstream()) {
+            task.workers().wakeUp();
+        }
+    }
+
+    /**
+     * A drain run from the upstream's terminal signal may meet a JVM-fatal error (a merge or an
+     * undo's), which the task has recorded and aborts on. Thrown back into the upstream it would
+     * be lost: an emitting loop such as {@code generate} or {@code create} turns what its
+     * {@code onComplete} call throws into {@code onError}, which finds the task over and drops it.
+     * So this thread learns of it as a dying thread would, through its uncaught-exception handler
+     * (once: the task signals it as its cause, this is the rethrow).
+     *
+     * @return false if the drain met such an error
+     */
+    private boolean drainFromUpstream() {
+        try {
+            task.drain();
+            return true;
+        } catch (Throwable e) {
+            if (!Exceptions.isJvmFatal(e)) {
+                throw e;
+            }
+            Thread thread = Thread.currentThread();
+            thread.getUncaughtExceptionHandler().uncaughtException(thread, e);
+            return false;
+        }
     }
 
     private void publish() {
