@@ -3,6 +3,7 @@ package io.ktask.spark;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -211,7 +212,9 @@ class CommitProtocolTest {
     private String raw(Writer writer) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", server.port())) {
             socket.setSoTimeout(10_000);
-            DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+            // Buffered, so the request leaves in one write: the server answers as soon as it meets
+            // the bad field and closes, and a later write of ours would then meet a broken pipe.
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream()));
             writer.write(out);
             out.flush();
             socket.shutdownOutput();
