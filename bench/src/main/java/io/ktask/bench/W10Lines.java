@@ -87,21 +87,7 @@ public final class W10Lines {
                             Flux::fromStream, Stream::close)
                     .transform(KTask.parallelize(spec)).blockLast(Duration.ofMinutes(1)));
 
-            Map<String, Samples> results = new LinkedHashMap<>();
-            impls.keySet().forEach(name -> results.put(name, new Samples()));
-            for (int round = -2; round < rounds; round++) { // two rounds warm up and are not recorded
-                for (Map.Entry<String, Supplier<Long>> impl : impls.entrySet()) {
-                    long start = System.nanoTime();
-                    Long sum = impl.getValue().get();
-                    double millis = (System.nanoTime() - start) / 1e6;
-                    if (sum == null || sum != expected) {
-                        throw new IllegalStateException(impl.getKey() + " computed " + sum + ", expected " + expected);
-                    }
-                    if (round >= 0) {
-                        results.get(impl.getKey()).add(millis);
-                    }
-                }
-            }
+            Map<String, Samples> results = InTurns.run(impls, expected, rounds);
 
             // the faster of the two one-thread forms: a JIT that compiles one loop worse (seen: the
             // BufferedReader loop at 1.4x its usual time in one JVM) must not flatter the speedup

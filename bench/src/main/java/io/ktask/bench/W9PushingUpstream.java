@@ -68,21 +68,7 @@ public final class W9PushingUpstream {
             impls.put("publishOn", () -> pushed(Flux.fromIterable(boxed).publishOn(emitter), spec));
             impls.put("fromIterable.map", () -> pushed(Flux.fromIterable(boxed).map(e -> e), spec));
 
-            Map<String, Samples> results = new LinkedHashMap<>();
-            impls.keySet().forEach(name -> results.put(name, new Samples()));
-            for (int round = -2; round < rounds; round++) { // two rounds warm up and are not recorded
-                for (Map.Entry<String, Supplier<Long>> impl : impls.entrySet()) {
-                    long start = System.nanoTime();
-                    Long sum = impl.getValue().get();
-                    double millis = (System.nanoTime() - start) / 1e6;
-                    if (sum == null || sum != expected) {
-                        throw new IllegalStateException(impl.getKey() + " computed " + sum + ", expected " + expected);
-                    }
-                    if (round >= 0) {
-                        results.get(impl.getKey()).add(millis);
-                    }
-                }
-            }
+            Map<String, Samples> results = InTurns.run(impls, expected, rounds);
 
             double loop = results.get("one thread (loop)").median();
             System.out.printf(Locale.ROOT, "W9: %d elements of %s ms each, one chunk per element; %d rounds, interleaved%n",
