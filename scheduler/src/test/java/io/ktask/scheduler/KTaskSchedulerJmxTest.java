@@ -255,14 +255,11 @@ class KTaskSchedulerJmxTest {
         }
     }
 
-    /** Polls (with a deadline) until the background registration of {@code s} has named its bean. */
+    /** Waits (at most 20 s) until the background registration of {@code s} has settled; @return its bean's name */
     private static ObjectName awaitObjectName(KTaskScheduler s) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        ObjectName on;
-        while ((on = s.objectName()) == null && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertThat(on).as("registered within 20 s").isNotNull();
+        assertThat(s.jmxRegistration().awaitSettled(20, TimeUnit.SECONDS)).as("settled within 20 s").isTrue();
+        ObjectName on = s.objectName();
+        assertThat(on).as("registered").isNotNull();
         return on;
     }
 
