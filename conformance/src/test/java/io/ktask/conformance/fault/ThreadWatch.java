@@ -32,6 +32,8 @@ final class ThreadWatch {
     /** A marked upstream has terminated, or a cancel of it has returned. */
     private volatile boolean upstreamEnded;
     private volatile boolean upstreamSubscribed;
+    /** The task has begun to cancel a marked upstream. */
+    private volatile boolean upstreamCancelled;
     /** The downstream's cancel of the task has returned. */
     private volatile boolean cancelReturned;
     /** onNext signals of the task that started after the downstream's cancel returned. */
@@ -85,6 +87,11 @@ final class ThreadWatch {
 
     boolean inDownstreamCall() {
         return depth.get()[DOWNSTREAM_CALL] > 0;
+    }
+
+    /** @return whether the task has cancelled its marked upstream (the cancel may still be under way) */
+    boolean upstreamCancelled() {
+        return upstreamCancelled;
     }
 
     /** @return whether the downstream has cancelled the task (its cancel call returned) */
@@ -148,8 +155,18 @@ final class ThreadWatch {
             });
         }
 
+        /**
+         * A request may signal back from inside itself (publishOn whose worker a racing cancel
+         * disposed answers with onError): it counts as a signal under way until it returns.
+         */
+        @Override
+        public void request(long n) {
+            upstreamSignals(() -> super.request(n));
+        }
+
         @Override
         public void cancel() {
+            upstreamCancelled = true; // before the cancel: an error it provokes finds the flag set
             super.cancel();
             upstreamEnded = true;
         }

@@ -207,8 +207,13 @@ final class Verdict {
             // publishOn whose worker the cancel disposed: Reactor drops that rejection
             boolean lateNextRejected = e instanceof RejectedExecutionException && recorder.watch.cancelledByDownstream()
                     && scenario.shape().downstream() == Shape.Downstream.PUBLISH_ON_ONE;
+            // the task's request to an upstream publishOn races the task's cancel of it: the cancel
+            // disposed publishOn's worker, whose rejection publishOn signals back from inside the
+            // request, and the cancelled operator drops it
+            boolean lateRequestRejected = e instanceof RejectedExecutionException
+                    && scenario.upstream() == Scenario.Upstream.PUBLISH_ON && recorder.watch.upstreamCancelled();
             if (!(e instanceof Injected) && !(e instanceof KTaskException) && !rejectedAfterDispose && !failedUndo
-                    && !lateNextRejected) {
+                    && !lateNextRejected && !lateRequestRejected) {
                 broken.add("unexpected error dropped: " + e + "; where: " + foreignDrops);
             }
         }
