@@ -13,8 +13,10 @@ import java.util.Locale;
  * checked instead); it answers "is this gap in RESULTS.md the code or the host?".
  *
  * <p>Usage: {@code java -cp bench/target/benchmarks.jar io.ktask.bench.Interleaved <W1|W2|W4>
- * <impl,impl,...> [rounds, default 40] [slice ms, default 250]}; implementation names as in
- * {@link Impl}. The first quarter of the rounds is warm-up and not reported.
+ * <impl,impl,...> [rounds, default 40] [slice ms, default 250] [units, W1 only, default 10^7]};
+ * implementation names as in {@link Impl}. The first quarter of the rounds is warm-up and not
+ * reported. With {@code units}, W1 cross-checks one point of the size sweep
+ * ({@code W1SweepBenchmark}), whose implementations run in forks minutes apart.
  */
 public final class Interleaved {
 
@@ -24,7 +26,7 @@ public final class Interleaved {
     /** Runs the comparison described in the class comment. */
     public static void main(String[] args) {
         if (args.length < 2) {
-            throw new IllegalArgumentException("usage: Interleaved <W1|W2|W4> <impl,impl,...> [rounds] [slice ms]");
+            throw new IllegalArgumentException("usage: Interleaved <W1|W2|W4> <impl,impl,...> [rounds] [slice ms] [units]");
         }
         String[] impls = args[1].split(",");
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 40;
@@ -37,7 +39,10 @@ public final class Interleaved {
         RangeWork work;
         switch (args[0]) {
             case "W1":
-                n = 10_000_000;
+                n = args.length > 4 ? Long.parseLong(args[4]) : 10_000_000;
+                if (n <= 0) {
+                    throw new IllegalArgumentException("units must be > 0 but was " + n);
+                }
                 minChunk = W1CheapCpuBenchmark.MIN_CHUNK;
                 work = new W1CheapCpuBenchmark.HashWork();
                 break;
@@ -53,6 +58,9 @@ public final class Interleaved {
                 break;
             default:
                 throw new IllegalArgumentException("workload must be W1, W2 or W4 but was " + args[0]);
+        }
+        if (args.length > 4 && !args[0].equals("W1")) {
+            throw new IllegalArgumentException("units is for W1 only, but was given for " + args[0]);
         }
         List<RangeRunner> runners = new ArrayList<>();
         try {
@@ -81,8 +89,8 @@ public final class Interleaved {
                 }
             }
             double first = millisPerRun.get(0).median();
-            System.out.printf(Locale.ROOT, "%s, %d rounds of %d ms per implementation, interleaved%n", args[0], rounds,
-                    sliceNanos / 1_000_000);
+            System.out.printf(Locale.ROOT, "%s n=%d, %d rounds of %d ms per implementation, interleaved%n", args[0], n,
+                    rounds, sliceNanos / 1_000_000);
             for (int i = 0; i < impls.length; i++) {
                 Samples t = millisPerRun.get(i);
                 System.out.printf(Locale.ROOT, "%-22s median %9.3f ms/run (p25 %9.3f, p75 %9.3f)  %.2fx the speed of %s%n",
