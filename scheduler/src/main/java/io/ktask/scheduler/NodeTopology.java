@@ -10,7 +10,6 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeMap;
-import reactor.util.Loggers;
 
 /**
  * The machine's NUMA nodes and the CPU ids of each, as seen by this process.
@@ -27,11 +26,9 @@ public final class NodeTopology {
     /** A node id meaning "no particular node": the unpinned any-node group of a scheduler. */
     public static final int ANY_NODE = -1;
 
-
     /** Exclusive upper bound of a CPU id; bounds the CPU-to-node table and affinity masks. */
     static final int CPU_ID_LIMIT = 1 << 16;
 
-    private static final String LOGGER = "io.ktask.scheduler";
     private static final String CPUS_ALLOWED_LIST = "Cpus_allowed_list:";
 
     private final int[][] cpusPerNode;
@@ -73,7 +70,7 @@ public final class NodeTopology {
         int available = Runtime.getRuntime().availableProcessors();
         String os = System.getProperty("os.name", "");
         if (!os.startsWith("Linux")) {
-            Loggers.getLogger(LOGGER).debug("NUMA topology: one node of {} CPUs (no sysfs on {})", available, os);
+            Log.logger().debug("NUMA topology: one node of {} CPUs (no sysfs on {})", available, os);
             return uniform(1, available);
         }
         return detect(Path.of("/sys/devices/system/node"), Path.of("/proc/self/status"), available);
@@ -103,7 +100,7 @@ public final class NodeTopology {
             // an unexpected runtime failure while reading it) means "topology unknown".
             reason = "cannot read " + sysNodeDir + ": " + e;
         }
-        Loggers.getLogger(LOGGER).debug("NUMA topology: one node of {} CPUs ({})", availableProcessors, reason);
+        Log.logger().debug("NUMA topology: one node of {} CPUs ({})", availableProcessors, reason);
         return uniform(1, availableProcessors);
     }
 
@@ -169,7 +166,7 @@ public final class NodeTopology {
         try {
             lines = Files.readAllLines(procSelfStatus);
         } catch (IOException e) {
-            Loggers.getLogger(LOGGER).debug("NUMA topology: all CPUs count as allowed (cannot read {}: {})",
+            Log.logger().debug("NUMA topology: all CPUs count as allowed (cannot read {}: {})",
                     procSelfStatus, e);
             return null;
         }
