@@ -173,13 +173,7 @@ final class SchedulerJmx implements KTaskSchedulerMXBean {
         }
 
         private void unregisterNow() {
-            try {
-                ManagementFactory.getPlatformMBeanServer().unregisterMBean(objectName);
-            } catch (InstanceNotFoundException e) {
-                // unregistered by someone else through the MBean server: nothing left to do
-            } catch (JMException | RuntimeException e) {
-                Log.logger().warn("ktask cannot unregister the MBean {}: {}", objectName, e.toString());
-            }
+            SchedulerJmx.unregisterBean(objectName);
         }
 
         /** Waits as {@link #inBackground} says, then registers; runs on the registrar thread. */
@@ -206,22 +200,13 @@ final class SchedulerJmx implements KTaskSchedulerMXBean {
             }
             try {
                 purgeCollected();
-                SchedulerJmx bean = new SchedulerJmx(name, this);
-                MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-                for (int n = 1;; n++) {
-                    ObjectName candidate = SchedulerJmx.objectName(n == 1 ? name : name + "#" + n);
-                    try {
-                        server.registerMBean(bean, candidate);
-                        objectName = candidate;
-                        break;
-                    } catch (InstanceAlreadyExistsException e) {
-                        // a live scheduler holds this name: try the next number
-                    }
-                }
+                objectName = SchedulerJmx.registerBean(name, this);
                 if (!state.compareAndSet(REGISTERING, REGISTERED)) {
                     unregisterNow(); // disposed while we registered: the dispose left this to us
                 }
-            } catch (JMException | RuntimeException | LinkageError e) {
+            } catch (Exception | LinkageError e) {
+                // Exception: a JMException (not named here, so that this class, loaded on the
+                // scheduler's builder thread, does not load JMX classes there) or a runtime failure;
                 // LinkageError: a runtime image without the java.management module
                 state.set(GONE);
                 if (FAILURE_LOGGED.compareAndSet(false, true)) {
@@ -271,6 +256,37 @@ final class SchedulerJmx implements KTaskSchedulerMXBean {
         Registration registration = new Registration(scheduler, name, null, 0);
         registration.registerNow();
         return registration;
+    }
+
+    /**
+     * Registers a new bean of {@code registration} under the lowest free name: {@code name}, or
+     * {@code name#2}, {@code #3}, ...
+     *
+     * @return the name it is registered under
+     */
+    private static ObjectName registerBean(String name, Registration registration) throws JMException {
+        SchedulerJmx bean = new SchedulerJmx(name, registration);
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        for (int n = 1;; n++) {
+            ObjectName candidate = objectName(n == 1 ? name : name + "#" + n);
+            try {
+                server.registerMBean(bean, candidate);
+                return candidate;
+            } catch (InstanceAlreadyExistsException e) {
+                // a live scheduler holds this name: try the next number
+            }
+        }
+    }
+
+    /** Unregisters the bean named {@code objectName}; never throws (a failure is logged). */
+    private static void unregisterBean(ObjectName objectName) {
+        try {
+            ManagementFactory.getPlatformMBeanServer().unregisterMBean(objectName);
+        } catch (InstanceNotFoundException e) {
+            // unregistered by someone else through the MBean server: nothing left to do
+        } catch (JMException | RuntimeException e) {
+            Log.logger().warn("ktask cannot unregister the MBean {}: {}", objectName, e.toString());
+        }
     }
 
     /** A class, not a lambda: this is made while a fresh JVM's first task starts, where a lambda costs milliseconds. */
