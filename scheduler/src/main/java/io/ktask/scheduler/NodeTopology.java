@@ -1,8 +1,6 @@
 package io.ktask.scheduler;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -107,15 +105,14 @@ public final class NodeTopology {
     /** {@return the topology, or null if no CPU is left} */
     private static NodeTopology readSysfs(Path sysNodeDir, Path procSelfStatus, int availableProcessors)
             throws IOException {
-        // Sorted by node number, so that node10 comes after node9. No glob, regex or lambda on
-        // this path: each costs milliseconds of class loading in a fresh JVM (cold start).
+        // Sorted by node number, so that node10 comes after node9. No glob, regex, lambda or
+        // java.nio.file on this path: each costs milliseconds of class loading in a fresh JVM
+        // (cold start); see KernelFiles.
         TreeMap<Integer, BitSet> nodes = new TreeMap<>();
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(sysNodeDir)) {
-            for (Path dir : dirs) {
-                int node = nodeNumber(dir.getFileName().toString());
-                if (node >= 0) {
-                    nodes.put(node, CpuList.parse(Files.readString(dir.resolve("cpulist"))));
-                }
+        for (String name : KernelFiles.list(sysNodeDir)) {
+            int node = nodeNumber(name);
+            if (node >= 0) {
+                nodes.put(node, CpuList.parse(KernelFiles.read(sysNodeDir.resolve(name).resolve("cpulist"))));
             }
         }
         BitSet usable = new BitSet();
@@ -162,20 +159,35 @@ public final class NodeTopology {
      * @throws IllegalArgumentException if the line is not a cpulist
      */
     static BitSet readCpusAllowed(Path procSelfStatus) {
-        List<String> lines;
+        String text;
         try {
-            lines = Files.readAllLines(procSelfStatus);
+            text = KernelFiles.read(procSelfStatus);
         } catch (IOException e) {
             Log.logger().debug("NUMA topology: all CPUs count as allowed (cannot read {}: {})",
                     procSelfStatus, e);
             return null;
         }
-        for (String line : lines) {
-            if (line.startsWith(CPUS_ALLOWED_LIST)) {
-                return CpuList.parse(line.substring(CPUS_ALLOWED_LIST.length()));
+        // Lines end at '\n' or '\r' (the empty "line" of a "\r\n" never matches), as for
+        // BufferedReader.readLine().
+        for (int start = 0; start < text.length(); ) {
+            int end = lineEnd(text, start);
+            if (text.startsWith(CPUS_ALLOWED_LIST, start)) {
+                return CpuList.parse(text.substring(start + CPUS_ALLOWED_LIST.length(), end));
             }
+            start = end + 1;
         }
         return null;
+    }
+
+    /** @return the index of the first '\n' or '\r' at or after {@code from}, else the length of {@code text} */
+    private static int lineEnd(String text, int from) {
+        for (int i = from; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\n' || c == '\r') {
+                return i;
+            }
+        }
+        return text.length();
     }
 
     /**
