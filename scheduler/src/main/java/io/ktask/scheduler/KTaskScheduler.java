@@ -550,6 +550,11 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         return jmx;
     }
 
+    /** {@return the worker loops made so far, see {@link Pools#worker} (for tests)} */
+    int workersMade() {
+        return pools.workersMade();
+    }
+
     /** {@return threads of this scheduler alive now (for tests)} */
     int liveThreads() {
         return pools.liveThreads();
