@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
  * The threads of one {@link KTaskScheduler}: per node, one {@link WorkerLoop} per CPU of the node
@@ -35,7 +36,15 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
     private int nextWorker;
     private final AtomicIntegerArray nextWorkerOnNode;
     private final AtomicInteger liveThreads = new AtomicInteger();
-    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    /**
+     * Made by the first {@link #shutdown}: a CompletableFuture made at build would load some 16
+     * classes (and set up ForkJoinPool's common pool) on the thread that builds a fresh JVM's
+     * first scheduler.
+     */
+    private volatile CompletableFuture<Void> terminated;
+    @SuppressWarnings("rawtypes") // an updater's field class cannot name a type argument
+    private static final AtomicReferenceFieldUpdater<Pools, CompletableFuture> TERMINATED =
+            AtomicReferenceFieldUpdater.newUpdater(Pools.class, CompletableFuture.class, "terminated");
     private volatile boolean shutDown;
     /** What a worker loop's thread factory needs, kept to make the loops on first use. */
     private final Object owner;
@@ -189,6 +198,11 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
      * ({@link ExecutorService#shutdownNow()}); otherwise queued tasks still run. Idempotent.
      */
     void shutdown(boolean now) {
+        if (terminated == null) {
+            // Racing shutdowns (dispose and a graceful dispose): one future wins, the others are
+            // dropped unseen. Set before shutDown, so whoever sees shutDown sees the future.
+            TERMINATED.compareAndSet(this, null, new CompletableFuture<Void>());
+        }
         shutDown = true;
         for (int i = 0; i < workers.length(); i++) {
             WorkerLoop w = workers.get(i);
@@ -217,7 +231,7 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         }
     }
 
-    /** @return completes once {@link #shutdown} was called and every thread has ended */
+    /** @return completes once every thread has ended; call after {@link #shutdown}, which makes it */
     CompletableFuture<Void> terminated() {
         return terminated;
     }
