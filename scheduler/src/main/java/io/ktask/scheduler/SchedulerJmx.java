@@ -28,9 +28,9 @@ import reactor.util.annotation.Nullable;
  *
  * <p>A registration made {@linkplain Registration#inBackground in the background} (the operators'
  * default scheduler, built by a fresh JVM's first task) runs on a daemon thread of its own, and
- * only once that task has ended (or {@link Registration#FIRST_TASK_WAIT_MILLIS} ms have passed): the
- * first use of the platform MBean server starts it, which costs 150 to 230 ms of class loading
- * and set-up that the task's caller must neither wait for nor share the CPUs with. The caller's
+ * only once that task has ended (or {@link Registration#FIRST_TASK_WAIT_MILLIS} ms have passed):
+ * the first use of the platform MBean server starts it, which costs 150 to 230 ms of class
+ * loading and set-up that the task's caller must neither wait for nor share the CPUs with. The caller's
  * thread makes the {@link Registration} only: this class (its pattern, the bean) is initialised
  * on the registrar thread.
  */
@@ -55,8 +55,9 @@ final class SchedulerJmx implements KTaskSchedulerMXBean {
      * {@code REGISTERED} then fails: dispose never waits for the MBean server.
      *
      * <p>Loaded on the thread that builds the scheduler, unlike {@link SchedulerJmx}: it holds no
-     * static state but the queue of collected schedulers, and touches JMX only on the registering
-     * thread.
+     * static state but the queue of collected schedulers, and reaches the MBean server only
+     * through {@link SchedulerJmx}'s static methods (to register, on the registering thread; to
+     * unregister a registered bean), so that its own loading loads no JMX class.
      */
     static final class Registration extends WeakReference<KTaskScheduler> {
         /**
