@@ -6,8 +6,6 @@ import java.lang.invoke.MethodType;
 
 import reactor.core.Exceptions;
 import reactor.core.scheduler.Schedulers;
-import reactor.util.Logger;
-import reactor.util.Loggers;
 
 /**
  * Hands an error thrown by a task to reactor-core's own scheduler error path,
@@ -20,8 +18,6 @@ import reactor.util.Loggers;
  */
 final class HandleError {
 
-    private static final Logger LOGGER = Loggers.getLogger("io.ktask.scheduler");
-
     /** reactor-core's {@code Schedulers.handleError(Throwable)}, or null where it cannot be reached. */
     private static final MethodHandle REACTOR = reactorHandleError();
 
@@ -33,7 +29,7 @@ final class HandleError {
             return MethodHandles.privateLookupIn(Schedulers.class, MethodHandles.lookup())
                     .findStatic(Schedulers.class, "handleError", MethodType.methodType(void.class, Throwable.class));
         } catch (ReflectiveOperationException | RuntimeException e) {
-            LOGGER.warn("ktask cannot reach reactor-core's Schedulers.handleError ({}): errors of tasks go to "
+            Log.logger().warn("ktask cannot reach reactor-core's Schedulers.handleError ({}): errors of tasks go to "
                     + "the thread's uncaught-exception handler only, not to Schedulers.onHandleError hooks", e.toString());
             return null;
         }

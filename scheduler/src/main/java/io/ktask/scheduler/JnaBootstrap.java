@@ -22,8 +22,6 @@ import java.util.jar.JarFile;
 import java.util.zip.CRC32;
 
 import com.sun.jna.Platform;
-import reactor.util.Logger;
-import reactor.util.Loggers;
 
 /**
  * Prepares JNA's first load in this JVM so that it starts no child process and, after the first
@@ -56,7 +54,6 @@ final class JnaBootstrap {
     /** Set by JNA once it has loaded its native library: after that, nothing here has an effect. */
     private static final String LOADED_FROM = "jnidispatch.path";
 
-    private static final Logger LOGGER = Loggers.getLogger("io.ktask.scheduler");
     private static final int MAX_INCLUDE_DEPTH = 4;
 
     private JnaBootstrap() {
@@ -82,7 +79,7 @@ final class JnaBootstrap {
             }
         } catch (IOException | RuntimeException e) {
             // Only a shortcut is lost: JNA finds its way as it always did.
-            LOGGER.debug("JNA set-up left to JNA ({})", e.toString());
+            Log.logger().debug("JNA set-up left to JNA ({})", e.toString());
         }
     }
 

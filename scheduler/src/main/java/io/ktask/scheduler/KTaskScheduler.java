@@ -51,8 +51,9 @@ import reactor.util.annotation.Nullable;
  * <p><b>Management</b>: each scheduler registers a {@link KTaskSchedulerMXBean} (limits, the
  * enabled switch, {@link #stats()}) in the platform MBean server when built, and unregisters it
  * when disposed. The one exception is the operators' default scheduler (that of specs which name
- * none): it registers its bean on a daemon thread of its own, moments after it is built, so that
- * a fresh JVM's first task does not wait the 150 to 230 ms that starting the platform MBean
+ * none): it registers its bean on a daemon thread of its own once its first task has ended (or,
+ * if that task runs longer, one second after it was built), so that a fresh JVM's first task
+ * neither waits for nor shares the CPUs with the 150 to 230 ms that starting the platform MBean
  * server takes.
  *
  * <p>Thread-safety: every method may be called from any thread.
@@ -84,6 +85,12 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     /** The MBean's registration, or null when built with {@code jmx(false)}. */
     @Nullable
     private final SchedulerJmx.Registration jmx;
+    /**
+     * A background registration still waiting for this scheduler's first task to end, else null:
+     * what {@link #taskEnded()} reads, once per task.
+     */
+    @Nullable
+    private volatile SchedulerJmx.Registration jmxAwaitingFirstTask;
     /** {@link #isDisposed()} as a supplier, made once rather than per scheduled task. */
     final BooleanSupplier disposedNow = () -> disposed;
 
@@ -102,10 +109,32 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         ThreadPlacement.bindInBackground();
         // Last, once every field is set: the MBean server publishes this scheduler to other threads.
         this.jmx = jmx == Jmx.OFF ? null
-                : jmx == Jmx.IN_BACKGROUND ? SchedulerJmx.registerInBackground(this, name) : SchedulerJmx.register(this, name);
+                : jmx == Jmx.IN_BACKGROUND
+                        ? SchedulerJmx.Registration.inBackground(this, name, SchedulerJmx.Registration.FIRST_TASK_WAIT_MILLIS)
+                : SchedulerJmx.register(this, name);
+        // Read by taskEnded() only, on the threads of tasks opened once this constructor has returned.
+        this.jmxAwaitingFirstTask = jmx == Jmx.IN_BACKGROUND ? this.jmx : null;
     }
 
-    /** When the MXBean is registered: not at all, during the build, or on a thread of its own. */
+    /**
+     * Called by each task's {@link TaskRecord} as it ends: the first end lets a background JMX
+     * registration go on (see {@link SchedulerJmx.Registration#inBackground}); every later one
+     * costs one volatile read.
+     */
+    void taskEnded() {
+        SchedulerJmx.Registration waiting = jmxAwaitingFirstTask;
+        if (waiting != null) {
+            // Two tasks ending at once may both get here: firstTaskEnded() is idempotent, and
+            // both write the same null.
+            jmxAwaitingFirstTask = null;
+            waiting.firstTaskEnded();
+        }
+    }
+
+    /**
+     * When the MXBean is registered: not at all, during the build, or on a thread of its own once
+     * the first task has ended.
+     */
     enum Jmx {
         OFF, AT_BUILD, IN_BACKGROUND
     }
@@ -519,6 +548,11 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     @Nullable
     SchedulerJmx.Registration jmxRegistration() {
         return jmx;
+    }
+
+    /** {@return the worker loops made so far, see {@link Pools#worker} (for tests)} */
+    int workersMade() {
+        return pools.workersMade();
     }
 
     /** {@return threads of this scheduler alive now (for tests)} */

@@ -7,8 +7,6 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 
-import reactor.util.Logger;
-import reactor.util.Loggers;
 import reactor.util.annotation.Nullable;
 
 /**
@@ -58,7 +56,6 @@ public final class KTaskSchedulerBuilder {
     static final String JMX = "ktask.jmx";
     static final String MAX_SPARES = "ktask.maxSpares";
     private static final int UNSET = -1;
-    private static final Logger LOGGER = Loggers.getLogger("io.ktask.scheduler");
 
     private String name;
     private NodeTopology topology;
@@ -268,9 +265,10 @@ public final class KTaskSchedulerBuilder {
 
     /**
      * Not API (reached through {@code SchedulerInternals.createDefault()}): the MXBean, if
-     * {@link #jmx} is on, is registered on a daemon thread of its own and appears moments after
-     * {@link #build()} returns, so that a fresh JVM's first task does not wait while the platform
-     * MBean server starts.
+     * {@link #jmx} is on, is registered on a daemon thread of its own once the scheduler's first
+     * task has ended (or one second after {@link #build()} returned, whichever comes first), so
+     * that a fresh JVM's first task neither waits for nor competes with the start of the platform
+     * MBean server.
      *
      * @return this builder
      */
@@ -353,7 +351,7 @@ public final class KTaskSchedulerBuilder {
         if (governor == null) {
             return null;
         }
-        LOGGER.info("ktask scheduler {}: helpers off, {} (power policy; -D{}=false or enabled(true) turns them on)",
+        Log.logger().info("ktask scheduler {}: helpers off, {} (power policy; -D{}=false or enabled(true) turns them on)",
                 schedulerName, governor, POWER_AWARE);
         return "power policy: " + governor;
     }

@@ -16,10 +16,11 @@ package io.ktask.scheduler;
  *
  * <p>The operators' default scheduler (name {@code ktask}, used by specs that name no scheduler,
  * built by the first such task) registers its bean on a daemon thread of its own instead of
- * during its build: the first use of the platform MBean server in a JVM costs 150 to 230 ms, which
- * that first task would otherwise wait for. Its bean appears moments later (a JMX client that
- * looks for it right after the first task polls until it is there); {@code -Dktask.jmx=false}
- * leaves it out too.
+ * during its build, and only once that first task has ended, or one second after the build if
+ * the task runs longer: the first use of the platform MBean server in a JVM costs 150 to 230 ms
+ * of CPU, which that first task would otherwise wait for or compete with. Its bean appears
+ * moments after (a JMX client that looks for it right after the first task polls until it is
+ * there); {@code -Dktask.jmx=false} leaves it out too.
  *
  * <p>Every read is a fresh value; as with {@link KTaskStats}, two attributes read one after the
  * other are not an atomic snapshot. A write takes effect at once, with the rules of the

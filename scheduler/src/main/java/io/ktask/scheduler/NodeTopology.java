@@ -1,8 +1,6 @@
 package io.ktask.scheduler;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,7 +8,6 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeMap;
-import reactor.util.Loggers;
 
 /**
  * The machine's NUMA nodes and the CPU ids of each, as seen by this process.
@@ -27,11 +24,9 @@ public final class NodeTopology {
     /** A node id meaning "no particular node": the unpinned any-node group of a scheduler. */
     public static final int ANY_NODE = -1;
 
-
     /** Exclusive upper bound of a CPU id; bounds the CPU-to-node table and affinity masks. */
     static final int CPU_ID_LIMIT = 1 << 16;
 
-    private static final String LOGGER = "io.ktask.scheduler";
     private static final String CPUS_ALLOWED_LIST = "Cpus_allowed_list:";
 
     private final int[][] cpusPerNode;
@@ -73,7 +68,7 @@ public final class NodeTopology {
         int available = Runtime.getRuntime().availableProcessors();
         String os = System.getProperty("os.name", "");
         if (!os.startsWith("Linux")) {
-            Loggers.getLogger(LOGGER).debug("NUMA topology: one node of {} CPUs (no sysfs on {})", available, os);
+            Log.logger().debug("NUMA topology: one node of {} CPUs (no sysfs on {})", available, os);
             return uniform(1, available);
         }
         return detect(Path.of("/sys/devices/system/node"), Path.of("/proc/self/status"), available);
@@ -103,22 +98,21 @@ public final class NodeTopology {
             // an unexpected runtime failure while reading it) means "topology unknown".
             reason = "cannot read " + sysNodeDir + ": " + e;
         }
-        Loggers.getLogger(LOGGER).debug("NUMA topology: one node of {} CPUs ({})", availableProcessors, reason);
+        Log.logger().debug("NUMA topology: one node of {} CPUs ({})", availableProcessors, reason);
         return uniform(1, availableProcessors);
     }
 
     /** {@return the topology, or null if no CPU is left} */
     private static NodeTopology readSysfs(Path sysNodeDir, Path procSelfStatus, int availableProcessors)
             throws IOException {
-        // Sorted by node number, so that node10 comes after node9. No glob, regex or lambda on
-        // this path: each costs milliseconds of class loading in a fresh JVM (cold start).
+        // Sorted by node number, so that node10 comes after node9. No glob, regex, lambda or
+        // java.nio.file on this path: each costs milliseconds of class loading in a fresh JVM
+        // (cold start); see KernelFiles.
         TreeMap<Integer, BitSet> nodes = new TreeMap<>();
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(sysNodeDir)) {
-            for (Path dir : dirs) {
-                int node = nodeNumber(dir.getFileName().toString());
-                if (node >= 0) {
-                    nodes.put(node, CpuList.parse(Files.readString(dir.resolve("cpulist"))));
-                }
+        for (String name : KernelFiles.list(sysNodeDir)) {
+            int node = nodeNumber(name);
+            if (node >= 0) {
+                nodes.put(node, CpuList.parse(KernelFiles.read(sysNodeDir.resolve(name).resolve("cpulist"))));
             }
         }
         BitSet usable = new BitSet();
@@ -165,20 +159,35 @@ public final class NodeTopology {
      * @throws IllegalArgumentException if the line is not a cpulist
      */
     static BitSet readCpusAllowed(Path procSelfStatus) {
-        List<String> lines;
+        String text;
         try {
-            lines = Files.readAllLines(procSelfStatus);
+            text = KernelFiles.read(procSelfStatus);
         } catch (IOException e) {
-            Loggers.getLogger(LOGGER).debug("NUMA topology: all CPUs count as allowed (cannot read {}: {})",
+            Log.logger().debug("NUMA topology: all CPUs count as allowed (cannot read {}: {})",
                     procSelfStatus, e);
             return null;
         }
-        for (String line : lines) {
-            if (line.startsWith(CPUS_ALLOWED_LIST)) {
-                return CpuList.parse(line.substring(CPUS_ALLOWED_LIST.length()));
+        // Lines end at '\n' or '\r' (the empty "line" of a "\r\n" never matches), as for
+        // BufferedReader.readLine().
+        for (int start = 0; start < text.length(); ) {
+            int end = lineEnd(text, start);
+            if (text.startsWith(CPUS_ALLOWED_LIST, start)) {
+                return CpuList.parse(text.substring(start + CPUS_ALLOWED_LIST.length(), end));
             }
+            start = end + 1;
         }
         return null;
+    }
+
+    /** @return the index of the first '\n' or '\r' at or after {@code from}, else the length of {@code text} */
+    private static int lineEnd(String text, int from) {
+        for (int i = from; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\n' || c == '\r') {
+                return i;
+            }
+        }
+        return text.length();
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.ktask.scheduler;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -107,7 +106,7 @@ final class PlacedThreadFactory implements ThreadFactory {
      */
     static int readProcessNice(Path stat) {
         try {
-            String text = Files.readString(stat);
+            String text = KernelFiles.read(stat);
             String[] fields = text.substring(text.lastIndexOf(')') + 2).trim().split(" ");
             int nice = Integer.parseInt(fields[16]);
             return nice >= -20 && nice <= 19 ? nice : 0;

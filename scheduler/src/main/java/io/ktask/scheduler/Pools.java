@@ -9,6 +9,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
  * The threads of one {@link KTaskScheduler}: per node, one {@link WorkerLoop} per CPU of the node
@@ -16,12 +18,16 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * helper group; plus the unpinned any-node helper group.
  *
  * <p>Every loop and group starts its threads on first use and lets them go after the keep-alive,
- * so a scheduler nobody uses holds no thread. Helper groups have no queue: the helper permits already
- * bound how many bodies run at once, so each start either finds an idle thread or makes one.
+ * so a scheduler nobody uses holds no thread. A worker loop (and its queues) is even made on first
+ * use only: the operators' default scheduler, built by a fresh JVM's first task, runs helpers and
+ * task threads and never a loop unless it is also used as a plain Reactor scheduler. Helper groups
+ * have no queue: the helper permits already bound how many bodies run at once, so each start
+ * either finds an idle thread or makes one.
  */
 final class Pools implements PlacedThreadFactory.Lifecycle {
 
-    private final WorkerLoop[] workers;
+    /** Made on first use ({@link #worker}); once shut down, no slot is null (see {@link #shutdown}). */
+    private final AtomicReferenceArray<WorkerLoop> workers;
     /** Node {@code n}'s workers are {@code workers[firstWorker[n] .. firstWorker[n + 1])}. */
     private final int[] firstWorker;
     /** Index {@code n} is node {@code n}'s helper group; the last one is the any-node group. */
@@ -30,8 +36,23 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
     private int nextWorker;
     private final AtomicIntegerArray nextWorkerOnNode;
     private final AtomicInteger liveThreads = new AtomicInteger();
-    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    /**
+     * Made by the first {@link #shutdown}: a CompletableFuture made at build would load some 16
+     * classes (and set up ForkJoinPool's common pool) on the thread that builds a fresh JVM's
+     * first scheduler.
+     */
+    private volatile CompletableFuture<Void> terminated;
+    @SuppressWarnings("rawtypes") // an updater's field class cannot name a type argument
+    private static final AtomicReferenceFieldUpdater<Pools, CompletableFuture> TERMINATED =
+            AtomicReferenceFieldUpdater.newUpdater(Pools.class, CompletableFuture.class, "terminated");
     private volatile boolean shutDown;
+    /** What a worker loop's thread factory needs, kept to make the loops on first use. */
+    private final Object owner;
+    private final String name;
+    /** Per node, the CPUs its workers are pinned to, or null for no pinning. */
+    private final int[][] pins;
+    private final boolean daemon;
+    private final long keepAliveNanos;
 
     /** The thread options of a scheduler's pools, as validated by the builder. */
     record Settings(boolean pinning, int helperNice, Duration keepAlive, boolean daemon) {
@@ -43,19 +64,22 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         int helperNice = settings.helperNice();
         boolean daemon = settings.daemon();
         long keepAliveNanos = settings.keepAlive().toNanos();
-        this.workers = new WorkerLoop[topology.cpuCount()];
+        this.owner = owner;
+        this.name = name;
+        this.daemon = daemon;
+        this.keepAliveNanos = keepAliveNanos;
+        this.workers = new AtomicReferenceArray<>(topology.cpuCount());
         this.firstWorker = new int[nodes + 1];
+        this.pins = new int[nodes][];
         this.helpers = new ThreadPoolExecutor[nodes + 1];
         this.nextWorkerOnNode = new AtomicIntegerArray(nodes);
         int w = 0;
         for (int n = 0; n < nodes; n++) {
             int[] cpus = topology.cpus(n);
             int[] pin = pinning ? cpus : null;
+            pins[n] = pin;
             firstWorker[n] = w;
-            for (int c = 0; c < cpus.length; c++) {
-                workers[w++] = new WorkerLoop(new PlacedThreadFactory(owner, name + "-n" + n + "-w" + c, n, pin,
-                        PlacedThreadFactory.INHERIT_NICE, daemon, true, this), keepAliveNanos);
-            }
+            w += cpus.length;
             helpers[n] = helperGroup(new PlacedThreadFactory(
                     owner, name + "-helper-n" + n, n, pin, helperNice, daemon, false, this), keepAliveNanos);
         }
@@ -93,7 +117,7 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         // Benign race, as in reactor-core's ParallelScheduler: two callers may pick the same loop
         // (a lost step of the round), never an index out of range, since every write is one.
         int index = nextWorker;
-        nextWorker = index + 1 == workers.length ? 0 : index + 1;
+        nextWorker = index + 1 == workers.length() ? 0 : index + 1;
         return index;
     }
 
@@ -104,8 +128,26 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         return first + Math.floorMod(nextWorkerOnNode.getAndIncrement(node), count);
     }
 
+    /** @return worker loop {@code index}, made by this call if it is the first use of that index */
     WorkerLoop worker(int index) {
-        return workers[index];
+        WorkerLoop w = workers.get(index);
+        return w != null ? w : publish(index, newWorker(index));
+    }
+
+    /** @return a new worker loop for slot {@code index}, with no thread yet */
+    private WorkerLoop newWorker(int index) {
+        int node = nodeOfWorker(index);
+        return new WorkerLoop(new PlacedThreadFactory(owner, name + "-n" + node + "-w" + (index - firstWorker[node]),
+                node, pins[node], PlacedThreadFactory.INHERIT_NICE, daemon, true, this), keepAliveNanos);
+    }
+
+    /**
+     * @return the loop in slot {@code index}: {@code made} if its CAS wins, else the one that won
+     *     (a racing first use, or {@link #shutdown}); a losing loop is dropped unused, which is
+     *     free, as a loop starts no thread before its first task
+     */
+    private WorkerLoop publish(int index, WorkerLoop made) {
+        return workers.compareAndSet(index, null, made) ? made : workers.get(index);
     }
 
     /** @return the node of worker loop {@code index} */
@@ -122,16 +164,26 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         return helpers[node == NodeTopology.ANY_NODE ? helpers.length - 1 : node];
     }
 
-    /** @return the number of worker loops (one per CPU) */
+    /** @return the number of worker loops (one per CPU), made or not */
     int workerCount() {
-        return workers.length;
+        return workers.length();
+    }
+
+    /** @return the worker loops made so far (for tests) */
+    int workersMade() {
+        int made = 0;
+        for (int i = 0; i < workers.length(); i++) {
+            made += workers.get(i) != null ? 1 : 0;
+        }
+        return made;
     }
 
     /** @return the tasks queued (delayed or waiting) in the worker loops now */
     int buffered() {
         int total = 0;
-        for (WorkerLoop w : workers) {
-            total += w.buffered();
+        for (int i = 0; i < workers.length(); i++) {
+            WorkerLoop w = workers.get(i);
+            total += w != null ? w.buffered() : 0;
         }
         return total;
     }
@@ -146,8 +198,23 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
      * ({@link ExecutorService#shutdownNow()}); otherwise queued tasks still run. Idempotent.
      */
     void shutdown(boolean now) {
+        if (terminated == null) {
+            // Racing shutdowns (dispose and a graceful dispose): one future wins, the others are
+            // dropped unseen. Set before shutDown, so whoever sees shutDown sees the future.
+            TERMINATED.compareAndSet(this, null, new CompletableFuture<Void>());
+        }
         shutDown = true;
-        for (WorkerLoop w : workers) {
+        for (int i = 0; i < workers.length(); i++) {
+            WorkerLoop w = workers.get(i);
+            if (w == null) {
+                // Never used: the slot gets a loop stopped before anyone can see it. A first use
+                // racing this shutdown either loses its CAS to it (and gets the stopped loop, which
+                // rejects its task) or wins, and then its loop is the one stopped here: either way
+                // no loop this shutdown missed can start a thread.
+                WorkerLoop stopped = newWorker(i);
+                stopped.shutdown(now);
+                w = publish(i, stopped);
+            }
             w.shutdown(now);
         }
         for (ThreadPoolExecutor e : helpers) {
@@ -164,7 +231,7 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         }
     }
 
-    /** @return completes once {@link #shutdown} was called and every thread has ended */
+    /** @return completes once every thread has ended; call after {@link #shutdown}, which makes it */
     CompletableFuture<Void> terminated() {
         return terminated;
     }
@@ -186,8 +253,10 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         if (!shutDown || liveThreads.get() != 0) {
             return;
         }
-        for (WorkerLoop w : workers) {
-            if (!w.isTerminated()) {
+        for (int i = 0; i < workers.length(); i++) {
+            WorkerLoop w = workers.get(i);
+            // Null: shutdown() has not reached this slot yet, and checks again once it has.
+            if (w == null || !w.isTerminated()) {
                 return;
             }
         }

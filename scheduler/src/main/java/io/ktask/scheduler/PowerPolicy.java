@@ -1,7 +1,6 @@
 package io.ktask.scheduler;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 
@@ -61,7 +60,7 @@ final class PowerPolicy {
     @Nullable
     private static String read(Path file) {
         try {
-            return Files.readString(file).trim();
+            return KernelFiles.read(file).trim();
         } catch (IOException | RuntimeException e) {
             return null; // no cpufreq for this CPU (or not readable): it does not count
         }

@@ -1,7 +1,6 @@
 package io.ktask.scheduler;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -64,7 +63,7 @@ final class SignalPriority {
     /** @return field 19 (nice) of a {@code stat} file, or 0 if it cannot be read */
     static int readProcessNice(Path stat) {
         try {
-            String s = Files.readString(stat);
+            String s = KernelFiles.read(stat);
             // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
             String[] rest = s.substring(s.lastIndexOf(')') + 2).trim().split(" ");
             return Integer.parseInt(rest[16]);

@@ -5,8 +5,6 @@ import java.util.Objects;
 
 import reactor.core.Disposable;
 import reactor.core.Exceptions;
-import reactor.util.Logger;
-import reactor.util.Loggers;
 
 /**
  * The {@link TaskListener}s of one scheduler: a copy-on-write array, since listeners are added
@@ -15,7 +13,6 @@ import reactor.util.Loggers;
 final class TaskListeners {
 
     static final TaskListener[] NONE = {};
-    private static final Logger LOGGER = Loggers.getLogger("io.ktask.scheduler");
 
     private volatile TaskListener[] listeners = NONE;
 
@@ -75,7 +72,7 @@ final class TaskListeners {
                 l.taskEnded(mode, outcome, durationNanos);
             } catch (Throwable e) {
                 Exceptions.throwIfJvmFatal(e);
-                LOGGER.warn("ktask: TaskListener " + l + " failed", e);
+                Log.logger().warn("ktask: TaskListener " + l + " failed", e);
             }
         }
     }

@@ -77,6 +77,7 @@ final class TaskRecord implements TaskHandle {
         // Only the first close counts the task as ended, whichever thread it comes from.
         if (closed == 0 && CLOSED.compareAndSet(this, 0, 1)) {
             scheduler.tasksRunning.decrementAndGet();
+            scheduler.taskEnded();
             if (listeners.length != 0) {
                 long duration = System.nanoTime() - startNanos;
                 int said = end;

@@ -9,8 +9,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import reactor.util.Logger;
-import reactor.util.Loggers;
 
 /**
  * Places the calling thread on CPUs and sets its priority, where the OS allows it (Linux, through
@@ -31,11 +29,6 @@ import reactor.util.Loggers;
  * caller never waits for it; {@link #currentCpu()} and {@link #isBound()} never bind.
  */
 final class ThreadPlacement {
-
-    /** Looked up when needed: a scheduler built before any Flux would otherwise initialise Reactor's logging. */
-    private static Logger logger() {
-        return Loggers.getLogger("io.ktask.scheduler");
-    }
 
     /** The "what: reason" pairs already logged; bounded, as reasons are errnos or fixed texts. */
     private static final Set<String> REPORTED = ConcurrentHashMap.newKeySet();
@@ -78,7 +71,7 @@ final class ThreadPlacement {
                 LinuxLibc.bind();
                 boundOn = Thread.currentThread().getName();
                 bound = true;
-                logger().debug("ktask bound libc in {} ms on thread {}",
+                Log.logger().debug("ktask bound libc in {} ms on thread {}",
                         (System.nanoTime() - start) / 1_000_000, boundOn);
                 return null;
             } catch (LinkageError | RuntimeException e) {
@@ -318,7 +311,7 @@ final class ThreadPlacement {
     static boolean report(String what, String reason) {
         boolean first = REPORTED.add(what + ": " + reason);
         if (first) {
-            logger().info("ktask cannot {}: {}; threads run without it (logged once)", what, reason);
+            Log.logger().info("ktask cannot {}: {}; threads run without it (logged once)", what, reason);
         }
         return first;
     }

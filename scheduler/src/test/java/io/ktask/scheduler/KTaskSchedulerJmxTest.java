@@ -206,11 +206,12 @@ class KTaskSchedulerJmxTest {
 
     /**
      * Issue 12: the default scheduler is built by a fresh JVM's first task, which must not wait
-     * while the platform MBean server starts: its bean is registered by a thread of its own, and
-     * still found through the platform MBean server.
+     * while the platform MBean server starts: its bean is registered by a thread of its own, once
+     * that first task has ended (issue 11: not while it runs), and still found through the
+     * platform MBean server.
      */
     @Test
-    void theDefaultSchedulerRegistersItsBeanOnAThreadOfItsOwn() throws Exception {
+    void theDefaultSchedulerRegistersItsBeanOnAThreadOfItsOwnOnceItsFirstTaskEnded() throws Exception {
         Map<ObjectName, String> registeredOn = new ConcurrentHashMap<>();
         NotificationListener listener = (notification, handback) -> {
             // The MBean server tells its delegate's listeners on the registering thread.
@@ -222,6 +223,11 @@ class KTaskSchedulerJmxTest {
         server.addNotificationListener(MBeanServerDelegate.DELEGATE_NAME, listener, null, null);
         KTaskScheduler s = SchedulerInternals.createDefault();
         try {
+            SchedulerJmx.Registration registration = s.jmxRegistration();
+            TaskHandle first = s.openTask();
+            assertThat(registration.wentOn()).as("let go before the first task ended").isFalse();
+            first.close();
+            assertThat(registration.wentOn()).as("let go as the first task ended").isTrue();
             ObjectName on = awaitObjectName(s);
             assertThat(server.isRegistered(on)).isTrue();
             assertThat(server.getAttribute(on, "Name")).isEqualTo("ktask");
@@ -235,24 +241,111 @@ class KTaskSchedulerJmxTest {
         }
     }
 
+    /** Issue 11: the registrar touches the MBean server only once it is let go (here: never by the time). */
+    @Test
+    void aBackgroundRegistrationWaitsUntilTheFirstTaskHasEnded() throws Exception {
+        KTaskScheduler s = KTaskScheduler.builder().name("jmx-waits").topology(NodeTopology.uniform(1, 2)).jmx(false).build();
+        SchedulerJmx.Registration registration = SchedulerJmx.Registration.inBackground(s, "jmx-waits", TimeUnit.HOURS.toMillis(1));
+        try {
+            awaitWaiting(registration.registrar());
+            assertThat(server.isRegistered(name("jmx-waits"))).as("registered while waiting").isFalse();
+            assertThat(registration.objectName()).isNull();
+            registration.firstTaskEnded();
+            assertThat(registration.awaitSettled(20, TimeUnit.SECONDS)).as("settled within 20 s").isTrue();
+            assertThat(registration.objectName()).isEqualTo(name("jmx-waits"));
+            assertThat(server.getAttribute(name("jmx-waits"), "Name")).isEqualTo("jmx-waits");
+        } finally {
+            registration.unregister();
+            s.dispose();
+        }
+        assertThat(server.isRegistered(name("jmx-waits"))).isFalse();
+    }
+
+    /** Issue 11: a scheduler whose first task never ends (or never comes) still gets its bean, after the wait. */
+    @Test
+    void withoutATaskTheBeanIsRegisteredOnceTheWaitIsOver() throws Exception {
+        long start = System.nanoTime();
+        KTaskScheduler s = KTaskScheduler.builder().name("jmx-no-task").topology(NodeTopology.uniform(1, 2))
+                .jmxInBackground().build();
+        try {
+            ObjectName on = awaitObjectName(s);
+            assertThat(on).isEqualTo(name("jmx-no-task"));
+            assertThat(s.jmxRegistration().wentOn()).as("let go by a task").isFalse();
+            // A lower bound, not a speed: the registrar cannot have registered before its wait was over.
+            assertThat(System.nanoTime() - start).as("ns from build to the bean")
+                    .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(SchedulerJmx.Registration.FIRST_TASK_WAIT_MILLIS));
+        } finally {
+            s.dispose();
+        }
+        assertThat(server.isRegistered(name("jmx-no-task"))).isFalse();
+    }
+
     /**
-     * A dispose may come before, during or after a background registration: whichever it meets,
-     * no bean is left behind once the registration has settled.
+     * Issue 11: a dispose while the registrar waits withdraws the registration: the registrar
+     * wakes (its wait here is an hour) and ends without ever registering the bean.
+     */
+    @Test
+    void aDisposeWhileTheRegistrarWaitsMeansItNeverRegisters() throws Exception {
+        Map<ObjectName, String> registered = new ConcurrentHashMap<>();
+        NotificationListener listener = (notification, handback) -> {
+            if (notification instanceof MBeanServerNotification n
+                    && MBeanServerNotification.REGISTRATION_NOTIFICATION.equals(n.getType())) {
+                registered.put(n.getMBeanName(), Thread.currentThread().getName());
+            }
+        };
+        server.addNotificationListener(MBeanServerDelegate.DELEGATE_NAME, listener, null, null);
+        KTaskScheduler s = KTaskScheduler.builder().name("jmx-withdrawn").topology(NodeTopology.uniform(1, 2)).jmx(false).build();
+        try {
+            SchedulerJmx.Registration registration =
+                    SchedulerJmx.Registration.inBackground(s, "jmx-withdrawn", TimeUnit.HOURS.toMillis(1));
+            Thread registrar = registration.registrar();
+            awaitWaiting(registrar);
+            registration.unregister(); // what dispose() does
+            registrar.join(TimeUnit.SECONDS.toMillis(20));
+            assertThat(registrar.isAlive()).as("the registrar woke and ended").isFalse();
+            assertThat(registration.awaitSettled(0, TimeUnit.SECONDS)).as("settled").isTrue();
+            assertThat(registered).as("registered at some point").doesNotContainKey(name("jmx-withdrawn"));
+            assertThat(server.isRegistered(name("jmx-withdrawn"))).isFalse();
+            assertThat(registration.objectName()).isNull();
+        } finally {
+            server.removeNotificationListener(MBeanServerDelegate.DELEGATE_NAME, listener);
+            s.dispose();
+        }
+    }
+
+    /**
+     * A dispose may come while the registrar waits, or before, during or after the registration
+     * its first task let go: whichever it meets, no bean is left behind once the registration has
+     * settled.
      */
     @Test
     void aDisposeRacingABackgroundRegistrationLeavesNoBean() throws Exception {
         ObjectName on = name("jmx-race");
-        for (int round = 0; round < 20; round++) {
+        for (int round = 0; round < 30; round++) {
             KTaskScheduler s = KTaskScheduler.builder().name("jmx-race").topology(NodeTopology.uniform(1, 2))
                     .jmxInBackground().build();
-            if (round % 2 == 1) {
-                awaitObjectName(s); // every other round: dispose once it is registered
+            if (round % 3 != 0) {
+                s.openTask().close(); // lets the registrar go: the dispose below races the registration
+            }
+            if (round % 3 == 2) {
+                awaitObjectName(s); // dispose once it is registered
             }
             s.dispose();
             assertThat(s.jmxRegistration().awaitSettled(20, TimeUnit.SECONDS)).as("round %d settled", round).isTrue();
             assertThat(server.isRegistered(on)).as("round %d: a bean left behind", round).isFalse();
             assertThat(s.objectName()).isNull();
         }
+    }
+
+    /** Polls (at most 20 s) until {@code registrar} waits with a timeout: for its first task, in these tests. */
+    private static void awaitWaiting(Thread registrar) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        Thread.State state;
+        while ((state = registrar.getState()) != Thread.State.TIMED_WAITING && state != Thread.State.TERMINATED
+                && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(registrar.getState()).as("the registrar's state").isEqualTo(Thread.State.TIMED_WAITING);
     }
 
     /** Waits (at most 20 s) until the background registration of {@code s} has settled; @return its bean's name */

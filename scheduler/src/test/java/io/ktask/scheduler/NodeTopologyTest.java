@@ -329,6 +329,24 @@ class NodeTopologyTest {
         assertThat(detect(4)).isEqualTo(NodeTopology.uniform(2, 2));
     }
 
+    /**
+     * A process or thread name ({@code comm}, at most 15 bytes, which may cut a UTF-8 character
+     * in two) is not always valid UTF-8: the status file is still read (it once counted as
+     * unreadable, so every CPU was allowed), and a line may end at '\r' as well.
+     */
+    @Test
+    void aStatusFileWhoseNameIsNotUtf8StillLimitsTheCpus() throws IOException {
+        sysfs("0", "0-3", "1", "4-7");
+        byte[] name = {'N', 'a', 'm', 'e', ':', '\t', 'j', (byte) 0xc3, '\n'};
+        byte[] rest = "Cpus_allowed:\tff\r\nCpus_allowed_list:\t1-2,5\r\nMems_allowed_list:\t0\r\n"
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] text = java.util.Arrays.copyOf(name, name.length + rest.length);
+        System.arraycopy(rest, 0, text, name.length, rest.length);
+        Files.write(status, text);
+
+        assertThat(detect(8)).isEqualTo(NodeTopology.of(new int[] {1, 2}, new int[] {5}));
+    }
+
     @Test
     void capDropsTheHighestCpuIdsFirst() throws IOException {
         sysfs("0", "0-3,8-11", "1", "4-7,12-15");
