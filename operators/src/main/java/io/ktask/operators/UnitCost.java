@@ -16,8 +16,13 @@ final class UnitCost {
 
     /** Units of the first probe chunk of a work function never timed before. */
     static final long FIRST_PROBE_UNITS = 16;
-    /** Below this much estimated remaining work, waking helpers costs more than it saves. */
-    static final long HELPER_PAYOFF_NANOS = 100_000;
+    /**
+     * Below this much estimated remaining work, waking helpers costs more than it saves: a helper
+     * joins some 10 to 30 us after it is asked for (its thread's wake-up), so below about twice
+     * that it would find little left. Measured on 2 CPUs (bench/RESULTS.md, issue 11): a 100 us
+     * task gains ~10% from a helper, which the earlier 100 us threshold left inline.
+     */
+    static final long HELPER_PAYOFF_NANOS = 60_000;
     /** Target duration of an adaptive chunk: claims stay rare against the work they hand out. */
     static final long TARGET_CHUNK_NANOS = 50_000;
 
