@@ -229,8 +229,9 @@ public final class KTask {
 
     /**
      * The scheduler of specs that name none: created on first use, daemon threads, never
-     * disposed; its MXBean is registered on a background thread, so that a fresh JVM's first task
-     * does not wait while the platform MBean server starts. Not a static holder: a bad
+     * disposed; its MXBean is registered on a background thread once the first task has ended
+     * (or after a second), so that a fresh JVM's first task neither waits for the platform MBean
+     * server to start nor shares the CPUs with it. Not a static holder: a bad
      * {@code ktask.*} property must fail one subscription with a clear error, not the class
      * forever, and a corrected property must then work.
      *

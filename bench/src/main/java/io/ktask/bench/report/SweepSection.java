@@ -29,9 +29,9 @@ final class SweepSection {
     /** File name of the chart, beside RESULTS.md. */
     static final String CHART = "results-sweep.png";
 
-    private static final String LOOP = ResultGroup.SEQUENTIAL;
-    private static final String STREAMS = "parallelStream";
-    private static final String OURS = "ktask";
+    static final String LOOP = ResultGroup.SEQUENTIAL;
+    static final String STREAMS = "parallelStream";
+    static final String OURS = "ktask";
 
     private SweepSection() {
     }
@@ -53,7 +53,7 @@ final class SweepSection {
         return sweep;
     }
 
-    private static long units(ResultGroup g) {
+    static long units(ResultGroup g) {
         return Long.parseLong(g.params().get("n"));
     }
 
@@ -106,13 +106,13 @@ final class SweepSection {
     }
 
     /** @return the time of {@code impl} over the time of {@code reference}, by medians, if both ran */
-    private static Optional<Double> timeRatio(ResultGroup g, String impl, String reference) {
+    static Optional<Double> timeRatio(ResultGroup g, String impl, String reference) {
         Optional<JmhResult> a = g.get(impl);
         Optional<JmhResult> b = g.get(reference);
         return a.isPresent() && b.isPresent() ? Optional.of(1 / a.get().speedupOver(b.get())) : Optional.empty();
     }
 
-    private static String times(double ratio) {
+    static String times(double ratio) {
         return String.format(Locale.ROOT, "%.2fx", ratio);
     }
 
