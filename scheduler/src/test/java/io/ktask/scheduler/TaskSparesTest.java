@@ -156,8 +156,13 @@ class TaskSparesTest {
             long refusedBefore = scheduler.sparesRefused();
             try (TaskSpares.Blocked blocked = Spares.blocked()) {
                 if (scheduler.sparesRefused() > refusedBefore) {
-                    refusedAtDepth.set(level);
-                    deepest.countDown();
+                    // An outer level may see the deeper level's refusal too (the spare its block
+                    // started was refused meanwhile): keep the deepest, and let only the deepest
+                    // level started so far say it is done.
+                    refusedAtDepth.accumulateAndGet(level, Math::max);
+                    if (level == depth.get()) {
+                        deepest.countDown();
+                    }
                 }
                 awaitTrue(released);
             }
