@@ -85,12 +85,6 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     /** The MBean's registration, or null when built with {@code jmx(false)}. */
     @Nullable
     private final SchedulerJmx.Registration jmx;
-    /**
-     * A background registration still waiting for this scheduler's first task to end, else null:
-     * what {@link #taskEnded()} reads, once per task.
-     */
-    @Nullable
-    private volatile SchedulerJmx.Registration jmxAwaitingFirstTask;
     /** {@link #isDisposed()} as a supplier, made once rather than per scheduled task. */
     final BooleanSupplier disposedNow = () -> disposed;
 
@@ -112,8 +106,6 @@ public final class KTaskScheduler implements Scheduler, Scannable {
                 : jmx == Jmx.IN_BACKGROUND
                         ? SchedulerJmx.Registration.inBackground(this, name, SchedulerJmx.Registration.FIRST_TASK_WAIT_MILLIS)
                 : SchedulerJmx.register(this, name);
-        // Read by taskEnded() only, on the threads of tasks opened once this constructor has returned.
-        this.jmxAwaitingFirstTask = jmx == Jmx.IN_BACKGROUND ? this.jmx : null;
     }
 
     /**
@@ -122,12 +114,8 @@ public final class KTaskScheduler implements Scheduler, Scannable {
      * costs one volatile read.
      */
     void taskEnded() {
-        SchedulerJmx.Registration waiting = jmxAwaitingFirstTask;
-        if (waiting != null) {
-            // Two tasks ending at once may both get here: firstTaskEnded() is idempotent, and
-            // both write the same null.
-            jmxAwaitingFirstTask = null;
-            waiting.firstTaskEnded();
+        if (jmx != null) {
+            jmx.firstTaskEnded(); // after the first, a latch already at zero: one volatile read
         }
     }
 

@@ -1,23 +1,16 @@
 package io.ktask.scheduler;
 
-import java.io.IOException;
-import java.nio.file.Path;
-
 /**
  * Downstream code never runs at helper priority: a helper (or task) thread that is about to
  * signal a subscriber raises itself to the process's normal nice value for the signal, and goes
  * back afterwards. "Normal" is the nice of the process's main thread ({@code /proc/self/stat}),
- * read once: a task's caller runs at it unless the user changed it, and reading each caller's
- * own nice would cost a system call per task.
+ * read once by {@link PlacedThreadFactory}: a task's caller runs at it unless the user changed
+ * it, and reading each caller's own nice would cost a system call per task.
  */
 final class SignalPriority {
 
     /** {@link #enter()}'s answer when nothing was changed. */
     static final int NO_CHANGE = Integer.MIN_VALUE;
-    private static final int UNREAD = Integer.MAX_VALUE;
-
-    /** Benign race: two first readers both read the same file and store the same value. */
-    private static volatile int processNice = UNREAD;
 
     private SignalPriority() {
     }
@@ -31,7 +24,7 @@ final class SignalPriority {
         if (!(Thread.currentThread() instanceof KTaskThread t) || !t.reniced || t instanceof KTaskThread.NonBlockingThread) {
             return NO_CHANGE;
         }
-        int normal = processNice();
+        int normal = PlacedThreadFactory.processNice();
         synchronized (t.niceLock) { // a lender's raise and ours never interleave
             int now = ThreadPlacement.currentThreadNice();
             if (now == ThreadPlacement.UNKNOWN_NICE || now <= normal) {
@@ -48,27 +41,6 @@ final class SignalPriority {
         }
         synchronized (((KTaskThread) Thread.currentThread()).niceLock) {
             ThreadPlacement.setCurrentThreadNice(previous);
-        }
-    }
-
-    static int processNice() {
-        int n = processNice;
-        if (n == UNREAD) {
-            n = readProcessNice(Path.of("/proc/self/stat"));
-            processNice = n;
-        }
-        return n;
-    }
-
-    /** @return field 19 (nice) of a {@code stat} file, or 0 if it cannot be read */
-    static int readProcessNice(Path stat) {
-        try {
-            String s = KernelFiles.read(stat);
-            // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
-            String[] rest = s.substring(s.lastIndexOf(')') + 2).trim().split(" ");
-            return Integer.parseInt(rest[16]);
-        } catch (IOException | RuntimeException e) {
-            return 0;
         }
     }
 }
