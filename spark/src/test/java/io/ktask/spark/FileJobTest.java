@@ -18,8 +18,6 @@ import io.ktask.operators.DelimitedFile;
 import io.ktask.operators.KTask;
 import io.ktask.operators.KTaskException;
 import io.ktask.operators.KTaskSpec;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,29 +31,25 @@ import reactor.test.StepVerifier;
 class FileJobTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static SparkKTask spark;
 
     @TempDir
     Path dir;
 
     @RegisterExtension
+    static final LocalSpark LOCAL = new LocalSpark("ktask-file-test");
+
+    @RegisterExtension
     final DroppedErrors dropped = new DroppedErrors();
 
-    @BeforeAll
-    static void start() {
-        spark = SparkKTask.builder().master("local[2,2]").appName("ktask-file-test").build();
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.close();
+    private static SparkKTask spark() {
+        return LOCAL.spark();
     }
 
     @Test
     void chunksTileTheFileAtRecordStartsAndMergeInOrder() throws IOException {
         Path file = letters("letters.txt", 26 * 20); // records "abc...z": 'z' ends each
         Oracle oracle = Oracle.in(Files.createDirectory(dir.resolve("oracle")));
-        Oracle.Tally result = spark.reduce(file, (byte) 'z', oracle.recordJob(8)).block(WAIT);
+        Oracle.Tally result = spark().reduce(file, (byte) 'z', oracle.recordJob(8)).block(WAIT);
         oracle.assertSucceeded(result, 26 * 20, 8);
     }
 
@@ -63,7 +57,7 @@ class FileJobTest {
     void brcOnSparkEqualsTheLocalRunAndTheWholeFile() throws IOException {
         Path file = dir.resolve("brc.txt");
         BrcGenerator.write(file, 20_000, 300, 7, written -> { });
-        StationTable onSpark = spark.reduce(file, SparkJob.ofRecords(SparkBrc.WORK).merge(SparkBrc.MERGE).chunks(7).build())
+        StationTable onSpark = spark().reduce(file, SparkJob.ofRecords(SparkBrc.WORK).merge(SparkBrc.MERGE).chunks(7).build())
                 .block(WAIT);
         try (DelimitedFile records = DelimitedFile.open(file)) {
             StationTable local = records.range().as(KTask.reduce(KTaskSpec.<Long, StationTable>of(
@@ -79,7 +73,7 @@ class FileJobTest {
     void aFailingChunkRollsBackEveryCommittedChunkOnce() throws IOException {
         Path file = letters("letters.txt", 26 * 16);
         Oracle oracle = Oracle.in(Files.createDirectory(dir.resolve("oracle"))).failing(5L);
-        StepVerifier.create(spark.reduce(file, (byte) 'z', oracle.recordJob(8)))
+        StepVerifier.create(spark().reduce(file, (byte) 'z', oracle.recordJob(8)))
                 .expectErrorSatisfies(e -> {
                     KTaskException k = (KTaskException) e;
                     assertThat(k.failedChunk()).isEqualTo(5);
@@ -100,16 +94,16 @@ class FileJobTest {
             return sb.toString();
         };
         SparkJob.RecordWork<Long> empties = (records, c) -> c.size() == 0 ? 1L : 0L;
-        assertThat(spark.reduce(file, SparkJob.ofRecords(bytes).merge(String::concat).chunks(10).build()).block(WAIT))
+        assertThat(spark().reduce(file, SparkJob.ofRecords(bytes).merge(String::concat).chunks(10).build()).block(WAIT))
                 .isEqualTo(text);
-        assertThat(spark.reduce(file, SparkJob.ofRecords(empties).merge(Long::sum).chunks(10).build()).block(WAIT))
+        assertThat(spark().reduce(file, SparkJob.ofRecords(empties).merge(Long::sum).chunks(10).build()).block(WAIT))
                 .as("the tentative boundaries inside the long record all move to its end").isGreaterThan(0);
     }
 
     @Test
     void aMalformedRecordFailsTheJobWithItsOffset() throws IOException {
         Path file = Files.writeString(dir.resolve("bad.txt"), "Abha;1.0\n".repeat(100) + "Abha;x\n" + "Abha;2.0\n".repeat(100));
-        StepVerifier.create(spark.reduce(file, SparkJob.ofRecords(SparkBrc.WORK).merge(SparkBrc.MERGE).chunks(4).build()))
+        StepVerifier.create(spark().reduce(file, SparkJob.ofRecords(SparkBrc.WORK).merge(SparkBrc.MERGE).chunks(4).build()))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(KTaskException.class)
                         .cause().isInstanceOf(BadDataException.class)
                         .hasMessageStartingWith("malformed line at byte 900: 'Abha;x'"))
@@ -119,7 +113,7 @@ class FileJobTest {
     @Test
     void aMissingFileFailsBeforeAnyChunkRuns() {
         Path missing = dir.resolve("missing.txt");
-        StepVerifier.create(spark.reduce(missing, SparkJob.ofRecords(SparkBrc.WORK).merge(SparkBrc.MERGE).build()))
+        StepVerifier.create(spark().reduce(missing, SparkJob.ofRecords(SparkBrc.WORK).merge(SparkBrc.MERGE).build()))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(NoSuchFileException.class)
                         .hasMessageContaining(missing.toString()))
                 .verify(WAIT);
@@ -128,7 +122,7 @@ class FileJobTest {
     @Test
     void anEmptyFileCompletesEmptyAsLocally() throws IOException {
         Path empty = Files.createFile(dir.resolve("empty.txt"));
-        StepVerifier.create(spark.reduce(empty, SparkJob.ofRecords(SparkBrc.WORK).merge(SparkBrc.MERGE).build()))
+        StepVerifier.create(spark().reduce(empty, SparkJob.ofRecords(SparkBrc.WORK).merge(SparkBrc.MERGE).build()))
                 .verifyComplete();
         try (DelimitedFile records = DelimitedFile.open(empty)) {
             StepVerifier.create(records.range().as(KTask.reduce(KTaskSpec.<Long, StationTable>of(
@@ -142,12 +136,12 @@ class FileJobTest {
     void aJobMeetsOnlyItsKindOfInput() {
         SparkJob<StationTable> records = SparkJob.ofRecords(SparkBrc.WORK).merge(SparkBrc.MERGE).build();
         SparkJob<Long> range = SparkJob.<Long>of(c -> c.size()).merge(Long::sum).build();
-        assertThatThrownBy(() -> spark.reduce(0, 10, records)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> spark().reduce(0, 10, records)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("job SparkJob{over records, minChunk=1, chunks=auto, undo=false} works on the records of a"
                         + " file (SparkJob.ofRecords): run it with reduce(file, job)");
-        assertThatThrownBy(() -> spark.reduce(dir, range)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> spark().reduce(dir, range)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("job SparkJob{minChunk=1, chunks=auto, undo=false} works on a range of units");
-        assertThatThrownBy(() -> spark.reduce((Path) null, records)).isInstanceOf(NullPointerException.class)
+        assertThatThrownBy(() -> spark().reduce((Path) null, records)).isInstanceOf(NullPointerException.class)
                 .hasMessage("file must not be null");
         assertThatThrownBy(() -> SparkJob.ofRecords(null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("work must not be null");

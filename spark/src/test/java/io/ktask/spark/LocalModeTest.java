@@ -13,8 +13,6 @@ import io.ktask.operators.KTask;
 import io.ktask.operators.KTaskException;
 import io.ktask.operators.UndoFailedException;
 import io.ktask.operators.KTaskSpec;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,28 +26,24 @@ import reactor.test.StepVerifier;
 class LocalModeTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static SparkKTask spark;
 
     @TempDir
     Path dir;
 
     @RegisterExtension
+    static final LocalSpark LOCAL = new LocalSpark("ktask-local-test");
+
+    @RegisterExtension
     final DroppedErrors dropped = new DroppedErrors();
 
-    @BeforeAll
-    static void start() {
-        spark = SparkKTask.builder().master("local[2,2]").appName("ktask-local-test").build();
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.close();
+    private static SparkKTask spark() {
+        return LOCAL.spark();
     }
 
     @Test
     void mergesInChunkOrder() {
         Oracle oracle = Oracle.in(dir);
-        Oracle.Tally result = spark.reduce(0, 52, oracle.job(8)).block(WAIT);
+        Oracle.Tally result = spark().reduce(0, 52, oracle.job(8)).block(WAIT);
         oracle.assertSucceeded(result, 52, 8);
     }
 
@@ -64,21 +58,21 @@ class LocalModeTest {
         };
         SparkJob.Merge<Long> merge = Long::sum;
         Long local = KTask.range(1, 100_000).as(KTask.reduce(KTaskSpec.of(work).merge(merge).build())).block(WAIT);
-        Long onSpark = spark.reduce(1, 100_000, SparkJob.of(work).merge(merge).build()).block(WAIT);
+        Long onSpark = spark().reduce(1, 100_000, SparkJob.of(work).merge(merge).build()).block(WAIT);
         assertThat(onSpark).isEqualTo(local).isEqualTo(333_338_333_350_000L);
     }
 
     @Test
     void retrySavesAFlakyChunkWithoutUndo() {
         Oracle oracle = Oracle.in(dir).flaky(3L);
-        Oracle.Tally result = spark.reduce(0, 26, oracle.job(6)).block(WAIT);
+        Oracle.Tally result = spark().reduce(0, 26, oracle.job(6)).block(WAIT);
         oracle.assertSucceeded(result, 26, 6);
     }
 
     @Test
     void aChunkThatAlwaysFailsRollsBackEveryCommittedChunk() {
         Oracle oracle = Oracle.in(dir).failing(5L);
-        StepVerifier.create(spark.reduce(0, 40, oracle.job(8)))
+        StepVerifier.create(spark().reduce(0, 40, oracle.job(8)))
                 .expectErrorSatisfies(e -> {
                     KTaskException k = (KTaskException) e;
                     assertThat(k.failedChunk()).isEqualTo(5);
@@ -95,7 +89,7 @@ class LocalModeTest {
     @Test
     void anUndoThatThrowsIsSuppressedAndTheOthersStillRun() {
         Oracle oracle = Oracle.in(dir).failing(7L).failingUndo(2L);
-        StepVerifier.create(spark.reduce(0, 8, oracle.job(8)))
+        StepVerifier.create(spark().reduce(0, 8, oracle.job(8)))
                 .expectErrorSatisfies(e -> {
                     KTaskException k = (KTaskException) e;
                     assertThat(k.undoneChunks()).doesNotContain(2L, 7L);
@@ -115,7 +109,7 @@ class LocalModeTest {
                     throw new ArithmeticException("merge fails");
                 })
                 .build();
-        StepVerifier.create(spark.reduce(0, 4, job))
+        StepVerifier.create(spark().reduce(0, 4, job))
                 .expectErrorSatisfies(e -> {
                     KTaskException k = (KTaskException) e;
                     assertThat(k.getCause()).hasMessage("merge fails");
@@ -130,7 +124,7 @@ class LocalModeTest {
     void cancelRollsBackAndSignalsNothing() {
         Oracle oracle = Oracle.in(dir).blocking(1);
         List<Object> discarded = new CopyOnWriteArrayList<>();
-        var subscription = spark.reduce(0, 4, oracle.job(4))
+        var subscription = spark().reduce(0, 4, oracle.job(4))
                 .doOnDiscard(Oracle.Tally.class, discarded::add)
                 .subscribe(v -> dropped.errors.add(new AssertionError("emitted after cancel: " + v)), dropped.errors::add);
         oracle.awaitBlockedPid(); // the job is running: chunk 1's first attempt waits
@@ -145,21 +139,21 @@ class LocalModeTest {
     @Test
     void composesLikeKTaskReduce() {
         Oracle oracle = Oracle.in(dir);
-        String both = spark.reduce(0, 3, oracle.job(3)).map(Oracle.Tally::text)
-                .zipWith(spark.reduce(3, 3, oracle.job(3)).map(Oracle.Tally::text), String::concat)
+        String both = spark().reduce(0, 3, oracle.job(3)).map(Oracle.Tally::text)
+                .zipWith(spark().reduce(3, 3, oracle.job(3)).map(Oracle.Tally::text), String::concat)
                 .block(WAIT);
         assertThat(both).isEqualTo("abcdef");
     }
 
     @Test
     void zeroUnitsCompleteEmptyWithoutAJob() {
-        StepVerifier.create(spark.reduce(5, 0, Oracle.in(dir).job(4))).verifyComplete();
+        StepVerifier.create(spark().reduce(5, 0, Oracle.in(dir).job(4))).verifyComplete();
     }
 
     @Test
     void aNullResultIsTheChunksFailure() {
         SparkJob<String> job = SparkJob.<String>of(c -> c.index() == 1 ? null : "x").merge(String::concat).build();
-        StepVerifier.create(spark.reduce(0, 3, job))
+        StepVerifier.create(spark().reduce(0, 3, job))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(KTaskException.class)
                         .hasCauseInstanceOf(NullPointerException.class)
                         .satisfies(k -> assertThat(((KTaskException) k).failedChunk()).isEqualTo(1)))
@@ -169,33 +163,33 @@ class LocalModeTest {
     @Test
     void badRangesAreRejectedAtAssembly() {
         SparkJob<Oracle.Tally> job = Oracle.in(dir).job(2);
-        assertThatThrownBy(() -> spark.reduce(0, -1, job)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> spark().reduce(0, -1, job)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("count must be >= 0 but was -1");
-        assertThatThrownBy(() -> spark.reduce(Long.MAX_VALUE, 2, job)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> spark().reduce(Long.MAX_VALUE, 2, job)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("start + count overflows: start=9223372036854775807, count=2");
-        assertThatThrownBy(() -> spark.reduce(0, 1, null)).isInstanceOf(NullPointerException.class)
+        assertThatThrownBy(() -> spark().reduce(0, 1, null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("job must not be null");
     }
 
     @Test
     void chunksFollowMinChunkAndTheDefaultCount() {
-        Mono<Long> chunks = spark.reduce(0, 1000, SparkJob.<Long>of(c -> 1L).merge(Long::sum).build());
+        Mono<Long> chunks = spark().reduce(0, 1000, SparkJob.<Long>of(c -> 1L).merge(Long::sum).build());
         assertThat(chunks.block(WAIT)).as("4 chunks per core, local[2]").isEqualTo(8);
-        Mono<Long> fewer = spark.reduce(0, 1000, SparkJob.<Long>of(c -> 1L).merge(Long::sum).minChunk(300).build());
+        Mono<Long> fewer = spark().reduce(0, 1000, SparkJob.<Long>of(c -> 1L).merge(Long::sum).minChunk(300).build());
         assertThat(fewer.block(WAIT)).isEqualTo(4);
     }
 
     @Test
     void anEngineOnAGivenContextLeavesItRunningWhenClosed() {
-        assertThatThrownBy(() -> SparkKTask.builder().context(spark.context()).master("local[1]").build())
+        assertThatThrownBy(() -> SparkKTask.builder().context(spark().context()).master("local[1]").build())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("context(...) is exclusive with master, appName and conf");
-        try (SparkKTask shared = SparkKTask.builder().context(spark.context()).build()) {
+        try (SparkKTask shared = SparkKTask.builder().context(spark().context()).build()) {
             assertThat(shared.reduce(0, 4, Oracle.in(dir).job(2)).block(WAIT).text()).isEqualTo("abcd");
         }
-        assertThat(spark.context().sc().isStopped()).isFalse();
-        assertThat(spark.reduce(0, 2, SparkJob.<Long>of(c -> c.size()).merge(Long::sum).build()).block(WAIT)).isEqualTo(2);
-        SparkKTask closed = SparkKTask.builder().context(spark.context()).build();
+        assertThat(spark().context().sc().isStopped()).isFalse();
+        assertThat(spark().reduce(0, 2, SparkJob.<Long>of(c -> c.size()).merge(Long::sum).build()).block(WAIT)).isEqualTo(2);
+        SparkKTask closed = SparkKTask.builder().context(spark().context()).build();
         closed.close();
         StepVerifier.create(closed.reduce(0, 1, Oracle.in(dir).job(1))).verifyErrorMessage("this SparkKTask is closed");
     }
@@ -209,7 +203,7 @@ class LocalModeTest {
     /** A cancelled job rolls back on its engine thread; wait for it, with a deadline. */
     private static void awaitNoRunningJob() {
         long deadline = System.nanoTime() + WAIT.toNanos();
-        while (spark.runningJobs() > 0) {
+        while (spark().runningJobs() > 0) {
             assertThat(System.nanoTime()).as("jobs still running after %s", WAIT).isLessThan(deadline);
             LockSupport.parkNanos(1_000_000); // polling with a deadline
         }
