@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
+import io.ktask.scheduler.internal.SchedulerInternals;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Exceptions;
@@ -143,8 +144,10 @@ final class PushedSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scanna
      * undo's), which the task has recorded and aborts on. Thrown back into the upstream it would
      * be lost: an emitting loop such as {@code generate} or {@code create} turns what its
      * {@code onComplete} call throws into {@code onError}, which finds the task over and drops it.
-     * So this thread learns of it as a dying thread would, through its uncaught-exception handler
-     * (once: the task signals it as its cause, this is the rethrow).
+     * So this thread learns of it as a scheduler's thread learns of a task's error: its
+     * uncaught-exception handler, then the {@code Schedulers.onHandleError} hooks (once: the task
+     * signals it as its cause, this is the rethrow). A Reactor thread (a {@code publishOn}
+     * upstream's) has a handler that only logs: the hooks are where its owner hears of it.
      *
      * @return false if the drain met such an error
      */
@@ -156,8 +159,7 @@ final class PushedSource<T> implements ChunkSource<T>, CoreSubscriber<T>, Scanna
             if (!Exceptions.isJvmFatal(e)) {
                 throw e;
             }
-            Thread thread = Thread.currentThread();
-            thread.getUncaughtExceptionHandler().uncaughtException(thread, e);
+            SchedulerInternals.reportUncaught(e);
             return false;
         }
     }

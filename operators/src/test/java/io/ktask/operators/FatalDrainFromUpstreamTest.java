@@ -7,9 +7,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
+import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.NodeTopology;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Scannable;
+import reactor.core.scheduler.Schedulers;
 import reactor.util.annotation.Nullable;
 import reactor.util.context.Context;
 
@@ -18,9 +21,13 @@ import reactor.util.context.Context;
  * undo's) reaches the signalling thread's uncaught-exception handler once, and is not thrown back
  * into the upstream: {@code generate} turned it into {@code onError}, which found the task over
  * and dropped it, so the error was signalled twice and rethrown nowhere (seen in the fault
- * injection suite's fatalErrors family at seeds from 70000000, with a generate upstream).
+ * injection suite's fatalErrors family at seeds from 70000000, with a generate upstream). It is
+ * reported as a scheduler reports a task's error, so {@code Schedulers.onHandleError} hooks hear
+ * of it too.
  */
 class FatalDrainFromUpstreamTest {
+
+    private static final String HOOK = "fatal-drain-test";
 
     @Test
     void aFatalErrorFromTheDrainInOnCompleteGoesToTheThreadOnceAndNotToTheUpstream() throws Exception {
@@ -32,7 +39,15 @@ class FatalDrainFromUpstreamTest {
         assertFatalDrainReachesTheThread(source -> source.onError(new IllegalStateException("upstream failed")));
     }
 
+    @AfterEach
+    void resetHook() {
+        Schedulers.resetOnHandleError(HOOK);
+    }
+
     private static void assertFatalDrainReachesTheThread(Signal signal) throws Exception {
+        KTaskScheduler.builder(); // a running task always has a scheduler: its classes are loaded
+        List<Throwable> hooked = new CopyOnWriteArrayList<>();
+        Schedulers.onHandleError(HOOK, (thread, e) -> hooked.add(e));
         StackOverflowError fatal = new StackOverflowError("injected in a merge (test)");
         DrainThrows task = new DrainThrows(fatal);
         PushedSource<Integer> source = new PushedSource<>(task, 4, false);
@@ -52,6 +67,9 @@ class FatalDrainFromUpstreamTest {
         assertThat(upstream.isAlive()).isFalse();
         assertThat(thrownToUpstream).as("thrown back into the upstream").isEmpty();
         assertThat(uncaught).as("reported to the signalling thread").containsExactly(fatal);
+        // A Reactor thread's own handler only logs: the hooks are where its owner hears of it
+        // (fatalErrors seed 190000426, a publishOn upstream on parallel(): rethrown nowhere).
+        assertThat(hooked).as("reported to Schedulers.onHandleError hooks").containsExactly(fatal);
         assertThat(task.drains.get()).isEqualTo(1);
     }
 

@@ -35,6 +35,11 @@ final class InternalsBridge implements SchedulerInternals.Bridge {
     }
 
     @Override
+    public void reportUncaught(Throwable error) {
+        KTaskThread.reportUncaught(error);
+    }
+
+    @Override
     public boolean stoppedAtOnce(KTaskScheduler scheduler) {
         return scheduler.stoppedAtOnce();
     }

@@ -30,6 +30,9 @@ public final class SchedulerInternals {
         /** See {@link SchedulerInternals#returnPermitNow}. */
         boolean returnPermitNow();
 
+        /** See {@link SchedulerInternals#reportUncaught}. */
+        void reportUncaught(Throwable error);
+
         /** See {@link SchedulerInternals#stoppedAtOnce}. */
         boolean stoppedAtOnce(KTaskScheduler scheduler);
 
@@ -136,6 +139,24 @@ public final class SchedulerInternals {
     public static boolean returnPermitNow() {
         Bridge b = bridge;
         return b != null && b.returnPermitNow();
+    }
+
+    /**
+     * Reports an error met on the calling thread that nothing will rethrow, as reactor-core's
+     * schedulers report a task's error ({@code Schedulers.handleError}): the thread's
+     * uncaught-exception handler, then the {@code Schedulers.onHandleError} hooks. Before any
+     * scheduler class is loaded, the thread's handler alone.
+     *
+     * @param error the error
+     */
+    public static void reportUncaught(Throwable error) {
+        Bridge b = bridge;
+        if (b != null) {
+            b.reportUncaught(error);
+        } else {
+            Thread t = Thread.currentThread();
+            t.getUncaughtExceptionHandler().uncaughtException(t, error);
+        }
     }
 
     /**
