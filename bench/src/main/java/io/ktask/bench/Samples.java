@@ -8,23 +8,26 @@ import java.util.Locale;
 /**
  * The values one implementation measured in the interleaved rounds of a harness, summarised by
  * order statistics (medians, not means: a burst of steal on this kind of host moves a mean, not a
- * median). Not thread-safe: one harness thread adds and reads.
+ * median). Not thread-safe: one harness thread adds and reads. Public for the report tools.
  */
-final class Samples {
+public final class Samples {
 
     private final List<Double> values = new ArrayList<>();
     private boolean sorted = true;
 
-    void add(double value) {
+    /** Adds one measured value. */
+    public void add(double value) {
         values.add(value);
         sorted = false;
     }
 
-    int size() {
+    /** @return how many values were added */
+    public int size() {
         return values.size();
     }
 
-    double median() {
+    /** @return the {@link #quantile} at 0.5 (of an even count, the upper of the two middle values), or NaN if empty */
+    public double median() {
         return quantile(0.5);
     }
 

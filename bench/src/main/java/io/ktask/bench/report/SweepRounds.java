@@ -9,6 +9,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
 
+import io.ktask.bench.Samples;
+
 /**
  * The W1 size sweep taken in rounds: each round one JMH run of {@code W1SweepBenchmark} (one fork
  * per point), so a point's implementations are compared within a round, minutes apart at most,
@@ -67,13 +69,8 @@ public final class SweepRounds {
 
     /** @return the median of the values {@code of} gives for the rounds that measured it, if any did */
     private static Optional<Double> median(List<ResultGroup> rounds, Function<ResultGroup, Optional<Double>> of) {
-        List<Double> values = new ArrayList<>();
+        Samples values = new Samples();
         rounds.forEach(g -> of.apply(g).ifPresent(values::add));
-        if (values.isEmpty()) {
-            return Optional.empty();
-        }
-        values.sort(null);
-        int n = values.size();
-        return Optional.of(n % 2 == 1 ? values.get(n / 2) : (values.get(n / 2 - 1) + values.get(n / 2)) / 2);
+        return values.size() == 0 ? Optional.empty() : Optional.of(values.median());
     }
 }

@@ -203,17 +203,16 @@ final class Verdict {
             boolean rejectedAfterDispose = run.disposed.get() && e instanceof RejectedExecutionException;
             // a failed undo of a cancelled task is dropped as the UndoFailedException naming its chunk
             boolean failedUndo = e instanceof UndoFailedException && e.getCause() instanceof Injected;
-            // the one onNext allowed after a cancel (Reactive Streams §2.8) meets a downstream
-            // publishOn whose worker the cancel disposed: Reactor drops that rejection
-            boolean lateNextRejected = e instanceof RejectedExecutionException && recorder.watch.cancelledByDownstream()
-                    && scenario.shape().downstream() == Shape.Downstream.PUBLISH_ON_ONE;
-            // the task's request to an upstream publishOn races the task's cancel of it: the cancel
-            // disposed publishOn's worker, whose rejection publishOn signals back from inside the
-            // request, and the cancelled operator drops it
-            boolean lateRequestRejected = e instanceof RejectedExecutionException
-                    && scenario.upstream() == Scenario.Upstream.PUBLISH_ON && recorder.watch.upstreamCancelled();
+            // a publishOn whose worker a cancel disposed rejects a signal that raced that cancel,
+            // and the rejection is dropped (Reactor's convention): downstream, the one onNext
+            // allowed after a cancel (Reactive Streams §2.8); upstream, the task's request, whose
+            // rejection publishOn signals back from inside it to the cancelled operator
+            boolean rejectedByCancelledPublishOn = e instanceof RejectedExecutionException
+                    && (scenario.shape().downstream() == Shape.Downstream.PUBLISH_ON_ONE
+                            && recorder.watch.cancelledByDownstream()
+                    || scenario.upstream() == Scenario.Upstream.PUBLISH_ON && recorder.watch.upstreamCancelled());
             if (!(e instanceof Injected) && !(e instanceof KTaskException) && !rejectedAfterDispose && !failedUndo
-                    && !lateNextRejected && !lateRequestRejected) {
+                    && !rejectedByCancelledPublishOn) {
                 broken.add("unexpected error dropped: " + e + "; where: " + foreignDrops);
             }
         }
