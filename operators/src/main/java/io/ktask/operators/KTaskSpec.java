@@ -175,7 +175,9 @@ public final class KTaskSpec<T, R> {
          * {@code ceil(size / minChunk)} threads, so a task of at most {@code minChunk} units runs
          * on one. Default: adaptive; a first small chunk is timed on the task's own thread, and
          * helpers are used only if the measured remaining work pays for them; the chunks are
-         * then about 50 us of measured work each, finer at the end of a range. An upstream read
+         * then about 50 us of measured work each, finer at the end of a range. A range whose work
+         * function was timed by an earlier task is judged by that cost at once, without the
+         * probe, and its first chunk to end is timed for the next task. An upstream read
          * by synchronous fusion ({@code Flux.range}, {@code fromIterable}, {@code fromArray}) is
          * pulled the same way: a timed 16-element probe, then chunks of about 50 us (at most
          * 65 536 elements, rounded up to {@code align}). An upstream that pushes its elements

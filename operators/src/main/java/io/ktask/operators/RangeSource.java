@@ -11,24 +11,20 @@ import reactor.util.annotation.Nullable;
 /**
  * Chunks of {@link KTask#range} by arithmetic: no element, signal or allocation per unit.
  *
- * <p>With a given {@code minChunk} the range is laid out at start (ktask sizing). Without one the
- * task's own thread first runs small probe chunks alone (threadlets: stay inline while that is
- * cheapest), times them, and lays out the rest for helpers only when the remaining work is worth
- * more than starting them costs; that layout cuts its tail finer, so that the threads end close
- * together. A range whose whole cost, by the work function's measured cost per unit, is below
- * that payoff runs solo: one chunk, no probe, timed now and then. With {@code allNodes} the
+ * <p>With a given {@code minChunk} the range is laid out at start (ktask sizing). Without one a
+ * work function never timed first runs small probe chunks alone on the task's own thread
+ * (threadlets: stay inline while that is cheapest), times them, and lays out the rest for helpers
+ * only when the remaining work is worth more than starting them costs; that layout cuts its tail
+ * finer, so that the threads end close together. A work function timed before is judged by its
+ * measured cost per unit at once: a range below that payoff runs solo (one chunk, timed now and
+ * then), a range above it is laid out and wakes its helpers at start, and the first chunk any
+ * thread finishes re-times the cost (a probe would only delay the helpers). With {@code allNodes} the
  * layout is one share per node in proportion to its CPUs, and a thread drains its own node's
  * share before helping the others (ktask_run_numa). A spec's {@code boundaries} cut moves every
  * boundary inside the range that this layout picks, probe ends and node shares' ends included.
  */
 final class RangeSource implements ChunkSource<Long> {
 
-    /**
-     * First probe of a work function timed before: about this much work at its last known cost.
-     * Helpers are asked for only after it, so it is short: the clock's ~30 ns reads stay well
-     * under 1% of it.
-     */
-    static final long FIRST_PROBE_NANOS = 10_000;
     private static final Share[] NO_SHARES = new Share[0];
     /** {@link #shares} while the own thread hands out chunks one at a time: probes, or the whole range at once. */
     private static final Share[] PROBING = new Share[0];
@@ -57,6 +53,13 @@ final class RangeSource implements ChunkSource<Long> {
     private long probeNext;
     private long probeStartNanos;
     private long lastProbe;
+    /**
+     * A layout made from a known cost, before anything of this task was timed: the next chunk to
+     * end is timed and refreshes the hint. Set by the own thread before the layout is published;
+     * cleared by whichever thread times that chunk. Benign race: two threads ending chunks at once
+     * may both time theirs, and the hint keeps the last.
+     */
+    private boolean timeNextChunk;
 
     /**
      * The one volatile state of the source, so that a task makes one volatile write per change:
@@ -170,12 +173,15 @@ final class RangeSource implements ChunkSource<Long> {
                     return whole(node);
                 }
                 size = remaining;
+            } else if (!Double.isNaN(known)) {
+                // Helpers pay off by the known cost: a helper joins 10-30 us after it is asked for,
+                // so asking now instead of after a probe is what a mid-sized task gains. A stale
+                // hint costs one wake-up (too high) or chunks above the target size (too low),
+                // and the first chunk timed corrects it for the next task.
+                timeNextChunk = true;
+                return layOutForHelpers(known, node);
             } else {
-                size = Double.isNaN(known) ? UnitCost.FIRST_PROBE_UNITS
-                        : Math.max(UnitCost.FIRST_PROBE_UNITS, (long) (FIRST_PROBE_NANOS / known));
-                // At most half the range: a stale hint then costs at most half a task inline, and
-                // the second probe always re-measures it.
-                size = Math.min(size, Math.max(1, remaining / 2));
+                size = Math.min(UnitCost.FIRST_PROBE_UNITS, Math.max(1, remaining / 2));
             }
             probeStartNanos = System.nanoTime();
         } else {
@@ -186,13 +192,7 @@ final class RangeSource implements ChunkSource<Long> {
                 return null;
             }
             if (remaining * nanosPerUnit >= UnitCost.HELPER_PAYOFF_NANOS) {
-                long minChunk = UnitCost.targetChunk(nanosPerUnit);
-                // Publishing the layout ends probing, before any helper may exist: only the own
-                // thread ever probes.
-                int threads = layout(probeNext, probeIndex, minChunk, true);
-                task.workers().helperTarget(threads - 1);
-                task.workers().helpersWanted();
-                return claim(node);
+                return layOutForHelpers(nanosPerUnit, node);
             }
             // Cheap enough to finish inline: take what fits the payoff budget, at least double.
             size = Math.max(2 * lastProbe, (long) (UnitCost.HELPER_PAYOFF_NANOS / nanosPerUnit));
@@ -211,6 +211,31 @@ final class RangeSource implements ChunkSource<Long> {
         probeNext = to;
         // Still probing after the last unit is handed out: the own thread's next claim times it.
         return new TaskChunk<>(probeIndex++, from, probeNext, node, null, task.context());
+    }
+
+    /**
+     * Lays out the units not yet probed in chunks of about {@link UnitCost#TARGET_CHUNK_NANOS} at
+     * {@code nanosPerUnit}, wakes the helpers that layout is sized for, and claims the own
+     * thread's first chunk of it. Publishing the layout ends probing, before any helper may
+     * exist: only the own thread ever probes.
+     */
+    @Nullable
+    private TaskChunk<Long> layOutForHelpers(double nanosPerUnit, int node) {
+        int threads = layout(probeNext, probeIndex, UnitCost.targetChunk(nanosPerUnit), true);
+        task.workers().helperTarget(threads - 1);
+        task.workers().helpersWanted();
+        return claim(node);
+    }
+
+    @Override
+    public boolean timesChunks() {
+        return timeNextChunk;
+    }
+
+    @Override
+    public void ran(long units, long nanos) {
+        timeNextChunk = false;
+        task.spec().cost.record(UnitCost.perUnit(nanos, units));
     }
 
     /** @return the whole range as one chunk, the last the source hands out */

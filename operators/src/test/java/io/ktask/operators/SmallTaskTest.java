@@ -14,7 +14,7 @@ import reactor.core.publisher.Flux;
 /**
  * Threadlets for tiny tasks: a range that one chunk covers, by ktask sizing or by the work
  * function's measured cost, runs as that one chunk on the calling thread; a cost that rises is
- * seen again within a few tasks, and the task then goes back to probing.
+ * seen again within a few tasks, and the task then goes parallel again.
  */
 class SmallTaskTest {
 
@@ -59,7 +59,7 @@ class SmallTaskTest {
     }
 
     @Test
-    void aCheapRangeRunsSoloOnceItsCostIsKnownAndProbesAgainWhenTheCostRises() {
+    void aCheapRangeRunsSoloOnceItsCostIsKnownAndGoesParallelAgainWhenTheCostRises() {
         // One call site, so one class: every task below shares the work function's cost hint.
         // A task that never runs solo within 200 tries would mean the solo path is gone (a probe
         // timed during a preemption only delays it by a few tasks: the hint falls by half each).
@@ -73,14 +73,14 @@ class SmallTaskTest {
 
         // The same work function now costs ~2 us per unit: a task is ~2 ms, worth a helper. Only
         // one solo run in 8 is timed; (7/8)^100 < 2e-6 that none of 100 is. Once one is, the hint
-        // rises at once and the next task probes (several chunks).
-        boolean probed = false;
-        for (int i = 0; i < 100 && !probed; i++) {
+        // rises at once and the next task is laid out for a helper (several chunks).
+        boolean parallel = false;
+        for (int i = 0; i < 100 && !parallel; i++) {
             Seen seen = new Seen();
             assertThat(task(seen, 2_000).blockLast()).isEqualTo(1000L);
-            probed = seen.chunks.size() > 1;
+            parallel = seen.chunks.size() > 1;
         }
-        assertThat(probed).as("a task probed again after its unit cost rose").isTrue();
+        assertThat(parallel).as("a task went parallel again after its unit cost rose").isTrue();
     }
 
     /** A 1000-unit task whose units spin {@code nanosPerUnit} each. */

@@ -1,0 +1,76 @@
+package io.ktask.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import io.ktask.scheduler.KTaskScheduler;
+import io.ktask.scheduler.NodeTopology;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A work function timed before skips the probe: a range its known cost makes worth helpers is laid
+ * out at start, and the first chunk that ends re-times the cost for the next task.
+ */
+class KnownCostLayoutTest {
+
+    /** Two CPUs whatever the machine: a task may always want a helper. */
+    private static final KTaskScheduler SCHEDULER =
+            KTaskScheduler.builder().name("known-cost").topology(NodeTopology.uniform(1, 2)).build();
+    private static final long UNITS = 20_000;
+    /** Two threads, ktask's four chunks per thread: the layout's bulk chunk. */
+    private static final long LAYOUT_CHUNK = UNITS / (2 * Sizing.LOAD_BALANCE_FACTOR);
+
+    @AfterAll
+    static void dispose() {
+        SCHEDULER.dispose();
+    }
+
+    @Test
+    void aTaskOfAKnownCostStartsWithTheLayoutsFirstChunk() {
+        KTaskSpec<Long, Long> spec = spinning(200, new ConcurrentLinkedQueue<>());
+        run(spec); // never timed: probes
+
+        Queue<Chunk<Long>> seen = new ConcurrentLinkedQueue<>();
+        KTaskSpec<Long, Long> again = spinning(200, seen);
+        assertThat(again.cost).as("one work class, one hint").isSameAs(spec.cost);
+        run(again);
+
+        // A probe of a function costing at least 200 ns a unit is at most 10 us of it (50 units);
+        // the layout's first chunk is an eighth of the range.
+        Chunk<Long> first = seen.stream().min(Comparator.comparingLong(Chunk::start)).orElseThrow();
+        assertThat(first.size()).as("first chunk of %s", sizes(seen)).isEqualTo(LAYOUT_CHUNK);
+    }
+
+    @Test
+    void theFirstChunkOfAKnownCostLayoutRetimesTheCost() {
+        KTaskSpec<Long, Long> spec = spinning(200, new ConcurrentLinkedQueue<>());
+        double stale = 1_000_000; // 1 ms a unit: 20 s for the range, far above what it costs
+        spec.cost.record(stale);
+
+        run(spec);
+
+        assertThat(spec.cost.nanosPerUnit()).as("hint after one task").isLessThanOrEqualTo(stale / 2);
+    }
+
+    /** A merge-mode task whose units spin {@code nanosPerUnit} each; one lambda class for every call. */
+    private static KTaskSpec<Long, Long> spinning(long nanosPerUnit, Queue<Chunk<Long>> seen) {
+        return KTaskSpec.<Long, Long>of(c -> {
+            seen.add(c);
+            Busy.spin(c.size() * nanosPerUnit);
+            return c.size();
+        }).merge(Long::sum).scheduler(SCHEDULER).build();
+    }
+
+    private static void run(KTaskSpec<Long, Long> spec) {
+        assertThat(KTask.range(0, UNITS).transform(KTask.parallelize(spec)).blockLast()).isEqualTo(UNITS);
+    }
+
+    private static List<Long> sizes(Queue<Chunk<Long>> seen) {
+        return seen.stream().sorted(Comparator.comparingLong(Chunk::start)).map(Chunk::size).toList();
+    }
+}
