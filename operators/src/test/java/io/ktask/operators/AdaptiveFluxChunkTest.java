@@ -107,8 +107,11 @@ class AdaptiveFluxChunkTest {
 
     /**
      * Threadlets: a small cheap Flux, once its cost is known, runs on the caller alone. The first
-     * tasks time cold code and may call helpers; a probe preempted later may too, until the hint
-     * falls back (by half per task), so a few such tasks are tolerated, not most.
+     * tasks time cold code and may call helpers; so may a task whose 16-element probe was timed
+     * across a preemption or a GC pause, and the tasks after it until the hint falls back (by
+     * half per chunk timed): on a busy 2-CPU host one pause costs several tasks. So the test asks
+     * for a long run of caller-only tasks, which a solo path that is gone, or one that a task in
+     * a few misses, never gives.
      */
     @Test
     void aSmallCheapFluxRunsOnTheCallerAlone() {
@@ -116,13 +119,15 @@ class AdaptiveFluxChunkTest {
         for (int warmUp = 0; warmUp < 20; warmUp++) {
             assertTiles(chunksOf(Flux.range(0, 500), cheap, 1), 500);
         }
-        int helped = 0;
-        for (int task = 0; task < 100; task++) {
+        int streak = 0;
+        int longest = 0;
+        for (int task = 0; task < 400 && longest < 50; task++) {
             List<long[]> chunks = chunksOf(Flux.range(0, 500), cheap, 1);
             assertTiles(chunks, 500);
-            helped += chunks.stream().allMatch(c -> c[2] == 1) ? 0 : 1;
+            streak = chunks.stream().allMatch(c -> c[2] == 1) ? streak + 1 : 0;
+            longest = Math.max(longest, streak);
         }
-        assertThat(helped).as("tasks of 100 that had a chunk off the caller").isLessThanOrEqualTo(5);
+        assertThat(longest).as("the longest run of tasks with every chunk on the caller").isGreaterThanOrEqualTo(50);
     }
 
     @Test
