@@ -35,6 +35,8 @@ class PriorityHandOffTest {
     private final CountDownLatch helperHolds = new CountDownLatch(1);
     private final CountDownLatch release = new CountDownLatch(1);
     private final CompletableFuture<Integer> helperTid = new CompletableFuture<>();
+    /** The nice a helper merged the task's results at: the merge of the last chunk's result, in the final drain. */
+    private final CompletableFuture<Integer> helperMergeNice = new CompletableFuture<>();
 
     @BeforeAll
     static void linuxWithCapSysNice() throws IOException {
@@ -69,7 +71,12 @@ class PriorityHandOffTest {
                 throw helperFailure;
             }
             return chunk.size();
-        }).merge(Long::sum).minChunk(1).maxThreads(2).scheduler(scheduler).build();
+        }).merge((a, b) -> {
+            if (Thread.currentThread() != caller) {
+                helperMergeNice.complete(niceOf("thread-self"));
+            }
+            return a + b;
+        }).minChunk(1).maxThreads(2).scheduler(scheduler).build();
         return KTask.range(0, 2).transform(KTask.parallelize(spec)).single();
     }
 
@@ -83,6 +90,24 @@ class PriorityHandOffTest {
         assertThat(scheduler.stats().priorityHandOffs()).isEqualTo(1);
         release.countDown();
         assertThat(result.orTimeout(10, TimeUnit.SECONDS).join()).isEqualTo(2);
+        awaitHelperBack(helper);
+    }
+
+    /**
+     * The helper that ends the task returns its permit early (for the caller's next task), then
+     * merges and signals the result. It keeps the lent nice for that: dropped back to the
+     * helpers' nice in between, a busy machine preempts it there and the caller, which waits for
+     * that signal, waits milliseconds (W7).
+     */
+    @RepeatedTest(10)
+    void theHelperThatEndsTheTaskMergesAtTheLentNice() {
+        int callerNice = niceOf("thread-self");
+        CompletableFuture<Long> result = task(null).toFuture();
+        int helper = helperTid.join();
+        release.countDown();
+
+        assertThat(result.orTimeout(10, TimeUnit.SECONDS).join()).isEqualTo(2);
+        assertThat(helperMergeNice).as("the helper merged the last chunk's result").isCompletedWithValue(callerNice);
         awaitHelperBack(helper);
     }
 

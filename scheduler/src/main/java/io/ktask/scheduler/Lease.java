@@ -109,37 +109,47 @@ final class Lease implements HelperLease {
      */
     static boolean returnCurrentPermit() {
         Running running = Thread.currentThread() instanceof KTaskThread t ? t.running : null;
-        return running != null && running.finish();
+        return running != null && running.returnPermit();
     }
 
     /**
      * One helper body while it runs. Confined to the helper's thread: the body (through
-     * {@link #returnCurrentPermit()}) and {@link #runHelper} call {@link #finish()}, never at once.
+     * {@link #returnCurrentPermit()}) and {@link #runHelper} call it, never at once.
      */
     final class Running {
         private final int node;
         @Nullable
         LentPriority.Helper helper;
-        private boolean finished;
+        private boolean permitReturned;
 
         Running(int node) {
             this.node = node;
         }
 
-        /** Leaves the task's priority lending and returns the permit, once; false if already done. */
-        boolean finish() {
-            if (finished) {
+        /**
+         * Returns the permit, once; false if already returned. The body keeps a lent priority
+         * until it ends: a body that returns its permit early is about to make its task's last
+         * signal, which the task's own thread waits for, and at the helpers' nice a busy machine
+         * would hold that signal up for milliseconds (priority inversion).
+         */
+        boolean returnPermit() {
+            if (permitReturned) {
                 return false;
             }
-            finished = true;
+            permitReturned = true;
+            limits.release(node);
+            return true;
+        }
+
+        /** The body ended: back to the helpers' nice, then the permit if the body kept it. */
+        void finish() {
             try {
                 if (helper != null) {
-                    lending.leave(helper); // back to the helpers' nice before the permit goes back
+                    lending.leave(helper); // before the thread can take another body
                 }
             } finally {
-                limits.release(node);
+                returnPermit();
             }
-            return true;
         }
     }
 

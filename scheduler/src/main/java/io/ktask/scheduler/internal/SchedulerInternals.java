@@ -131,7 +131,8 @@ public final class SchedulerInternals {
 
     /**
      * Called from inside a helper body that will take no more work: returns that helper's permit
-     * now, so a task started by the signal the body is about to make can lease it.
+     * now, so a task started by the signal the body is about to make can lease it. A priority
+     * lent to the body stays until the body ends, so that signal is not made at helper priority.
      *
      * @return true if a permit was returned; false if the calling thread runs no helper body or
      *     already returned its permit
