@@ -11,7 +11,7 @@ final class InternalsBridge implements SchedulerInternals.Bridge {
 
     @Override
     public KTaskScheduler createDefault(KTaskSchedulerBuilder builder) {
-        return builder.jmxInBackground().build();
+        return builder.forFirstTask().build();
     }
 
     @Override

@@ -89,7 +89,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
     final BooleanSupplier disposedNow = () -> disposed;
 
     KTaskScheduler(String name, NodeTopology topology, int maxHelpers, int[] maxHelpersPerNode,
-            @Nullable String disabledReason, Jmx jmx, Pools.Settings settings, int maxSpares) {
+            @Nullable String disabledReason, Jmx jmx, Pools.Settings settings, int maxSpares, boolean bindLibcNow) {
         this.name = name;
         this.spareLimit = new SpareLimit(maxSpares);
         this.topology = topology;
@@ -98,9 +98,13 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         this.disabledReason = disabledReason;
         this.helperNice = settings.helperNice();
         this.pools = new Pools(this, name, topology, settings);
-        // Binding libc takes ~100 ms of CPU: never on this (the caller's) thread, but started now
-        // in the background so that the first helper does not wait for all of it (ThreadPlacement).
-        ThreadPlacement.bindInBackground();
+        // Binding libc takes ~100 ms of CPU: never on this (the caller's) thread. A scheduler built
+        // ahead of its tasks starts it now in the background, so that its first helper finds it
+        // done; one built by its first task's thread leaves it to the first thread that places
+        // itself, which starts microseconds later anyway, and a task without helpers never pays.
+        if (bindLibcNow) {
+            ThreadPlacement.bindInBackground();
+        }
         // Last, once every field is set: the MBean server publishes this scheduler to other threads.
         this.jmx = jmx == Jmx.OFF ? null
                 : jmx == Jmx.IN_BACKGROUND

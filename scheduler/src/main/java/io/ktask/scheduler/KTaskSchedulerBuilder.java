@@ -69,8 +69,8 @@ public final class KTaskSchedulerBuilder {
     private Boolean enabled;
     private Boolean powerAware;
     private Boolean jmx;
-    /** The MXBean is registered on a thread of its own (the operators' default scheduler). */
-    private boolean jmxInBackground;
+    /** Built by a task's own thread as it starts (the operators' default scheduler): see {@link #forFirstTask()}. */
+    private boolean forFirstTask;
     private int maxSpares = UNSET;
     private boolean built;
 
@@ -264,16 +264,18 @@ public final class KTaskSchedulerBuilder {
     }
 
     /**
-     * Not API (reached through {@code SchedulerInternals.createDefault()}): the MXBean, if
-     * {@link #jmx} is on, is registered on a daemon thread of its own once the scheduler's first
+     * Not API (reached through {@code SchedulerInternals.createDefault()}): the scheduler is built
+     * by the thread of the task that needs it first, so nothing slow may start with it. The MXBean,
+     * if {@link #jmx} is on, is registered on a daemon thread of its own once the scheduler's first
      * task has ended (or one second after {@link #build()} returned, whichever comes first), so
      * that a fresh JVM's first task neither waits for nor competes with the start of the platform
-     * MBean server.
+     * MBean server; and libc is bound by the first scheduler thread that places itself, not by a
+     * binder thread started at the build (a task that never needs a helper never loads JNA).
      *
      * @return this builder
      */
-    KTaskSchedulerBuilder jmxInBackground() {
-        this.jmxInBackground = true;
+    KTaskSchedulerBuilder forFirstTask() {
+        this.forFirstTask = true;
         return this;
     }
 
@@ -325,8 +327,9 @@ public final class KTaskSchedulerBuilder {
         int spares = maxSpares != UNSET ? maxSpares : intProperty(properties, MAX_SPARES, topo.cpuCount(), 0);
         built = true;
         KTaskScheduler.Jmx registration = !withJmx ? KTaskScheduler.Jmx.OFF
-                : jmxInBackground ? KTaskScheduler.Jmx.IN_BACKGROUND : KTaskScheduler.Jmx.AT_BUILD;
-        return new KTaskScheduler(schedulerName, topo, global, perNode, disabledReason, registration, settings, spares);
+                : forFirstTask ? KTaskScheduler.Jmx.IN_BACKGROUND : KTaskScheduler.Jmx.AT_BUILD;
+        return new KTaskScheduler(schedulerName, topo, global, perNode, disabledReason, registration, settings, spares,
+                !forFirstTask);
     }
 
     static int checkSpares(String argument, int spares) {

@@ -100,15 +100,15 @@ final class PlacedThreadFactory implements ThreadFactory {
         }
     }
 
-    /**
-     * @return the nice value in {@code stat} ({@code /proc/self/stat}: the main thread's, field
-     *     19, counted after the parenthesised command name), or 0 if it cannot be read
-     */
     /** @return the process's normal nice value, read once from {@code /proc/self/stat} */
     static int processNice() {
         return PROCESS_NICE;
     }
 
+    /**
+     * @return the nice value in {@code stat} ({@code /proc/self/stat}: the main thread's, field
+     *     19, counted after the parenthesised command name), or 0 if it cannot be read
+     */
     static int readProcessNice(Path stat) {
         try {
             String text = KernelFiles.read(stat);

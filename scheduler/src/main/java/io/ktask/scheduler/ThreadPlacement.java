@@ -24,9 +24,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * low-priority thread starts pinned and low-priority too.
  *
  * <p>The first call that needs libc binds it ({@link LinuxLibc}), once per JVM. The scheduler makes
- * that call only on its own threads as they set themselves up ({@link PlacedThreadFactory}), and
- * starts it early on a binder thread when it is built ({@link #bindInBackground()}), so a task's
- * caller never waits for it; {@link #currentCpu()} and {@link #isBound()} never bind.
+ * that call only on its own threads as they set themselves up ({@link PlacedThreadFactory}), and a
+ * scheduler built ahead of its tasks starts it early on a binder thread
+ * ({@link #bindInBackground()}), so a task's caller never waits for it; {@link #currentCpu()} and
+ * {@link #isBound()} never bind.
  */
 final class ThreadPlacement {
 

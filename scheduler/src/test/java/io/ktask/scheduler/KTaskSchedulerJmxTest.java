@@ -191,7 +191,7 @@ class KTaskSchedulerJmxTest {
         KTaskScheduler byProperty = KTaskScheduler.builder().name("jmx-off").topology(NodeTopology.uniform(1, 2))
                 .build(k -> k.equals("ktask.jmx") ? "false" : null);
         KTaskScheduler backgroundByProperty = KTaskScheduler.builder().name("jmx-off").topology(NodeTopology.uniform(1, 2))
-                .jmxInBackground().build(k -> k.equals("ktask.jmx") ? "false" : null);
+                .forFirstTask().build(k -> k.equals("ktask.jmx") ? "false" : null);
         try {
             assertThat(off.objectName()).isNull();
             assertThat(byProperty.objectName()).isNull();
@@ -266,7 +266,7 @@ class KTaskSchedulerJmxTest {
     void withoutATaskTheBeanIsRegisteredOnceTheWaitIsOver() throws Exception {
         long start = System.nanoTime();
         KTaskScheduler s = KTaskScheduler.builder().name("jmx-no-task").topology(NodeTopology.uniform(1, 2))
-                .jmxInBackground().build();
+                .forFirstTask().build();
         try {
             ObjectName on = awaitObjectName(s);
             assertThat(on).isEqualTo(name("jmx-no-task"));
@@ -323,7 +323,7 @@ class KTaskSchedulerJmxTest {
         ObjectName on = name("jmx-race");
         for (int round = 0; round < 30; round++) {
             KTaskScheduler s = KTaskScheduler.builder().name("jmx-race").topology(NodeTopology.uniform(1, 2))
-                    .jmxInBackground().build();
+                    .forFirstTask().build();
             if (round % 3 != 0) {
                 s.openTask().close(); // lets the registrar go: the dispose below races the registration
             }
