@@ -12,14 +12,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.ToDoubleFunction;
 
 /**
  * W7, polite under load (issue 11, goal 4; DESIGN section 6): another process ({@link CoRunner})
  * keeps busy nice-0 threads on every CPU while this JVM runs W1 tasks with the loop, parallel
  * streams and ktask. For each it measures the task's time and the co-runner's throughput in the
  * same slice; an idle slice (no task) gives the co-runner's throughput alone. Implementations
- * take turns in every round; the report gives medians. Goals: ktask's task time at most 1.05x
- * the loop's under the same load, and the co-runner keeps at least 95% of the throughput it
+ * take turns in every round, each round starting with the next one; the report gives medians,
+ * and ktask's figures over the loop's paired within each round. Goals: ktask's task time at most
+ * 1.05x the loop's under the same load, and the co-runner keeps at least 95% of the throughput it
  * keeps beside the loop (helpers run at nice 19, so they should take almost nothing from it).
  *
  * <p>Usage: {@code java -cp bench/target/benchmarks.jar io.ktask.bench.W7PoliteUnderLoad
@@ -69,7 +71,11 @@ public final class W7PoliteUnderLoad {
                 slices.put(impl, new ArrayList<>());
             }
             for (int round = -1; round < rounds; round++) { // round -1 warms up and is not recorded
-                for (String impl : impls) {
+                for (int turn = 0; turn < impls.length; turn++) {
+                    // Each round starts one further along: the slice after the idle one finds this
+                    // thread rested (the kernel's fair share credits a sleeper), and no
+                    // implementation may always be the one that gets that credit.
+                    String impl = impls[Math.floorMod(round + turn, impls.length)];
                     Slice s = slice(runners.get(impl), n, expected, sliceNanos, ask, answer);
                     if (round >= 0) {
                         slices.get(impl).add(s);
@@ -155,5 +161,23 @@ public final class W7PoliteUnderLoad {
         System.out.printf(Locale.ROOT, "goals: ktask task time <= 1.05x the loop's (%.2fx); co-runner beside ktask "
                 + ">= 0.95x beside the loop (%.2fx)%n", task.get(Impl.KTASK).median() / loopTime,
                 rate.get(Impl.KTASK).median() / loopRate);
+        System.out.printf(Locale.ROOT, "paired by round (each round's ktask slice over its loop slice, medians and "
+                + "p25 .. p75): task time %s, co-runner %s%n", paired(slices, Slice::taskMillis).summary(2),
+                paired(slices, Slice::coRunnerRate).summary(2));
+    }
+
+    /**
+     * Ratios of ktask's figure to the loop's within each round: the load the co-runner gets from
+     * the kernel drifts over a run (its threads' share moves with where the caller is placed), and
+     * a ratio taken inside one round cancels what the round's neighbours had in common.
+     */
+    private static Samples paired(Map<String, List<Slice>> slices, ToDoubleFunction<Slice> figure) {
+        List<Slice> ours = slices.get(Impl.KTASK);
+        List<Slice> loop = slices.get(Impl.SEQUENTIAL);
+        Samples ratios = new Samples();
+        for (int round = 0; round < ours.size(); round++) {
+            ratios.add(figure.applyAsDouble(ours.get(round)) / figure.applyAsDouble(loop.get(round)));
+        }
+        return ratios;
     }
 }
