@@ -72,8 +72,8 @@ public final class W7PoliteUnderLoad {
             }
             for (int round = -1; round < rounds; round++) { // round -1 warms up and is not recorded
                 for (int turn = 0; turn < impls.length; turn++) {
-                    // Each round starts one further along: the slice after the idle one finds this
-                    // thread rested (the kernel's fair share credits a sleeper), and no
+                    // Each round starts one further along: the slice after the idle one may find
+                    // this thread rested (a fair scheduler can credit a sleeper), and no
                     // implementation may always be the one that gets that credit.
                     String impl = impls[Math.floorMod(round + turn, impls.length)];
                     Slice s = slice(runners.get(impl), n, expected, sliceNanos, ask, answer);
