@@ -3,7 +3,6 @@ package io.ktask.scheduler;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -235,7 +234,7 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         }
         Runnable task = Schedulers.onSchedule(body);
         try {
-            helpers(node).execute(() -> {
+            pools.execute(node, () -> {
                 try {
                     task.run();
                 } catch (Throwable e) {
@@ -248,8 +247,9 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         }
     }
 
-    ThreadPoolExecutor helpers(int node) {
-        return pools.helpers(node);
+    /** Hands {@code work} to a thread of {@code node}'s helper group: see {@link Pools#execute}. */
+    void execute(int node, Runnable work) {
+        pools.execute(node, work);
     }
 
     /**

@@ -65,7 +65,7 @@ final class Lease implements HelperLease {
         }
         try {
             Runnable task = Schedulers.onSchedule(body);
-            scheduler.helpers(node).execute(() -> runHelper(task, node));
+            scheduler.execute(node, () -> runHelper(task, node));
             return true;
         } catch (RejectedExecutionException e) {
             // The scheduler was disposed between the check above and execute().

@@ -164,6 +164,19 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         return helpers[node == NodeTopology.ANY_NODE ? helpers.length - 1 : node];
     }
 
+    /**
+     * Hands {@code work} to an idle thread of {@code node}'s helper group, or to a new one. The
+     * only wait is the executor's own: adding a thread takes its pool lock, which another thread
+     * adding or retiring one holds for a few instructions, so an event loop that starts a task's
+     * thread may park for microseconds. {@link KTaskBlockHoundIntegration} allows that wait here,
+     * in this method alone, as reactor-core's integration allows a retiring executor thread's.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException if the group was shut down
+     */
+    void execute(int node, Runnable work) {
+        helpers(node).execute(work);
+    }
+
     /** @return the number of worker loops (one per CPU), made or not */
     int workerCount() {
         return workers.length();

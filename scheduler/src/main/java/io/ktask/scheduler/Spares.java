@@ -87,7 +87,7 @@ final class Spares implements TaskSpares {
         Spare spare;
         try {
             spare = new Spare(this, binding, node);
-            scheduler.helpers(node).execute(spare);
+            scheduler.execute(node, spare);
         } catch (RejectedExecutionException e) {
             limit.release(); // disposed between the check above and execute(): it never runs
             return null;

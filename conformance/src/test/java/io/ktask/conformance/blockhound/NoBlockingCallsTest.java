@@ -4,12 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 import io.ktask.conformance.TestSchedulers;
 import io.ktask.operators.Chunk;
@@ -18,6 +23,7 @@ import io.ktask.operators.KTaskException;
 import io.ktask.operators.KTaskSpec;
 import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.NodeTopology;
+import io.ktask.scheduler.internal.SchedulerInternals;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import reactor.blockhound.BlockHound;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.NonBlocking;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
@@ -192,6 +199,59 @@ class NoBlockingCallsTest {
 
     private static long fail() {
         throw new IllegalStateException("injected chunk failure");
+    }
+
+    /**
+     * An event loop that starts a task's thread while another thread holds the helper group's
+     * pool lock (as one adding or retiring a thread does) waits for that lock: the executor's own
+     * wait, allowed in {@code Pools.execute} alone. Made deterministic by holding the lock here
+     * until the loop thread is parked on it (the executor needs a new thread: the group has none).
+     */
+    @Test
+    void anEventLoopStartingATaskThreadMayWaitForTheExecutorsPoolLock() throws Exception {
+        KTaskScheduler fresh = TestSchedulers.create(NAME + "-lock", NodeTopology.uniform(1, 2), 1);
+        try {
+            ReentrantLock poolLock = (ReentrantLock) field(ThreadPoolExecutor.class, "mainLock").get(anyNodeGroup(fresh));
+            CountDownLatch ran = new CountDownLatch(1);
+            Thread loop = new EventLoopThread(() -> SchedulerInternals.startTaskThread(fresh, NodeTopology.ANY_NODE,
+                    ran::countDown), NAME + "-lock-loop");
+            poolLock.lock();
+            try {
+                loop.start();
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while (!poolLock.hasQueuedThread(loop) && System.nanoTime() - deadline < 0) {
+                    Thread.onSpinWait();
+                }
+                assertThat(poolLock.hasQueuedThread(loop)).as("the loop thread waits for the pool lock").isTrue();
+            } finally {
+                poolLock.unlock();
+            }
+            loop.join(WAIT.toMillis());
+            assertThat(ran.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("the task's thread ran").isTrue();
+            assertThat(VIOLATIONS).noneMatch(v -> v.contains(NAME + "-lock-loop"));
+        } finally {
+            fresh.dispose();
+        }
+    }
+
+    /** A thread Reactor's BlockHound integration treats as an event loop. */
+    private static final class EventLoopThread extends Thread implements NonBlocking {
+        EventLoopThread(Runnable body, String name) {
+            super(body, name);
+        }
+    }
+
+    /** @return the scheduler's any-node helper group (the last of {@code Pools.helpers}) */
+    private static ThreadPoolExecutor anyNodeGroup(KTaskScheduler s) throws ReflectiveOperationException {
+        Object pools = field(KTaskScheduler.class, "pools").get(s);
+        ThreadPoolExecutor[] groups = (ThreadPoolExecutor[]) field(pools.getClass(), "helpers").get(pools);
+        return groups[groups.length - 1];
+    }
+
+    private static Field field(Class<?> type, String name) throws NoSuchFieldException {
+        Field f = type.getDeclaredField(name);
+        f.setAccessible(true);
+        return f;
     }
 
     private static String stackOf(Throwable t) {
