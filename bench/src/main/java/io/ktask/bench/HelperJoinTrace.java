@@ -72,26 +72,35 @@ public final class HelperJoinTrace {
                 return sum;
             }).merge(Long::sum).scheduler(scheduler).build();
             long expected = Units.sumHash(0, n);
+            // The warm-up traces too (and reads the stats), its traces dropped: code the JIT first
+            // compiles inside the traced window takes a CPU from the helpers (at nice 19, the
+            // compiler threads' nice-0 work holds a woken helper off its CPU for milliseconds).
             for (int i = 0; i < warmUp; i++) {
-                check(KTask.range(0, n).transform(KTask.parallelize(spec)).blockLast(), expected);
+                traceOne(scheduler, spec, n, expected, seen);
             }
             long refusedBefore = scheduler.stats().refusedByGlobalLimit();
             List<TaskSeen> trace = new ArrayList<>();
             for (int i = 0; i < tasks; i++) {
-                seen.clear();
-                int permitsAtStart = scheduler.stats().helpersRunning();
-                recording = true;
-                taskStart = System.nanoTime();
-                Long total = KTask.range(0, n).transform(KTask.parallelize(spec)).blockLast();
-                long nanos = System.nanoTime() - taskStart;
-                recording = false;
-                check(total, expected);
-                trace.add(new TaskSeen(nanos, permitsAtStart, scheduler.stats().helpersRunning(), List.copyOf(seen)));
+                trace.add(traceOne(scheduler, spec, n, expected, seen));
             }
             report(trace, n, scheduler.stats().refusedByGlobalLimit() - refusedBefore, loopMicros(n, tasks));
         } finally {
             scheduler.dispose();
         }
+    }
+
+    /** Runs one task over {@code [0, n)} and returns what it saw. */
+    private static TaskSeen traceOne(KTaskScheduler scheduler, KTaskSpec<Long, Long> spec, long n, long expected,
+            ConcurrentLinkedQueue<ChunkSeen> seen) {
+        seen.clear();
+        int permitsAtStart = scheduler.stats().helpersRunning();
+        recording = true;
+        taskStart = System.nanoTime();
+        Long total = KTask.range(0, n).transform(KTask.parallelize(spec)).blockLast();
+        long nanos = System.nanoTime() - taskStart;
+        recording = false;
+        check(total, expected);
+        return new TaskSeen(nanos, permitsAtStart, scheduler.stats().helpersRunning(), List.copyOf(seen));
     }
 
     private static void check(Long total, long expected) {

@@ -57,6 +57,27 @@ class KnownCostLayoutTest {
         assertThat(spec.cost.nanosPerUnit()).as("hint after one task").isLessThanOrEqualTo(stale / 2);
     }
 
+    /**
+     * A task worth 1.6 target chunks on two threads is cut into two equal halves, not into one
+     * target chunk and a short rest: the own thread would then end last, alone, with a helper
+     * that joined at once long idle.
+     */
+    @Test
+    void aKnownCostTaskOfUnderTwoTargetChunksIsSplitIntoEqualShares() {
+        long units = 400; // 80 us at 200 ns a unit; the target chunk is 50 us (250 units)
+        Queue<Chunk<Long>> seen = new ConcurrentLinkedQueue<>();
+        KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(c -> { // its own lambda class: its own hint
+            seen.add(c);
+            Busy.spin(c.size() * 200);
+            return c.size();
+        }).merge(Long::sum).scheduler(SCHEDULER).build();
+        spec.cost.record(200);
+
+        assertThat(KTask.range(0, units).transform(KTask.parallelize(spec)).blockLast()).isEqualTo(units);
+
+        assertThat(sizes(seen)).as("chunks").containsExactly(200L, 200L);
+    }
+
     /** A merge-mode task whose units spin {@code nanosPerUnit} each; one lambda class for every call. */
     private static KTaskSpec<Long, Long> spinning(long nanosPerUnit, Queue<Chunk<Long>> seen) {
         return KTaskSpec.<Long, Long>of(c -> {

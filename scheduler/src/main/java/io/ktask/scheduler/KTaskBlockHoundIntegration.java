@@ -13,7 +13,7 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  *       ends (reactor-core's integration allows the same wait of its own executors).</li>
  *   <li>A new thread pins and renices itself before its first task, and the OS layer may log
  *       once per refusal, also when a task's own thread lends its priority to a helper.</li>
- *   <li>Handing work to a helper group ({@code Pools.execute}) may wait for the executor's pool
+ *   <li>Handing work to a thread group ({@code Pools.handOff}) may wait for the executor's pool
  *       lock while another thread adds or retires a thread: a few instructions (reactor-core's
  *       integration allows the retiring side).</li>
  * </ul>
@@ -30,6 +30,6 @@ public final class KTaskBlockHoundIntegration implements BlockHoundIntegration {
         builder.allowBlockingCallsInside(WorkerLoop.class.getName(), "awaitWork");
         builder.allowBlockingCallsInside(PlacedThreadFactory.class.getName(), "placeCurrentThread");
         builder.allowBlockingCallsInside(ThreadPlacement.class.getName(), "report");
-        builder.allowBlockingCallsInside(Pools.class.getName(), "execute");
+        builder.allowBlockingCallsInside(Pools.class.getName(), "handOff");
     }
 }

@@ -247,9 +247,14 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         }
     }
 
-    /** Hands {@code work} to a thread of {@code node}'s helper group: see {@link Pools#execute}. */
+    /** Hands {@code work} to a thread of {@code node}'s group: see {@link Pools#execute}. */
     void execute(int node, Runnable work) {
         pools.execute(node, work);
+    }
+
+    /** Hands a helper body to {@code node}, off the caller's CPU: see {@link Pools#startHelper}. */
+    void startHelper(int node, Runnable work) {
+        pools.startHelper(node, work);
     }
 
     /**

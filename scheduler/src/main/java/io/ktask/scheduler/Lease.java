@@ -65,7 +65,7 @@ final class Lease implements HelperLease {
         }
         try {
             Runnable task = Schedulers.onSchedule(body);
-            scheduler.execute(node, () -> runHelper(task, node));
+            scheduler.startHelper(node, () -> runHelper(task, node));
             return true;
         } catch (RejectedExecutionException e) {
             // The scheduler was disposed between the check above and execute().

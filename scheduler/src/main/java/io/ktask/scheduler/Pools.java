@@ -15,7 +15,14 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 /**
  * The threads of one {@link KTaskScheduler}: per node, one {@link WorkerLoop} per CPU of the node
  * (the plain Reactor scheduling, as {@code Schedulers.parallel()} has one executor per CPU) and one
- * helper group; plus the unpinned any-node helper group.
+ * node-wide group for task threads and spares; plus the unpinned any-node group.
+ *
+ * <p>Helpers of a node with several CPUs go, when pinning is on, to one group per CPU, each pinned
+ * to its CPU, and a helper starts on a CPU other than its starter's. Why: a woken thread is queued
+ * on its previous CPU or its waker's unless the kernel sees a cache shared with an idle CPU, which
+ * many VMs do not show; a helper queued behind its own task's caller waits a load-balancing tick
+ * (milliseconds) while another CPU idles, holding a permit the next task then cannot get. A helper
+ * pinned elsewhere can only wake where it will run.
  *
  * <p>Every loop and group starts its threads on first use and lets them go after the keep-alive,
  * so a scheduler nobody uses holds no thread. A worker loop (and its queues) is even made on first
@@ -30,8 +37,15 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
     private final AtomicReferenceArray<WorkerLoop> workers;
     /** Node {@code n}'s workers are {@code workers[firstWorker[n] .. firstWorker[n + 1])}. */
     private final int[] firstWorker;
-    /** Index {@code n} is node {@code n}'s helper group; the last one is the any-node group. */
+    /** Index {@code n} is node {@code n}'s group; the last one is the any-node group. */
     private final ThreadPoolExecutor[] helpers;
+    /**
+     * Per node, its helper groups pinned one per CPU (in the order of {@code pins[n]}), or null
+     * where helpers use the node's group: pinning off, or a node of one CPU.
+     */
+    private final ThreadPoolExecutor[][] helpersPerCpu;
+    /** Per node, where {@link #startHelper} starts its search for a CPU; racy by design, see there. */
+    private final int[] nextHelperCpu;
     /** The next worker loop for {@link #nextWorker()}; racy by design, see there. */
     private int nextWorker;
     private final AtomicIntegerArray nextWorkerOnNode;
@@ -72,6 +86,8 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         this.firstWorker = new int[nodes + 1];
         this.pins = new int[nodes][];
         this.helpers = new ThreadPoolExecutor[nodes + 1];
+        this.helpersPerCpu = new ThreadPoolExecutor[nodes][];
+        this.nextHelperCpu = new int[nodes];
         this.nextWorkerOnNode = new AtomicIntegerArray(nodes);
         int w = 0;
         for (int n = 0; n < nodes; n++) {
@@ -82,6 +98,15 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
             w += cpus.length;
             helpers[n] = helperGroup(new PlacedThreadFactory(
                     owner, name + "-helper-n" + n, n, pin, helperNice, daemon, false, this), keepAliveNanos);
+            if (pin != null && cpus.length > 1) {
+                helpersPerCpu[n] = new ThreadPoolExecutor[cpus.length];
+                for (int c = 0; c < cpus.length; c++) {
+                    helpersPerCpu[n][c] = new ThreadPoolExecutor(0, Integer.MAX_VALUE, keepAliveNanos,
+                            TimeUnit.NANOSECONDS, new SpinningHandOff(), new PlacedThreadFactory(owner,
+                            name + "-helper-n" + n + "-cpu" + cpus[c], n, new int[] {cpus[c]}, helperNice,
+                            daemon, false, this));
+                }
+            }
         }
         firstWorker[nodes] = w;
         // The any-node group may run anywhere, even when started by a thread pinned to one node.
@@ -159,22 +184,74 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         return node;
     }
 
-    /** @return the helper group of {@code node}, or the any-node group for {@link NodeTopology#ANY_NODE} */
-    ThreadPoolExecutor helpers(int node) {
-        return helpers[node == NodeTopology.ANY_NODE ? helpers.length - 1 : node];
-    }
-
     /**
-     * Hands {@code work} to an idle thread of {@code node}'s helper group, or to a new one. The
-     * only wait is the executor's own: adding a thread takes its pool lock, which another thread
-     * adding or retiring one holds for a few instructions, so an event loop that starts a task's
-     * thread may park for microseconds. {@link KTaskBlockHoundIntegration} allows that wait here,
-     * in this method alone, as reactor-core's integration allows a retiring executor thread's.
+     * Hands {@code work} to an idle thread of {@code node}'s group (or the any-node group for
+     * {@link NodeTopology#ANY_NODE}), or to a new one: for a task's own thread and for spares,
+     * which may run on any CPU of the node. See {@link #handOff} for the one wait.
      *
      * @throws java.util.concurrent.RejectedExecutionException if the group was shut down
      */
     void execute(int node, Runnable work) {
-        helpers(node).execute(work);
+        handOff(helpers[node == NodeTopology.ANY_NODE ? helpers.length - 1 : node], work);
+    }
+
+    /**
+     * Hands a helper body to {@code node}: to the group of one of its CPUs other than the one the
+     * calling thread (the task's caller or another helper) runs on now, when its helpers are
+     * pinned per CPU; else as {@link #execute}. Costs the caller one {@code sched_getcpu} (a vDSO
+     * read), and nothing before libc is bound, when the CPU is unknown and the turn alone decides.
+     *
+     * @throws java.util.concurrent.RejectedExecutionException if the group was shut down
+     */
+    void startHelper(int node, Runnable work) {
+        ThreadPoolExecutor[] perCpu = node == NodeTopology.ANY_NODE ? null : helpersPerCpu[node];
+        if (perCpu == null) {
+            execute(node, work);
+            return;
+        }
+        int[] cpus = pins[node];
+        // Benign race: two starters may read the same turn and pick the same CPU (each still
+        // avoids its own); a lost turn only skews the spread, and any int is a valid turn.
+        int turn = nextHelperCpu[node];
+        nextHelperCpu[node] = turn + 1;
+        int at = helperCpu(cpus.length, indexOf(cpus, ThreadPlacement.currentCpu()), turn);
+        handOff(perCpu[at], work);
+    }
+
+    /**
+     * @param cpus how many CPUs the node has, at least 2
+     * @param own the index of the starter's CPU among them, or -1 if it is not one of them or unknown
+     * @param turn any int, advanced by one per helper start
+     * @return the index of the CPU a helper starts on: the turn goes round the CPUs other than
+     *     {@code own}, so a task's helpers spread over them before any CPU gets a second one
+     */
+    static int helperCpu(int cpus, int own, int turn) {
+        if (own < 0) {
+            return Math.floorMod(turn, cpus);
+        }
+        int other = Math.floorMod(turn, cpus - 1);
+        return other >= own ? other + 1 : other;
+    }
+
+    /** @return the index of {@code cpu} in {@code cpus}, or -1 */
+    private static int indexOf(int[] cpus, int cpu) {
+        for (int i = 0; i < cpus.length; i++) {
+            if (cpus[i] == cpu) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The one hand-off to a group. Its only wait is the executor's own: adding a thread takes its
+     * pool lock, which another thread adding or retiring one holds for a few instructions, so an
+     * event loop that starts a task's thread may park for microseconds.
+     * {@link KTaskBlockHoundIntegration} allows that wait here, in this method alone, as
+     * reactor-core's integration allows a retiring executor thread's.
+     */
+    private static void handOff(ThreadPoolExecutor group, Runnable work) {
+        group.execute(work);
     }
 
     /** @return the number of worker loops (one per CPU), made or not */
@@ -233,6 +310,11 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         for (ThreadPoolExecutor e : helpers) {
             stop(e, now);
         }
+        for (ThreadPoolExecutor[] perCpu : helpersPerCpu) {
+            for (int c = 0; perCpu != null && c < perCpu.length; c++) {
+                stop(perCpu[c], now);
+            }
+        }
         checkTerminated();
     }
 
@@ -276,6 +358,13 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         for (ThreadPoolExecutor e : helpers) {
             if (!e.isTerminated()) {
                 return;
+            }
+        }
+        for (ThreadPoolExecutor[] perCpu : helpersPerCpu) {
+            for (int c = 0; perCpu != null && c < perCpu.length; c++) {
+                if (!perCpu[c].isTerminated()) {
+                    return;
+                }
             }
         }
         terminated.complete(null);

@@ -74,6 +74,67 @@ class PlacementTest {
         assertThat(seen).isEqualTo("0 nice " + processNice() + " / 0-1 nice 19");
     }
 
+    /**
+     * On one node of CPUs 0 and 1, a caller on CPU 0 gets its helper pinned to CPU 1 alone, and
+     * the other way round: the helper can only wake where it will run, not queued behind its
+     * caller. With pinning off the helper may run on either CPU.
+     */
+    @Test
+    void aHelperOfASharedNodeStartsPinnedToACpuOtherThanItsCallers() throws Exception {
+        KTaskScheduler oneNode = KTaskScheduler.builder().name("placement-cpu")
+                .topology(NodeTopology.of(new int[] {0, 1})).maxHelpers(1).build();
+        KTaskScheduler unpinned = KTaskScheduler.builder().name("placement-unpinned")
+                .topology(NodeTopology.of(new int[] {0, 1})).maxHelpers(1).pinning(false).build();
+        try {
+            assertThat(fromCallerOn(0, () -> helperOf(oneNode))).isEqualTo("1 nice 19");
+            assertThat(fromCallerOn(1, () -> helperOf(oneNode))).isEqualTo("0 nice 19");
+            assertThat(fromCallerOn(0, () -> helperOf(oneNode))).as("again, on a retained thread").isEqualTo("1 nice 19");
+            // Unpinned, a helper keeps the affinity it inherits from its creator: the test's own thread, on both CPUs.
+            assertThat(helperOf(unpinned)).isEqualTo("0-1 nice 19");
+        } finally {
+            unpinned.dispose();
+            // Completes once every thread of the scheduler has ended, the per-CPU helpers' too.
+            oneNode.disposeGracefully().block(java.time.Duration.ofSeconds(10));
+        }
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("placement-cpu-")) {
+                t.join(TimeUnit.SECONDS.toMillis(10)); // it may still be on its way out of its last line
+                assertThat(t.isAlive()).as(t.getName() + " ended").isFalse();
+            }
+        }
+    }
+
+    /** @return what {@code body} returns, run on a new thread pinned to {@code cpu} */
+    private static <T> T fromCallerOn(int cpu, java.util.concurrent.Callable<T> body) throws Exception {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread caller = new Thread(() -> {
+            try {
+                assertThat(ThreadPlacement.pinCurrentThread(new int[] {cpu})).as("caller pinned to " + cpu).isTrue();
+                result.complete(body.call());
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        }, "placement-caller-cpu" + cpu);
+        caller.start();
+        return result.get(10, TimeUnit.SECONDS);
+    }
+
+    /** @return the CPUs allowed and nice of {@code s}'s one helper, leased for node 0 by the calling thread */
+    private static String helperOf(KTaskScheduler s) throws Exception {
+        CompletableFuture<String> seen = new CompletableFuture<>();
+        try (HelperLease lease = s.lease(1, 0)) {
+            assertThat(lease.granted()).isOne();
+            lease.start(0, () -> seen.complete(cpusAllowedUnchecked() + " nice " + niceUnchecked()));
+        }
+        String result = seen.get(10, TimeUnit.SECONDS);
+        // The permit comes back just after the body's last line: wait for it, so the next lease is granted.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (s.stats().helpersRunning() != 0 && System.nanoTime() - deadline < 0) {
+            Thread.onSpinWait();
+        }
+        return result;
+    }
+
     /** @return the nice value the JVM was started with (e.g. 5 under {@code nice -n 5 mvn ...}) */
     private static int processNice() {
         return PlacedThreadFactory.readProcessNice(Path.of("/proc/self/stat"));

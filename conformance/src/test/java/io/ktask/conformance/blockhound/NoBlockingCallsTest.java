@@ -204,7 +204,7 @@ class NoBlockingCallsTest {
     /**
      * An event loop that starts a task's thread while another thread holds the helper group's
      * pool lock (as one adding or retiring a thread does) waits for that lock: the executor's own
-     * wait, allowed in {@code Pools.execute} alone. Made deterministic by holding the lock here
+     * wait, allowed in {@code Pools.handOff} alone. Made deterministic by holding the lock here
      * until the loop thread is parked on it (the executor needs a new thread: the group has none).
      */
     @Test
