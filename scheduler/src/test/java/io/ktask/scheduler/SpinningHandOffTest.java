@@ -68,17 +68,21 @@ class SpinningHandOffTest {
      */
     @Test
     void everyAcceptedOfferIsTakenExactlyOnceUnderRaces() throws Exception {
+        long acceptedInAllRounds = 0;
         for (int round = 0; round < 20; round++) {
             long seed = SEED + round;
             try {
-                raceRound(new SplittableRandom(seed));
+                acceptedInAllRounds += raceRound(new SplittableRandom(seed));
             } catch (AssertionError | Exception e) {
                 throw new AssertionError("round " + round + " failed; replay with seed " + seed + ": " + e, e);
             }
         }
+        // On a loaded machine one round may see no consumer waiting at any offer; twenty cannot all.
+        assertThat(acceptedInAllRounds).as("offers accepted in all rounds: the race was exercised").isPositive();
     }
 
-    private static void raceRound(SplittableRandom random) throws Exception {
+    /** @return the offers accepted in this round */
+    private static int raceRound(SplittableRandom random) throws Exception {
         SpinningHandOff queue = new SpinningHandOff();
         int producers = 3;
         int consumers = 3;
@@ -148,7 +152,7 @@ class SpinningHandOffTest {
         assertThat(refusedReceived).hasValue(0);
         assertThat(received.values()).allMatch(n -> n == 1);
         assertThat(received.keySet()).containsExactlyInAnyOrderElementsOf(accepted.keySet());
-        assertThat(accepted).as("the race was exercised: some offers accepted").isNotEmpty();
+        return accepted.size();
     }
 
     private record Work(long producer, int index) implements Runnable {
