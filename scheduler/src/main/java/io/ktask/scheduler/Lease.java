@@ -68,7 +68,7 @@ final class Lease implements HelperLease {
             scheduler.startHelper(node, () -> runHelper(task, node));
             return true;
         } catch (RejectedExecutionException e) {
-            // The scheduler was disposed between the check above and execute().
+            // The scheduler was disposed between the check above and startHelper().
             limits.release(node);
             return false;
         } catch (Throwable e) {

@@ -1,7 +1,10 @@
 package io.ktask.scheduler;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
@@ -44,6 +47,8 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
      * where helpers use the node's group: pinning off, or a node of one CPU.
      */
     private final ThreadPoolExecutor[][] helpersPerCpu;
+    /** Every group above, node-wide, any-node and per-CPU: what shutdown stops and waits for. */
+    private final List<ThreadPoolExecutor> allGroups = new ArrayList<>();
     /** Per node, where {@link #startHelper} starts its search for a CPU; racy by design, see there. */
     private final int[] nextHelperCpu;
     /** The next worker loop for {@link #nextWorker()}; racy by design, see there. */
@@ -96,24 +101,23 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
             pins[n] = pin;
             firstWorker[n] = w;
             w += cpus.length;
-            helpers[n] = helperGroup(new PlacedThreadFactory(
-                    owner, name + "-helper-n" + n, n, pin, helperNice, daemon, false, this), keepAliveNanos);
+            helpers[n] = group(new PlacedThreadFactory(owner, name + "-helper-n" + n, n, pin, helperNice, daemon,
+                    false, this), keepAliveNanos, new SynchronousQueue<>());
             if (pin != null && cpus.length > 1) {
                 helpersPerCpu[n] = new ThreadPoolExecutor[cpus.length];
                 for (int c = 0; c < cpus.length; c++) {
-                    helpersPerCpu[n][c] = new ThreadPoolExecutor(0, Integer.MAX_VALUE, keepAliveNanos,
-                            TimeUnit.NANOSECONDS, new SpinningHandOff(), new PlacedThreadFactory(owner,
-                            name + "-helper-n" + n + "-cpu" + cpus[c], n, new int[] {cpus[c]}, helperNice,
-                            daemon, false, this));
+                    helpersPerCpu[n][c] = group(new PlacedThreadFactory(owner, name + "-helper-n" + n + "-cpu" + cpus[c],
+                            n, new int[] {cpus[c]}, helperNice, daemon, false, this), keepAliveNanos,
+                            new SpinningHandOff());
                 }
             }
         }
         firstWorker[nodes] = w;
         // The any-node group may run anywhere, even when started by a thread pinned to one node.
         int[] allCpus = pinning ? allCpus(topology) : null;
-        helpers[nodes] = helperGroup(new PlacedThreadFactory(
+        helpers[nodes] = group(new PlacedThreadFactory(
                 owner, name + "-helper-any", NodeTopology.ANY_NODE, allCpus, helperNice, daemon, false, this),
-                keepAliveNanos);
+                keepAliveNanos, new SynchronousQueue<>());
     }
 
     /**
@@ -132,9 +136,15 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         return all;
     }
 
-    private static ThreadPoolExecutor helperGroup(PlacedThreadFactory factory, long keepAliveNanos) {
-        return new ThreadPoolExecutor(0, Integer.MAX_VALUE, keepAliveNanos, TimeUnit.NANOSECONDS,
-                new SynchronousQueue<>(), factory);
+    /**
+     * @param handOff a queue of no capacity: each start finds an idle thread or makes one
+     * @return a new group, listed in {@link #allGroups}
+     */
+    private ThreadPoolExecutor group(PlacedThreadFactory factory, long keepAliveNanos, BlockingQueue<Runnable> handOff) {
+        ThreadPoolExecutor group = new ThreadPoolExecutor(0, Integer.MAX_VALUE, keepAliveNanos, TimeUnit.NANOSECONDS,
+                handOff, factory);
+        allGroups.add(group);
+        return group;
     }
 
     /** @return the index of the next worker loop, round-robin over every node */
@@ -198,8 +208,8 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
     /**
      * Hands a helper body to {@code node}: to the group of one of its CPUs other than the one the
      * calling thread (the task's caller or another helper) runs on now, when its helpers are
-     * pinned per CPU; else as {@link #execute}. Costs the caller one {@code sched_getcpu} (a vDSO
-     * read), and nothing before libc is bound, when the CPU is unknown and the turn alone decides.
+     * pinned per CPU; else as {@link #execute}. Costs the caller one {@code sched_getcpu} through
+     * JNA (a fraction of a microsecond), and nothing before libc is bound, when the CPU is unknown and the turn alone decides.
      *
      * @throws java.util.concurrent.RejectedExecutionException if the group was shut down
      */
@@ -307,13 +317,8 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
             }
             w.shutdown(now);
         }
-        for (ThreadPoolExecutor e : helpers) {
+        for (ThreadPoolExecutor e : allGroups) {
             stop(e, now);
-        }
-        for (ThreadPoolExecutor[] perCpu : helpersPerCpu) {
-            for (int c = 0; perCpu != null && c < perCpu.length; c++) {
-                stop(perCpu[c], now);
-            }
         }
         checkTerminated();
     }
@@ -355,16 +360,9 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
                 return;
             }
         }
-        for (ThreadPoolExecutor e : helpers) {
+        for (ThreadPoolExecutor e : allGroups) {
             if (!e.isTerminated()) {
                 return;
-            }
-        }
-        for (ThreadPoolExecutor[] perCpu : helpersPerCpu) {
-            for (int c = 0; perCpu != null && c < perCpu.length; c++) {
-                if (!perCpu[c].isTerminated()) {
-                    return;
-                }
             }
         }
         terminated.complete(null);

@@ -78,7 +78,8 @@ final class SpinningHandOff extends AbstractQueue<Runnable> implements BlockingQ
                     return null;
                 }
                 if (interrupted) {
-                    Thread.currentThread().interrupt(); // the executor sees it after the body
+                    // Kept for the executor: before the body it clears it unless it is stopping.
+                    Thread.currentThread().interrupt();
                 }
                 continue; // an offer won: take its body
             }
@@ -108,7 +109,7 @@ final class SpinningHandOff extends AbstractQueue<Runnable> implements BlockingQ
 
     @Override
     public boolean offer(Runnable work, long timeout, TimeUnit unit) throws InterruptedException {
-        return offer(work) || parked.offer(work, timeout, unit);
+        return slot.compareAndSet(WAITING, work) || parked.offer(work, timeout, unit);
     }
 
     @Override
