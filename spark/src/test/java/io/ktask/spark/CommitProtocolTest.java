@@ -138,22 +138,22 @@ class CommitProtocolTest {
     @Test
     void anUnreachableDriverIsReportedAndTheWorkUndoneWhenNothingWasDelivered() throws Exception {
         Ledger ledger = server.open(PLAN, getClass().getClassLoader());
-        server.close();
         List<String> undone = new CopyOnWriteArrayList<>();
         SparkJob<String> job = SparkJob.<String>of(c -> "x").merge(String::concat).undo((c, r) -> undone.add(r)).build();
-        CommitClient impatient = new CommitClient("127.0.0.1", server.port(), 300);
         try (Socket holder = new Socket()) {
-            // Nothing listens on the port, yet it stays taken. Freed, it can be bound again by
-            // anything, or picked as a connect's own source port so that TCP connects the client
-            // to itself: once in CI the closed port took the request (counted as delivered, so
-            // nothing was undone); which of the two happened is not known.
-            holder.setReuseAddress(true);
-            holder.bind(new InetSocketAddress("127.0.0.1", server.port()));
-            assertThatThrownBy(() -> new ChunkAttempt<>(job, PLAN, ledger.token, impatient).run(1, 1, 0, () -> false))
+            // The driver's address is a port this test holds bound and never listens on: a connect
+            // is refused, and while it is held no other socket can take it, nor can a connect pick
+            // it as its own source port (TCP self-connect). Re-binding the closed server's port
+            // instead failed in CI: in the moment between, something else had taken it.
+            holder.bind(new InetSocketAddress("127.0.0.1", 0));
+            CommitClient unreachable = new CommitClient("127.0.0.1", holder.getLocalPort(), 300);
+            assertThatThrownBy(() -> new ChunkAttempt<>(job, PLAN, ledger.token, unreachable).run(1, 1, 0, () -> false))
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("no answer from the driver").hasMessageEndingWith("; undone");
         }
         assertThat(undone).containsExactly("x");
+        ledger.close();
+        assertThat(ledger.snapshot().committed(1)).as("the driver saw nothing").isFalse();
     }
 
     @Test
