@@ -18,6 +18,13 @@ import reactor.util.annotation.Nullable;
  */
 final class ClaimLoop<T, R> {
 
+    /**
+     * How long the own thread waits in flight for helpers' last chunks
+     * ({@link #awaitHelpersInFlight()}): one adaptive chunk's time. Not final: a test raises it to
+     * prove who signals without racing a helper against the clock.
+     */
+    static long helperWaitNanos = UnitCost.TARGET_CHUNK_NANOS;
+
     private final TaskRun<T, R> run;   // the in-flight count and the finished stack
     private final RunningTask<T> task; // the rest, as any worker sees it
     private final KTaskSpec<T, R> spec;
@@ -52,8 +59,18 @@ final class ClaimLoop<T, R> {
             for (;;) {
                 TaskChunk<T> chunk = task.stopped() || released != null && released.getAsBoolean() ? null : source.claim(node);
                 if (chunk == null) {
-                    if (!undrained || source.done()) {
+                    if (source.done()) {
+                        if (!helper && released == null && run.othersInFlight()) {
+                            if (undrained) {
+                                task.drain(); // ours absorbed now: what is left on the stack is the helpers'
+                                undrained = false;
+                            }
+                            awaitHelpersInFlight();
+                        }
                         return; // a result of ours is drained on the way out (finally)
+                    }
+                    if (!undrained) {
+                        return;
                     }
                     // The claim may have met a full window that delivering our results opens.
                     task.drain();
@@ -86,6 +103,24 @@ final class ClaimLoop<T, R> {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * The own thread found nothing left to claim while helpers may still run the last chunks: it
+     * waits for them in flight, for at most one adaptive chunk's time, so that it leaves last
+     * and makes the task's last signal itself. A helper's signal costs a helped 100 us task a
+     * third of its gain on 2 CPUs (bench/RESULTS.md, issue 11): raising the helper from its nice
+     * for the signal and back (two system calls, ~16 us), the own thread's priority lend meanwhile,
+     * and waking a caller parked in {@code block()} (10-20 us on a VM). A stop ends the wait at
+     * once: the abort is decided when the task is idle. Past the bound the thread leaves as
+     * before (a long chunk of an explicit {@code minChunk} layout; a helper starved by a busy
+     * machine, to which the thread then lends its priority).
+     */
+    private void awaitHelpersInFlight() {
+        long deadline = System.nanoTime() + helperWaitNanos;
+        while (run.othersAtWork() && !task.stopped() && System.nanoTime() - deadline < 0) {
+            Thread.onSpinWait();
         }
     }
 

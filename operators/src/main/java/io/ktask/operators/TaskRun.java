@@ -84,6 +84,22 @@ final class TaskRun<T, R> {
         IN_FLIGHT.incrementAndGet(this);
     }
 
+    /** @return whether a worker besides the calling one (which is in flight) is in flight */
+    boolean othersInFlight() {
+        return inFlight > 1;
+    }
+
+    /**
+     * @return whether, besides the calling worker (in flight, its own results drained), another
+     *     is in flight or has left a result not yet absorbed or is absorbing it: a helper pushes
+     *     its last result, leaves, then drains it, and the drain pass that finds the task idle
+     *     makes the last signal on its thread. Read in that order, one of the three holds from
+     *     the push to the end of that pass.
+     */
+    boolean othersAtWork() {
+        return inFlight > 1 || !finished.isEmpty() || wip != 0;
+    }
+
     /** @return true if the worker that leaves was the last one in flight */
     boolean leaveFlight() {
         return IN_FLIGHT.decrementAndGet(this) == 0;

@@ -1,0 +1,114 @@
+package io.ktask.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.ktask.scheduler.KTaskScheduler;
+import io.ktask.scheduler.NodeTopology;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
+import reactor.core.publisher.BaseSubscriber;
+
+/**
+ * The caller, out of chunks while a helper finishes the last one, waits for it in flight and
+ * makes the task's last signal itself: a blocked caller is not woken by a helper (10-20 us on a
+ * VM), and the helper is not raised from its nice for the signal (two system calls). The wait is
+ * raised to seconds here so that a slow helper on a loaded machine cannot decide the outcome; its
+ * real bound is one adaptive chunk, past which the caller leaves as before
+ * ({@link PriorityHandOffTest} holds a helper's chunk, and the caller returns meanwhile).
+ */
+class CallerSignalsTest {
+
+    private static final long TEST_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    private final KTaskScheduler scheduler = KTaskScheduler.builder().name("caller-signals")
+            .topology(NodeTopology.uniform(1, 2)).maxHelpers(1).keepAlive(Duration.ofMinutes(1)).build();
+    private final Thread caller = Thread.currentThread();
+    private long realWait;
+
+    @BeforeEach
+    void raiseTheWait() {
+        realWait = ClaimLoop.helperWaitNanos;
+        ClaimLoop.helperWaitNanos = TEST_WAIT_NANOS;
+    }
+
+    @AfterEach
+    void restore() {
+        ClaimLoop.helperWaitNanos = realWait;
+        scheduler.dispose();
+    }
+
+    /** Two chunks of one unit: the caller's ends first, once the helper holds the other. */
+    private KTaskSpec<Long, Long> twoChunks(AtomicBoolean callerDone, Runnable helperAfterCaller) {
+        CountDownLatch helperHolds = new CountDownLatch(1);
+        return KTaskSpec.<Long, Long>of(chunk -> {
+            if (Thread.currentThread() == caller) {
+                Awaits.await(helperHolds);
+                callerDone.set(true);
+                return chunk.size();
+            }
+            helperHolds.countDown();
+            Awaits.until(callerDone::get, "the caller's chunk to end");
+            helperAfterCaller.run();
+            return chunk.size();
+        }).merge(Long::sum).minChunk(1).maxThreads(2).scheduler(scheduler).build();
+    }
+
+    @RepeatedTest(10)
+    void aHelperEndingTheLastChunkAfterTheCallersLeavesTheSignalToTheCaller() {
+        AtomicBoolean callerDone = new AtomicBoolean();
+        AtomicReference<Thread> signalled = new AtomicReference<>();
+        // The helper's chunk goes on for a millisecond after the caller's: without the wait the
+        // caller has left long before, and the helper, last to leave, signals.
+        KTaskSpec<Long, Long> spec = twoChunks(callerDone, () -> spinFor(TimeUnit.MILLISECONDS.toNanos(1)));
+
+        Long total = KTask.range(0, 2).transform(KTask.parallelize(spec))
+                .doOnComplete(() -> signalled.set(Thread.currentThread())).blockLast(Duration.ofSeconds(10));
+
+        assertThat(total).isEqualTo(2);
+        assertThat(signalled.get()).as("the thread that signalled onComplete").isSameAs(caller);
+    }
+
+    @Test
+    void aCancelEndsTheCallersWaitAtOnce() {
+        AtomicBoolean callerDone = new AtomicBoolean();
+        AtomicReference<Subscription> subscription = new AtomicReference<>();
+        CountDownLatch subscribeReturned = new CountDownLatch(1);
+        // The helper cancels the task, then holds its chunk until the caller's subscribe has
+        // returned: only a wait that ends on the cancel lets it return.
+        KTaskSpec<Long, Long> spec = twoChunks(callerDone, () -> {
+            subscription.get().cancel();
+            Awaits.await(subscribeReturned);
+        });
+
+        long began = System.nanoTime();
+        KTask.range(0, 2).transform(KTask.parallelize(spec)).subscribe(new BaseSubscriber<Long>() {
+            @Override
+            protected void hookOnSubscribe(Subscription s) {
+                subscription.set(s);
+                s.request(Long.MAX_VALUE);
+            }
+        });
+        long returnedAfter = System.nanoTime() - began;
+        subscribeReturned.countDown();
+
+        assertThat(returnedAfter).as("nanoseconds until subscribe returned; the wait is %d", TEST_WAIT_NANOS)
+                .isLessThan(TimeUnit.SECONDS.toNanos(5));
+        Awaits.until(() -> scheduler.stats().tasksRunning() == 0, "the cancelled task to end");
+    }
+
+    private static void spinFor(long nanos) {
+        long end = System.nanoTime() + nanos;
+        while (System.nanoTime() - end < 0) {
+            Thread.onSpinWait();
+        }
+    }
+}
