@@ -6,6 +6,7 @@ import io.ktask.operators.FinishedChunks.Finished;
 import io.ktask.scheduler.internal.SchedulerInternals;
 import io.ktask.scheduler.internal.TaskSpares;
 import reactor.core.Exceptions;
+import reactor.core.scheduler.Schedulers;
 import reactor.util.annotation.Nullable;
 
 /**
@@ -60,7 +61,7 @@ final class ClaimLoop<T, R> {
                 TaskChunk<T> chunk = task.stopped() || released != null && released.getAsBoolean() ? null : source.claim(node);
                 if (chunk == null) {
                     if (source.done()) {
-                        if (!helper && released == null && run.othersInFlight()) {
+                        if (run.othersInFlight() && task.workers().onCallingThread() && !Schedulers.isInNonBlockingThread()) {
                             if (undrained) {
                                 task.drain(); // ours absorbed now: what is left on the stack is the helpers'
                                 undrained = false;
@@ -107,15 +108,18 @@ final class ClaimLoop<T, R> {
     }
 
     /**
-     * The own thread found nothing left to claim while helpers may still run the last chunks: it
-     * waits for them in flight, for at most one adaptive chunk's time, so that it leaves last
+     * The calling thread, as the task's own, found nothing left to claim while helpers may still
+     * run the last chunks: it waits for them in flight, for at most one adaptive chunk's time, so that it leaves last
      * and makes the task's last signal itself. A helper's signal costs a helped 100 us task a
      * third of its gain on 2 CPUs (bench/RESULTS.md, issue 11): raising the helper from its nice
      * for the signal and back (two system calls, ~16 us), the own thread's priority lend meanwhile,
      * and waking a caller parked in {@code block()} (10-20 us on a VM). A stop ends the wait at
      * once: the abort is decided when the task is idle. Past the bound the thread leaves as
      * before (a long chunk of an explicit {@code minChunk} layout; a helper starved by a busy
-     * machine, to which the thread then lends its priority).
+     * machine, to which the thread then lends its priority). A scheduler's thread (a task thread,
+     * helpers, spares) never waits, nor does a non-blocking caller (an event loop that runs chunks
+     * by {@link CallerRuns#ALWAYS}): neither may spin for another thread, and nothing is parked
+     * behind them.
      */
     private void awaitHelpersInFlight() {
         long deadline = System.nanoTime() + helperWaitNanos;

@@ -42,6 +42,12 @@ final class TaskWorkers implements SpareBody {
     volatile long leaseRetryAt; // 0, or System.nanoTime() before which no lease is attempted
     volatile int ownActive;
     volatile int helpersActive;
+    /**
+     * The thread that made the first request, once it runs the own loop. Benign race: written by
+     * that thread before its loop and compared by every worker with itself, so another thread
+     * that reads it stale (null) still finds it is not that thread.
+     */
+    private Thread callingThread;
 
     static final AtomicIntegerFieldUpdater<TaskWorkers> OWN_ACTIVE =
             AtomicIntegerFieldUpdater.newUpdater(TaskWorkers.class, "ownActive");
@@ -70,7 +76,13 @@ final class TaskWorkers implements SpareBody {
 
     /** After {@link #reserveOwnSlot()}: the calling thread runs chunks (ktask: the caller runs). */
     void runOwnLoopHere() {
+        callingThread = Thread.currentThread();
         ownLoop();
+    }
+
+    /** @return whether the current thread is the one that made the first request and runs chunks */
+    boolean onCallingThread() {
+        return Thread.currentThread() == callingThread;
     }
 
     /**
