@@ -20,7 +20,7 @@ import reactor.util.annotation.Nullable;
 final class ClaimLoop<T, R> {
 
     /**
-     * How long the own thread waits in flight for helpers' last chunks
+     * How long the calling thread waits in flight for helpers' last chunks
      * ({@link #awaitHelpersInFlight()}): one adaptive chunk's time. Not final: a test raises it to
      * prove who signals without racing a helper against the clock.
      */
@@ -109,17 +109,17 @@ final class ClaimLoop<T, R> {
 
     /**
      * The calling thread, as the task's own, found nothing left to claim while helpers may still
-     * run the last chunks: it waits for them in flight, for at most one adaptive chunk's time, so that it leaves last
-     * and makes the task's last signal itself. A helper's signal costs a helped 100 us task a
-     * third of its gain on 2 CPUs (bench/RESULTS.md, issue 11): raising the helper from its nice
-     * for the signal and back (two system calls, ~16 us), the own thread's priority lend meanwhile,
-     * and waking a caller parked in {@code block()} (10-20 us on a VM). A stop ends the wait at
-     * once: the abort is decided when the task is idle. Past the bound the thread leaves as
-     * before (a long chunk of an explicit {@code minChunk} layout; a helper starved by a busy
-     * machine, to which the thread then lends its priority). A scheduler's thread (a task thread,
-     * helpers, spares) never waits, nor does a non-blocking caller (an event loop that runs chunks
-     * by {@link CallerRuns#ALWAYS}): neither may spin for another thread, and nothing is parked
-     * behind them.
+     * run the last chunks: it waits for them in flight, for at most one adaptive chunk's time, so
+     * that it leaves last and makes the task's last signal itself. A helper's signal costs a
+     * helped 100 us task a third of its gain on 2 CPUs (bench/RESULTS.md, issue 11): raising the
+     * helper from its nice for the signal and back (two system calls, ~16 us), the caller's
+     * priority lend meanwhile, and waking a caller parked in {@code block()} (10-20 us on a VM).
+     * A stop ends the wait at once: the abort is decided when the task is idle. Past the bound
+     * the thread leaves as before (a long chunk of an explicit {@code minChunk} layout; a helper
+     * starved by a busy machine, to which the thread then lends its priority). A scheduler's
+     * thread (a task thread, helpers, spares) never waits, nor does a non-blocking caller (an
+     * event loop that runs chunks by {@link CallerRuns#ALWAYS}): neither may spin for another
+     * thread, and nothing is parked behind them.
      */
     private void awaitHelpersInFlight() {
         long deadline = System.nanoTime() + helperWaitNanos;
