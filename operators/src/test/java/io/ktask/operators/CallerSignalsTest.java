@@ -3,6 +3,7 @@ package io.ktask.operators;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,20 +47,28 @@ class CallerSignalsTest {
         scheduler.dispose();
     }
 
-    /** Two chunks of one unit: the caller's ends first, once the helper holds the other. */
+    /**
+     * Two chunks of one unit, each giving its start, merged: the caller's ends first, once the
+     * helper holds the other.
+     */
     private KTaskSpec<Long, Long> twoChunks(AtomicBoolean callerDone, Runnable helperAfterCaller) {
+        return twoChunksBuilder(callerDone, helperAfterCaller).merge(Long::sum).minChunk(1).maxThreads(2)
+                .scheduler(scheduler).build();
+    }
+
+    private KTaskSpec.Builder<Long, Long> twoChunksBuilder(AtomicBoolean callerDone, Runnable helperAfterCaller) {
         CountDownLatch helperHolds = new CountDownLatch(1);
         return KTaskSpec.<Long, Long>of(chunk -> {
             if (Thread.currentThread() == caller) {
                 Awaits.await(helperHolds);
                 callerDone.set(true);
-                return chunk.size();
+                return chunk.start();
             }
             helperHolds.countDown();
             Awaits.until(callerDone::get, "the caller's chunk to end");
             helperAfterCaller.run();
-            return chunk.size();
-        }).merge(Long::sum).minChunk(1).maxThreads(2).scheduler(scheduler).build();
+            return chunk.start();
+        });
     }
 
     @RepeatedTest(10)
@@ -73,8 +82,22 @@ class CallerSignalsTest {
         Long total = KTask.range(0, 2).transform(KTask.parallelize(spec))
                 .doOnComplete(() -> signalled.set(Thread.currentThread())).blockLast(Duration.ofSeconds(10));
 
-        assertThat(total).isEqualTo(2);
+        assertThat(total).as("the chunks' starts, merged").isEqualTo(1);
         assertThat(signalled.get()).as("the thread that signalled onComplete").isSameAs(caller);
+    }
+
+    @RepeatedTest(5)
+    void inOrderedModeTheResultsComeInChunkOrderAndTheCallerCompletes() {
+        AtomicBoolean callerDone = new AtomicBoolean();
+        AtomicReference<Thread> completed = new AtomicReference<>();
+        KTaskSpec<Long, Long> spec = twoChunksBuilder(callerDone, () -> spinFor(TimeUnit.MILLISECONDS.toNanos(1)))
+                .ordered().minChunk(1).maxThreads(2).scheduler(scheduler).build();
+
+        List<Long> starts = KTask.range(0, 2).transform(KTask.parallelize(spec))
+                .doOnComplete(() -> completed.set(Thread.currentThread())).collectList().block(Duration.ofSeconds(10));
+
+        assertThat(starts).as("each chunk's start, in chunk order").containsExactly(0L, 1L);
+        assertThat(completed.get()).as("the thread that signalled onComplete").isSameAs(caller);
     }
 
     @Test
