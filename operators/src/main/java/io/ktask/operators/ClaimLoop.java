@@ -116,10 +116,12 @@ final class ClaimLoop<T, R> {
      * priority lend meanwhile, and waking a caller parked in {@code block()} (10-20 us on a VM).
      * A stop ends the wait at once: the abort is decided when the task is idle. Past the bound
      * the thread leaves as before (a long chunk of an explicit {@code minChunk} layout; a helper
-     * starved by a busy machine, to which the thread then lends its priority). A scheduler's
-     * thread (a task thread, helpers, spares) never waits, nor does a non-blocking caller (an
-     * event loop that runs chunks by {@link CallerRuns#ALWAYS}): neither may spin for another
-     * thread, and nothing is parked behind them.
+     * starved by a busy machine, to which the thread then lends its priority, up to the bound
+     * later than before). The task's own task thread, its helpers and spares never wait, nor
+     * does a non-blocking caller (an event loop that runs chunks by {@link CallerRuns#ALWAYS}):
+     * none may spin for another thread, and nothing is parked behind them. A caller that is
+     * itself another task's helper (a nested task) does wait. In ordered mode a helper that
+     * ends the last chunk in order still emits that chunk's result; the caller completes.
      */
     private void awaitHelpersInFlight() {
         long deadline = System.nanoTime() + helperWaitNanos;

@@ -72,8 +72,8 @@ public final class KTask {
      * threads of the spec's scheduler run the others, and the thread that finishes last merges
      * and emits, so downstream signals may arrive on a helper thread. A requesting thread that
      * may block, runs chunks and finds none left while a helper runs the last one waits on its
-     * CPU for at most 50 us, so that it emits itself when the helper ends that soon; no thread
-     * of the task ever parks waiting for another.
+     * CPU for at most 50 us, so that it merges and emits (ordered mode: completes) itself when
+     * the helper ends that soon; no thread of the task ever parks waiting for another.
      *
      * <p>Ordering: merge mode emits one value, the chunk results merged in chunk order; ordered
      * mode emits chunk results in chunk order, honouring demand.

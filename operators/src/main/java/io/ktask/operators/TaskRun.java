@@ -94,7 +94,11 @@ final class TaskRun<T, R> {
      *     is in flight or has left a result not yet absorbed or is absorbing it: a helper pushes
      *     its last result, leaves, then drains it, and the drain pass that finds the task idle
      *     makes the last signal on its thread. Read in that order, one of the three holds from
-     *     the push to the end of that pass.
+     *     the push to the end of that pass, unless a third thread's pass (a {@code request}, an
+     *     upstream's completion) absorbed the result while the helper was still in flight: then
+     *     the caller may stop waiting just before the helper's own pass, and whichever of the
+     *     two gets {@code wip} signals. Only the wait's gain is lost; the last to leave still
+     *     drains.
      */
     boolean othersAtWork() {
         return inFlight > 1 || !finished.isEmpty() || wip != 0;

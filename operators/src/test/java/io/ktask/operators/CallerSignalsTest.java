@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.reactivestreams.Subscription;
 import reactor.core.publisher.BaseSubscriber;
 
@@ -25,7 +26,9 @@ import reactor.core.publisher.BaseSubscriber;
  * raised to seconds here so that a slow helper on a loaded machine cannot decide the outcome; its
  * real bound is one adaptive chunk, past which the caller leaves as before
  * ({@link PriorityHandOffTest} holds a helper's chunk, and the caller returns meanwhile).
+ * Isolated: the raised wait is static, and a test running beside this one would see it.
  */
+@Isolated
 class CallerSignalsTest {
 
     private static final long TEST_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
