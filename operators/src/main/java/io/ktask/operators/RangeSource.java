@@ -165,7 +165,8 @@ final class RangeSource implements ChunkSource<Long> {
         UnitCost cost = task.spec().cost;
         if (probeIndex == 0) {
             double known = cost.nanosPerUnit();
-            if (remaining * known < UnitCost.HELPER_PAYOFF_NANOS) { // false while nothing is known (NaN)
+            if (remaining * known < cost.payoffNanos()) { // false while nothing is known (NaN)
+                cost.laidOut(false);
                 // Solo: no helper could pay off. Two clock reads cost about as much as the rest
                 // of a tiny task's bookkeeping, so only one solo run in SOLO_TIMING_PERIOD is
                 // timed: often enough to see the cost rise within a few tasks.
@@ -222,6 +223,7 @@ final class RangeSource implements ChunkSource<Long> {
     @Nullable
     private TaskChunk<Long> layOutForHelpers(double nanosPerUnit, int node) {
         int threads = layout(probeNext, probeIndex, UnitCost.targetChunk(nanosPerUnit), true);
+        task.spec().cost.laidOut(true);
         task.workers().helperTarget(threads - 1);
         task.workers().helpersWanted();
         return claim(node);

@@ -23,6 +23,14 @@ final class UnitCost {
      * task gains ~10% from a helper, which the earlier 100 us threshold left inline.
      */
     static final long HELPER_PAYOFF_NANOS = 60_000;
+    /**
+     * Once a task of this work was laid out for helpers, later ones are until their estimate
+     * falls below this. A task size near {@link #HELPER_PAYOFF_NANOS} would otherwise flip
+     * between running alone and waking a helper on the hint's noise, and the path taken now and
+     * then runs cold: 10 to 850 us before its first chunk (its code, the parked helper's wake-up),
+     * against under 2 us when taken every time (bench/RESULTS.md, issue 11).
+     */
+    static final long HELPER_STAY_NANOS = 48_000;
     /** Target duration of an adaptive chunk: claims stay rare against the work they hand out. */
     static final long TARGET_CHUNK_NANOS = 50_000;
 
@@ -34,6 +42,8 @@ final class UnitCost {
     };
 
     private final AtomicLong nanosPerUnitBits = new AtomicLong(Double.doubleToRawLongBits(Double.NaN));
+    /** Whether the last decision on a known cost laid a task out for helpers. Benign race: a hint too. */
+    private volatile boolean laidOut;
 
     private UnitCost() {
     }
@@ -59,6 +69,24 @@ final class UnitCost {
     /** @return the units of an adaptive chunk at {@code nanosPerUnit}: about {@link #TARGET_CHUNK_NANOS}, at least 1 */
     static long targetChunk(double nanosPerUnit) {
         return Math.max(1, (long) Math.ceil(TARGET_CHUNK_NANOS / nanosPerUnit));
+    }
+
+    /**
+     * @return the estimated work below which a task of this work runs alone:
+     *     {@link #HELPER_PAYOFF_NANOS}, or {@link #HELPER_STAY_NANOS} while its tasks are laid out
+     */
+    long payoffNanos() {
+        return laidOut ? HELPER_STAY_NANOS : HELPER_PAYOFF_NANOS;
+    }
+
+    /**
+     * Records whether a task was laid out for helpers. Written on a change only: tasks of one
+     * work on several threads would otherwise write one cache line at every start.
+     */
+    void laidOut(boolean forHelpers) {
+        if (laidOut != forHelpers) {
+            laidOut = forHelpers;
+        }
     }
 
     /** Up at once, down by at most half. */

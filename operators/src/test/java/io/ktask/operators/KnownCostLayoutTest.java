@@ -58,6 +58,37 @@ class KnownCostLayoutTest {
     }
 
     /**
+     * Near the payoff threshold the decision holds. At 540 ns a unit, 100 units are estimated at
+     * 54 us, under the 60 us threshold: alone for a work never laid out, laid out for a work whose
+     * last task was; at 450 ns (45 us, under the 48 us it stays down to) alone again. The hint is
+     * set before each task: a task's own timing moves it.
+     */
+    @Test
+    void aWorkLaidOutForHelpersStaysLaidOutJustUnderTheThreshold() {
+        long units = 100;
+        Queue<Chunk<Long>> seen = new ConcurrentLinkedQueue<>();
+        KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(c -> { // its own lambda class: its own hint
+            seen.add(c);
+            return c.size();
+        }).merge(Long::sum).scheduler(SCHEDULER).build();
+
+        assertThat(chunksAt(spec, 540, seen)).as("54 us, never laid out").isEqualTo(1);
+        assertThat(chunksAt(spec, 1_000, seen)).as("100 us").isGreaterThan(1);
+        assertThat(chunksAt(spec, 540, seen)).as("54 us, just laid out").isGreaterThan(1);
+        assertThat(chunksAt(spec, 450, seen)).as("45 us").isEqualTo(1);
+        assertThat(chunksAt(spec, 540, seen)).as("54 us, alone last time").isEqualTo(1);
+    }
+
+    /** @return how many chunks a task of 100 units ran with the hint at {@code nanosPerUnit} */
+    private static int chunksAt(KTaskSpec<Long, Long> spec, double nanosPerUnit, Queue<Chunk<Long>> seen) {
+        seen.clear();
+        spec.cost.record(nanosPerUnit); // up at once; down to it, as it is over half the hint
+        assertThat(spec.cost.nanosPerUnit()).isEqualTo(nanosPerUnit);
+        assertThat(KTask.range(0, 100).transform(KTask.parallelize(spec)).blockLast()).isEqualTo(100);
+        return seen.size();
+    }
+
+    /**
      * A task worth 1.6 target chunks on two threads is cut into two equal halves, not into one
      * target chunk and a short rest: the own thread would then end last, alone, with a helper
      * that joined at once long idle.
