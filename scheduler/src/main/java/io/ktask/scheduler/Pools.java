@@ -209,7 +209,8 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
      * Hands a helper body to {@code node}: to the group of one of its CPUs other than the one the
      * calling thread (the task's caller or another helper) runs on now, when its helpers are
      * pinned per CPU; else as {@link #execute}. Costs the caller one {@code sched_getcpu} through
-     * JNA (a fraction of a microsecond), and nothing before libc is bound, when the CPU is unknown and the turn alone decides.
+     * JNA (under a microsecond on a warm path, 1.5-3.5 us on a cold one: bench/RESULTS.md), and
+     * nothing before libc is bound, when the CPU is unknown and the turn alone decides.
      *
      * @throws java.util.concurrent.RejectedExecutionException if the group was shut down
      */
