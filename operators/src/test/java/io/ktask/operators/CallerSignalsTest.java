@@ -16,8 +16,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.reactivestreams.Subscription;
 import reactor.core.publisher.BaseSubscriber;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Hooks;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The caller, out of chunks while a helper finishes the last one, waits for it in flight and
@@ -87,6 +93,87 @@ class CallerSignalsTest {
 
         assertThat(total).as("the chunks' starts, merged").isEqualTo(1);
         assertThat(signalled.get()).as("the thread that signalled onComplete").isSameAs(caller);
+    }
+
+    /**
+     * Upstreams that push on the subscribing thread (the caller runs chunks once they are in);
+     * not {@code publishOn}, whose elements arrive on another thread after the caller has left.
+     * Debug hooks and a checkpoint are installed for one of them.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"map", "hide", "generate", "hide+onOperatorDebug"})
+    void withAPushingUpstreamTheCallerSignalsToo(String shape) {
+        if (shape.endsWith("+onOperatorDebug")) {
+            Hooks.onOperatorDebug();
+        }
+        try {
+            AtomicBoolean callerDone = new AtomicBoolean();
+            AtomicReference<Thread> signalled = new AtomicReference<>();
+            KTaskSpec<Long, Long> spec = twoChunks(callerDone, () -> spinFor(TimeUnit.MILLISECONDS.toNanos(1)));
+
+            Long total = pushing(shape).transform(KTask.parallelize(spec)).checkpoint("caller-signals")
+                    .doOnComplete(() -> signalled.set(Thread.currentThread())).blockLast(Duration.ofSeconds(10));
+
+            assertThat(total).as("the chunks' starts, merged").isEqualTo(1);
+            assertThat(signalled.get()).as("the thread that signalled onComplete").isSameAs(caller);
+        } finally {
+            Hooks.resetOnOperatorDebug();
+        }
+    }
+
+    private static Flux<Long> pushing(String shape) {
+        switch (shape) {
+            case "map":
+                return Flux.range(0, 2).map(Integer::longValue);
+            case "generate":
+                return Flux.generate(() -> 0L, (i, sink) -> {
+                    if (i == 2) {
+                        sink.complete();
+                    } else {
+                        sink.next(i);
+                    }
+                    return i + 1;
+                });
+            default:
+                return Flux.just(0L, 1L).hide();
+        }
+    }
+
+    /**
+     * A non-blocking caller that runs chunks ({@code callerRuns(ALWAYS)} on
+     * {@code Schedulers.parallel()}) never spins for a helper: the helper ends its chunk once the
+     * caller's worker is idle, and signals. A caller that waited (the raised wait) would never go
+     * idle while the helper runs: the helper's deadline would fail the task.
+     */
+    @Test
+    void aNonBlockingCallerDoesNotWait() {
+        AtomicBoolean callerDone = new AtomicBoolean();
+        AtomicReference<Thread> signalled = new AtomicReference<>();
+        AtomicReference<Thread> subscriber = new AtomicReference<>();
+        CountDownLatch helperHolds = new CountDownLatch(1);
+        KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(chunk -> {
+            if (Thread.currentThread() == subscriber.get()) {
+                Awaits.await(helperHolds);
+                callerDone.set(true);
+                return chunk.start();
+            }
+            helperHolds.countDown();
+            Awaits.until(callerDone::get, "the caller's chunk to end");
+            // The caller has left once its worker parks, idle: a caller spinning for this chunk
+            // never does, and the deadline fails the task.
+            Awaits.until(() -> subscriber.get().getState() == Thread.State.WAITING
+                    || subscriber.get().getState() == Thread.State.TIMED_WAITING, "the caller to leave");
+            return chunk.start();
+        }).merge(Long::sum).minChunk(1).maxThreads(2).callerRuns(CallerRuns.ALWAYS).scheduler(scheduler).build();
+
+        Long total = Mono.fromRunnable(() -> subscriber.set(Thread.currentThread()))
+                .thenMany(KTask.range(0, 2).transform(KTask.parallelize(spec)))
+                .subscribeOn(Schedulers.parallel())
+                .doOnComplete(() -> signalled.set(Thread.currentThread())).blockLast(Duration.ofSeconds(10));
+
+        assertThat(total).isEqualTo(1);
+        assertThat(Schedulers.isNonBlockingThread(subscriber.get())).as("the caller is non-blocking").isTrue();
+        assertThat(signalled.get()).as("the thread that signalled onComplete").isNotSameAs(subscriber.get());
     }
 
     @RepeatedTest(5)
