@@ -31,14 +31,22 @@ final class RangeSource implements ChunkSource<Long> {
     /** One solo run in this many (a power of two) is timed to refresh the cost hint. */
     static final int SOLO_TIMING_PERIOD = 8;
     /**
-     * An adaptive layout cuts its last chunk per thread into this many chunks per thread (never
-     * below the adaptive minimum chunk). With ktask's four equal chunks per thread the threads end
-     * up to a whole chunk apart: a quarter of each thread's work, when a helper starts late, is
+     * An adaptive layout cuts its last bulk chunk per thread into this many chunks (never below
+     * {@link #TAIL_FLOOR_SPLIT}). With ktask's four equal chunks per thread the threads end up to
+     * a whole chunk apart: a quarter of each thread's work, when a helper starts late, is
      * preempted, or draws the costliest units. Fine chunks at the tail only bound that gap by a
      * small one at the price of a few more claims where the task is ending anyway (guided
      * self-scheduling, in two steps).
      */
     static final int TAIL_SPLIT = 16;
+    /**
+     * A tail chunk is at least the adaptive minimum chunk cut this many ways: 10 us at the 50 us
+     * target. Claiming one costs little (469 chunks of 1.3 us made a 10^6-unit task 1% slower
+     * than 12 of 50 us, bench/RESULTS.md), so the floor only keeps a long task's tail from
+     * growing to thousands of chunks; a floor of the whole minimum left a 10^6-unit task on 2 CPUs with three 50 us tail
+     * chunks, one thread idle for the last of them.
+     */
+    static final int TAIL_FLOOR_SPLIT = 5;
 
     private final RunningTask<Long> task;
     private final long start;
@@ -269,7 +277,7 @@ final class RangeSource implements ChunkSource<Long> {
             // at 50 us, as 38 + 38 at 38 plus the helper's join).
             chunk = Math.min(chunk, Sizing.roundUp(Sizing.ceilDiv(size, threads), spec.align));
         }
-        long tailChunk = splitTail ? tailChunk(chunk, minChunk, spec.align) : chunk;
+        long tailChunk = splitTail ? tailChunk(chunk, Math.max(1, minChunk / TAIL_FLOOR_SPLIT), spec.align) : chunk;
         NodeTopology topo = task.topology();
         int nodes = spec.allNodes ? topo.nodeCount() : 1;
         Share[] sh = new Share[nodes];
@@ -286,7 +294,7 @@ final class RangeSource implements ChunkSource<Long> {
                     to = cut.at(to, end);
                 }
             }
-            sh[n] = new Share(cursor, to, chunk, tailChunk, index, cut);
+            sh[n] = new Share(cursor, to, chunk, tailChunk, threads, index, cut);
             index += sh[n].chunks;
             cursor = to;
         }
@@ -294,9 +302,9 @@ final class RangeSource implements ChunkSource<Long> {
         return threads;
     }
 
-    /** The chunk of an adaptive layout's tail: a {@link #TAIL_SPLIT}th of a bulk chunk, at least {@code minChunk}. */
-    static long tailChunk(long chunk, long minChunk, long align) {
-        return Math.min(chunk, Sizing.roundUp(Math.max(minChunk, chunk / TAIL_SPLIT), align));
+    /** The chunk of an adaptive layout's tail: a {@link #TAIL_SPLIT}th of a bulk chunk, at least {@code floor}, at most the bulk chunk. */
+    static long tailChunk(long chunk, long floor, long align) {
+        return Math.min(chunk, Sizing.roundUp(Math.max(floor, chunk / TAIL_SPLIT), align));
     }
 
     @Override
@@ -374,8 +382,11 @@ final class RangeSource implements ChunkSource<Long> {
     /**
      * One node's contiguous part of the range, cut into chunks claimed in order: equal chunks, then
      * possibly a tail of smaller equal ones, so that a chunk's bounds follow from its index alone.
-     * The tail is the last chunk per thread of ktask's layout ({@code 1 / LOAD_BALANCE_FACTOR} of
-     * the bulk chunks, at least one) when {@code tailChunk} is smaller than {@code chunk}.
+     * The tail is the last bulk chunk per thread ({@code tailWidth} of them, or all when fewer)
+     * when {@code tailChunk} is smaller than {@code chunk}: when the bulk runs out the threads are
+     * up to one bulk chunk apart, and the first to end finds at least that much tail. In ktask's
+     * layout, four chunks per thread, that is its last quarter; a layout whose chunks the
+     * adaptive minimum made larger has fewer chunks per thread and still gets a tail per thread.
      *
      * <p>With a boundaries cut, every boundary between two chunks of the share is moved by the cut
      * when the first of the two is claimed, and remembered, so both use the same value; the
@@ -400,7 +411,7 @@ final class RangeSource implements ChunkSource<Long> {
         @Nullable
         private final AtomicLongArray cutBoundaries;
 
-        Share(long from, long to, long chunk, long tailChunk, long firstIndex, @Nullable RangeCut cut) {
+        Share(long from, long to, long chunk, long tailChunk, int tailWidth, long firstIndex, @Nullable RangeCut cut) {
             this.from = from;
             this.to = to;
             this.chunk = chunk;
@@ -409,7 +420,7 @@ final class RangeSource implements ChunkSource<Long> {
             long units = Math.max(0, to - from);
             long equal = Sizing.ceilDiv(units, chunk);
             boolean tail = tailChunk < chunk && equal > 0;
-            this.bulkChunks = tail ? equal - Math.max(1, equal / Sizing.LOAD_BALANCE_FACTOR) : equal;
+            this.bulkChunks = tail ? equal - Math.min(equal, Math.max(1, tailWidth)) : equal;
             this.tailFrom = from + bulkChunks * chunk; // <= to: fewer than all equal chunks fit
             this.chunks = bulkChunks + Sizing.ceilDiv(Math.max(0, to - tailFrom), tailChunk);
             this.cut = cut;

@@ -89,12 +89,13 @@ class KnownCostLayoutTest {
     }
 
     /**
-     * A task worth 1.6 target chunks on two threads is cut into two equal halves, not into one
-     * target chunk and a short rest: the own thread would then end last, alone, with a helper
-     * that joined at once long idle.
+     * A task worth 1.6 target chunks on two threads is all tail: equal chunks of a
+     * {@link RangeSource#TAIL_FLOOR_SPLIT}th of the target, not one target chunk and a short rest
+     * (the own thread would then end last, alone, with a helper that joined at once long idle),
+     * nor two halves (the own thread would idle for as long as its helper took to join).
      */
     @Test
-    void aKnownCostTaskOfUnderTwoTargetChunksIsSplitIntoEqualShares() {
+    void aKnownCostTaskOfUnderTwoTargetChunksIsCutIntoTailChunks() {
         long units = 400; // 80 us at 200 ns a unit; the target chunk is 50 us (250 units)
         Queue<Chunk<Long>> seen = new ConcurrentLinkedQueue<>();
         KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(c -> { // its own lambda class: its own hint
@@ -106,7 +107,7 @@ class KnownCostLayoutTest {
 
         assertThat(KTask.range(0, units).transform(KTask.parallelize(spec)).blockLast()).isEqualTo(units);
 
-        assertThat(sizes(seen)).as("chunks").containsExactly(200L, 200L);
+        assertThat(sizes(seen)).as("chunks").containsExactly(50L, 50L, 50L, 50L, 50L, 50L, 50L, 50L);
     }
 
     /** A merge-mode task whose units spin {@code nanosPerUnit} each; one lambda class for every call. */

@@ -12,9 +12,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The adaptive layout's fine tail: its last chunk per thread is cut {@link RangeSource#TAIL_SPLIT}
- * ways (never below the adaptive minimum chunk), while an explicit {@code minChunk} keeps ktask's
- * equal chunks. A chunk's bounds follow from its index, so the cover must stay exact.
+ * The adaptive layout's fine tail: its last bulk chunk per thread is cut {@link RangeSource#TAIL_SPLIT}
+ * ways (never below a {@link RangeSource#TAIL_FLOOR_SPLIT}th of the adaptive minimum chunk), while
+ * an explicit {@code minChunk} keeps ktask's equal chunks. A chunk's bounds follow from its index,
+ * so the cover must stay exact.
  */
 class TailSplitTest {
 
@@ -41,7 +42,7 @@ class TailSplitTest {
         long chunk = 1_250_000;
         long tail = RangeSource.tailChunk(chunk, 1_000, 1);
         assertThat(tail).isEqualTo(chunk / RangeSource.TAIL_SPLIT);
-        RangeSource.Share share = new RangeSource.Share(0, 10_000_000, chunk, tail, 0, null);
+        RangeSource.Share share = new RangeSource.Share(0, 10_000_000, chunk, tail, 2, 0, null);
 
         long[][] c = chunks(share);
         assertThat(share.bulkChunks).isEqualTo(6);
@@ -51,8 +52,33 @@ class TailSplitTest {
         assertThat(c[c.length - 1]).containsExactly(9_921_875, 10_000_000);
     }
 
+    /**
+     * A 10^6-unit task on 2 threads whose adaptive minimum (85000 units, 50 us) is above ktask's
+     * chunk keeps a tail per thread: ktask's last quarter would be one bulk chunk of 8, and a
+     * floor of the whole minimum would cut it into 2 chunks of 50 us for 2 threads (measured: one
+     * thread idle for the last of three).
+     */
     @Test
-    void theTailChunkIsNeverBelowTheMinimumNorAboveTheBulkChunkAndStaysAligned() {
+    void aLayoutWhoseMinimumRaisedTheChunkStillCutsOneBulkChunkPerThreadIntoTenMicrosecondChunks() {
+        long minChunk = 85_000;
+        long chunk = 125_000; // 10^6 / (2 threads x 4)
+        long tail = RangeSource.tailChunk(chunk, minChunk / RangeSource.TAIL_FLOOR_SPLIT, 1);
+        assertThat(tail).isEqualTo(17_000);
+
+        RangeSource.Share share = new RangeSource.Share(0, 1_000_000, chunk, tail, 2, 0, null);
+
+        assertThat(share.bulkChunks).isEqualTo(6);
+        assertThat(share.tailFrom).isEqualTo(750_000);
+        assertThat(share.chunks).isEqualTo(6 + 15); // 250000 / 17000, rounded up
+        RangeSource.Share threeChunks = new RangeSource.Share(0, 300_000, minChunk, tail, 2, 0, null);
+        assertThat(threeChunks.bulkChunks).as("4 chunks of the minimum for 2 threads: 2 stay whole").isEqualTo(2);
+        RangeSource.Share oneChunkEach = new RangeSource.Share(0, 100_000, 50_000, tail, 2, 0, null);
+        assertThat(oneChunkEach.bulkChunks).as("as many bulk chunks as threads: all tail").isZero();
+        assertThat(oneChunkEach.chunks).isEqualTo(6);
+    }
+
+    @Test
+    void theTailChunkIsNeverBelowTheFloorNorAboveTheBulkChunkAndStaysAligned() {
         assertThat(RangeSource.tailChunk(1_600, 500, 1)).isEqualTo(500);
         assertThat(RangeSource.tailChunk(1_600, 5_000, 1)).isEqualTo(1_600);
         assertThat(RangeSource.tailChunk(64_000, 1, 3_000)).isEqualTo(6_000);
@@ -69,7 +95,7 @@ class TailSplitTest {
             long align = 1 + random.nextInt(trial % 3 == 0 ? 64 : 1);
             long chunk = Sizing.roundUp(1 + random.nextInt(200_000), align);
             long tail = random.nextBoolean() ? chunk : RangeSource.tailChunk(chunk, 1 + random.nextInt(5_000), align);
-            RangeSource.Share share = new RangeSource.Share(from, to, chunk, tail, 0, null);
+            RangeSource.Share share = new RangeSource.Share(from, to, chunk, tail, 1 + random.nextInt(4), 0, null);
 
             long cursor = from;
             for (long[] c : chunks(share)) {
