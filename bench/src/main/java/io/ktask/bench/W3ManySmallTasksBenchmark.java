@@ -36,7 +36,7 @@ import reactor.core.scheduler.Schedulers;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(1)
+@Fork(value = 1, jvmArgsAppend = RangeBenchmark.PRE_TOUCH)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 10, time = 1)
 public class W3ManySmallTasksBenchmark {
