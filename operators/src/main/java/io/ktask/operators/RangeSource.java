@@ -32,7 +32,7 @@ final class RangeSource implements ChunkSource<Long> {
     static final int SOLO_TIMING_PERIOD = 8;
     /**
      * An adaptive layout cuts its last bulk chunk per thread into this many chunks (never below
-     * {@link #TAIL_FLOOR_SPLIT}). With ktask's four equal chunks per thread the threads end up to
+     * the adaptive minimum chunk over {@link #TAIL_FLOOR_SPLIT}). With ktask's four equal chunks per thread the threads end up to
      * a whole chunk apart: a quarter of each thread's work, when a helper starts late, is
      * preempted, or draws the costliest units. Fine chunks at the tail only bound that gap by a
      * small one at the price of a few more claims where the task is ending anyway (guided
@@ -40,11 +40,13 @@ final class RangeSource implements ChunkSource<Long> {
      */
     static final int TAIL_SPLIT = 16;
     /**
-     * A tail chunk is at least the adaptive minimum chunk cut this many ways: 10 us at the 50 us
-     * target. Claiming one costs little (469 chunks of 1.3 us made a 10^6-unit task 1% slower
-     * than 12 of 50 us, bench/RESULTS.md), so the floor only keeps a long task's tail from
-     * growing to thousands of chunks; a floor of the whole minimum left a 10^6-unit task on 2 CPUs with three 50 us tail
-     * chunks, one thread idle for the last of them.
+     * A tail chunk is at least the adaptive minimum chunk over this: 10 us at the 50 us target.
+     * It binds in mid-sized tasks, whose bulk chunks are under 3.2 minimums (a long task's
+     * sixteenth of a bulk chunk is above it). The whole minimum as the floor left a 10^6-unit task
+     * on 2 CPUs three 50 us tail chunks, its helper idle through the last (this floor: 0.95-0.97x
+     * the time). A 5 us floor measured the same, and claims cost little either way (469 chunks of
+     * 1.3 us made that task 1% slower than 12 of 50 us); the higher floor keeps the chunks that
+     * ordered mode's window counts, and a boundaries cut's calls, fewer (bench/RESULTS.md).
      */
     static final int TAIL_FLOOR_SPLIT = 5;
 
@@ -273,11 +275,13 @@ final class RangeSource implements ChunkSource<Long> {
         long chunk = Sizing.chunkSize(size, minChunk, threads, spec.align);
         if (splitTail) {
             // An adaptive target is not a floor: a chunk above an equal share would make its
-            // thread finish last while the others idle (76 us on two threads as 50 + 26 us ends
-            // at 50 us, as 38 + 38 at 38 plus the helper's join).
+            // thread finish last while the others idle. A layout of a chunk per thread or fewer
+            // is all tail (Share), so this also caps its tail chunks where the tail's floor is
+            // above an equal share (a 60 us task on 8 threads: chunks of 7.5 us, not 10 us).
             chunk = Math.min(chunk, Sizing.roundUp(Sizing.ceilDiv(size, threads), spec.align));
         }
-        long tailChunk = splitTail ? tailChunk(chunk, Math.max(1, minChunk / TAIL_FLOOR_SPLIT), spec.align) : chunk;
+        long tailFloor = Math.max(1, minChunk / TAIL_FLOOR_SPLIT);
+        long tailChunk = splitTail ? tailChunk(chunk, tailFloor, spec.align) : chunk;
         NodeTopology topo = task.topology();
         int nodes = spec.allNodes ? topo.nodeCount() : 1;
         Share[] sh = new Share[nodes];
@@ -294,7 +298,8 @@ final class RangeSource implements ChunkSource<Long> {
                     to = cut.at(to, end);
                 }
             }
-            sh[n] = new Share(cursor, to, chunk, tailChunk, threads, index, cut);
+            int tailWidth = nodes == 1 ? threads : threadsOf(topo, n, threads);
+            sh[n] = new Share(cursor, to, chunk, tailChunk, tailWidth, index, cut);
             index += sh[n].chunks;
             cursor = to;
         }
@@ -302,7 +307,18 @@ final class RangeSource implements ChunkSource<Long> {
         return threads;
     }
 
-    /** The chunk of an adaptive layout's tail: a {@link #TAIL_SPLIT}th of a bulk chunk, at least {@code floor}, at most the bulk chunk. */
+    /**
+     * @return the threads of a layout for {@code threads} that node {@code node}'s share is sized
+     *     for (its part of the CPUs, at least one): the width of that share's tail
+     */
+    private static int threadsOf(NodeTopology topo, int node, int threads) {
+        return (int) Math.max(1, Math.round((double) threads * topo.cpus(node).length / topo.cpuCount()));
+    }
+
+    /**
+     * @return the chunk of an adaptive layout's tail: a {@link #TAIL_SPLIT}th of a bulk chunk, at
+     *     least {@code floor}, at most the bulk chunk
+     */
     static long tailChunk(long chunk, long floor, long align) {
         return Math.min(chunk, Sizing.roundUp(Math.max(floor, chunk / TAIL_SPLIT), align));
     }

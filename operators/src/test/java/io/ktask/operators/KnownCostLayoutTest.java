@@ -110,6 +110,33 @@ class KnownCostLayoutTest {
         assertThat(sizes(seen)).as("chunks").containsExactly(50L, 50L, 50L, 50L, 50L, 50L, 50L, 50L);
     }
 
+    /**
+     * With {@code allNodes}, each node's share has a tail for its own threads: 2 nodes of 2 CPUs,
+     * 4000 units at 200 ns (target chunk 250 units, floor 50), so each share of 2000 units keeps 6
+     * bulk chunks and cuts 2 into 10 tail chunks. A tail as wide as all 4 threads would leave each
+     * share 4 bulk chunks and 20 tail chunks.
+     */
+    @Test
+    void eachNodeShareOfAKnownCostLayoutHasATailForItsOwnThreads() {
+        KTaskScheduler twoNodes = KTaskScheduler.builder().name("known-cost-nodes").topology(NodeTopology.uniform(2, 2)).build();
+        try {
+            Queue<Chunk<Long>> seen = new ConcurrentLinkedQueue<>();
+            KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(c -> { // its own lambda class: its own hint
+                seen.add(c);
+                Busy.spin(c.size() * 200);
+                return c.size();
+            }).merge(Long::sum).allNodes().scheduler(twoNodes).build();
+            spec.cost.record(200);
+
+            assertThat(KTask.range(0, 4_000).transform(KTask.parallelize(spec)).blockLast()).isEqualTo(4_000);
+
+            assertThat(sizes(seen).stream().filter(size -> size == 250)).as("bulk chunks of %s", sizes(seen)).hasSize(12);
+            assertThat(sizes(seen).stream().filter(size -> size == 50)).as("tail chunks of %s", sizes(seen)).hasSize(20);
+        } finally {
+            twoNodes.dispose();
+        }
+    }
+
     /** A merge-mode task whose units spin {@code nanosPerUnit} each; one lambda class for every call. */
     private static KTaskSpec<Long, Long> spinning(long nanosPerUnit, Queue<Chunk<Long>> seen) {
         return KTaskSpec.<Long, Long>of(c -> {

@@ -53,27 +53,29 @@ class TailSplitTest {
     }
 
     /**
-     * A 10^6-unit task on 2 threads whose adaptive minimum (85000 units, 50 us) is above ktask's
-     * chunk keeps a tail per thread: ktask's last quarter would be one bulk chunk of 8, and a
-     * floor of the whole minimum would cut it into 2 chunks of 50 us for 2 threads (measured: one
-     * thread idle for the last of three).
+     * 2 threads at an adaptive minimum of 85000 units (50 us), floor 17000 (10 us). 10^6 units:
+     * ktask's chunk is 125000, its sixteenth (7812) under the floor, so the last bulk chunk per
+     * thread becomes 15 chunks of 17000 (the whole minimum as the floor made them 3 of 85000).
+     * 300000 units, where the minimum raised the chunk to 85000 (four of them): a bulk chunk per
+     * thread is still tail, not ktask's quarter (one). A chunk per thread or fewer: all tail.
      */
     @Test
-    void aLayoutWhoseMinimumRaisedTheChunkStillCutsOneBulkChunkPerThreadIntoTenMicrosecondChunks() {
+    void theTailIsABulkChunkPerThreadCutAtTheFloorAlsoWhereTheMinimumRaisedTheChunk() {
         long minChunk = 85_000;
-        long chunk = 125_000; // 10^6 / (2 threads x 4)
-        long tail = RangeSource.tailChunk(chunk, minChunk / RangeSource.TAIL_FLOOR_SPLIT, 1);
+        long floor = minChunk / RangeSource.TAIL_FLOOR_SPLIT;
+        long tail = RangeSource.tailChunk(125_000, floor, 1);
         assertThat(tail).isEqualTo(17_000);
 
-        RangeSource.Share share = new RangeSource.Share(0, 1_000_000, chunk, tail, 2, 0, null);
-
+        RangeSource.Share share = new RangeSource.Share(0, 1_000_000, 125_000, tail, 2, 0, null);
         assertThat(share.bulkChunks).isEqualTo(6);
         assertThat(share.tailFrom).isEqualTo(750_000);
         assertThat(share.chunks).isEqualTo(6 + 15); // 250000 / 17000, rounded up
-        RangeSource.Share threeChunks = new RangeSource.Share(0, 300_000, minChunk, tail, 2, 0, null);
-        assertThat(threeChunks.bulkChunks).as("4 chunks of the minimum for 2 threads: 2 stay whole").isEqualTo(2);
-        RangeSource.Share oneChunkEach = new RangeSource.Share(0, 100_000, 50_000, tail, 2, 0, null);
-        assertThat(oneChunkEach.bulkChunks).as("as many bulk chunks as threads: all tail").isZero();
+
+        RangeSource.Share raised = new RangeSource.Share(0, 300_000, minChunk, floor, 2, 0, null);
+        assertThat(raised.bulkChunks).isEqualTo(2);
+        assertThat(raised.chunks).isEqualTo(2 + 8); // 130000 / 17000, rounded up
+        RangeSource.Share oneChunkEach = new RangeSource.Share(0, 100_000, 50_000, floor, 2, 0, null);
+        assertThat(oneChunkEach.bulkChunks).isZero();
         assertThat(oneChunkEach.chunks).isEqualTo(6);
     }
 
