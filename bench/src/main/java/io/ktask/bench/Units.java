@@ -1,5 +1,7 @@
 package io.ktask.bench;
 
+import org.openjdk.jmh.annotations.CompilerControl;
+
 /** The per-unit kernels the workloads are made of: cheap, deterministic and impossible to fold away. */
 final class Units {
 
@@ -13,7 +15,17 @@ final class Units {
         return z ^ (z >>> 32);
     }
 
-    /** Sum of {@link #hash} over {@code [from, to)}: the chunk kernel of W1 and W3. */
+    /**
+     * Sum of {@link #hash} over {@code [from, to)}: the chunk kernel of W1 and W3. Compiled on its
+     * own in every JMH fork, never inlined into its caller: inlined, C2 compiled the same loop
+     * 23% slower or not by where it landed (the loop's runner at 10^6 units: 595 us until its
+     * lambda was compiled with the loop inside at 3.6 s, 725 us after; `dontinline`: 592 us
+     * throughout), so a fork of the loop, or of any implementation that calls the kernel per
+     * chunk, drew one speed or the other (results-data/harnesses/kernel-inlining-1203.txt). A
+     * call per chunk costs nothing against its units. Parallel streams call {@link #hash} per
+     * element and are not affected.
+     */
+    @CompilerControl(CompilerControl.Mode.DONT_INLINE)
     static long sumHash(long from, long to) {
         long s = 0;
         for (long i = from; i < to; i++) {
