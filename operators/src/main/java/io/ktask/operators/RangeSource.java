@@ -32,9 +32,9 @@ final class RangeSource implements ChunkSource<Long> {
     static final int SOLO_TIMING_PERIOD = 8;
     /**
      * An adaptive layout cuts its last bulk chunk per thread into this many chunks (never below
-     * the adaptive minimum chunk over {@link #TAIL_FLOOR_SPLIT}). With ktask's four equal chunks per thread the threads end up to
-     * a whole chunk apart: a quarter of each thread's work, when a helper starts late, is
-     * preempted, or draws the costliest units. Fine chunks at the tail only bound that gap by a
+     * the adaptive minimum chunk over {@link #TAIL_FLOOR_SPLIT}). With ktask's four equal chunks
+     * per thread the threads end up to a whole chunk apart: a quarter of each thread's work, when
+     * a helper starts late, is preempted, or draws the costliest units. Fine chunks at the tail only bound that gap by a
      * small one at the price of a few more claims where the task is ending anyway (guided
      * self-scheduling, in two steps).
      */
@@ -280,8 +280,7 @@ final class RangeSource implements ChunkSource<Long> {
             // above an equal share (a 60 us task on 8 threads: chunks of 7.5 us, not 10 us).
             chunk = Math.min(chunk, Sizing.roundUp(Sizing.ceilDiv(size, threads), spec.align));
         }
-        long tailFloor = Math.max(1, minChunk / TAIL_FLOOR_SPLIT);
-        long tailChunk = splitTail ? tailChunk(chunk, tailFloor, spec.align) : chunk;
+        long tailChunk = splitTail ? tailChunk(chunk, minChunk, spec.align) : chunk;
         NodeTopology topo = task.topology();
         int nodes = spec.allNodes ? topo.nodeCount() : 1;
         Share[] sh = new Share[nodes];
@@ -317,9 +316,10 @@ final class RangeSource implements ChunkSource<Long> {
 
     /**
      * @return the chunk of an adaptive layout's tail: a {@link #TAIL_SPLIT}th of a bulk chunk, at
-     *     least {@code floor}, at most the bulk chunk
+     *     least {@code minChunk} over {@link #TAIL_FLOOR_SPLIT}, at most the bulk chunk
      */
-    static long tailChunk(long chunk, long floor, long align) {
+    static long tailChunk(long chunk, long minChunk, long align) {
+        long floor = Math.max(1, minChunk / TAIL_FLOOR_SPLIT);
         return Math.min(chunk, Sizing.roundUp(Math.max(floor, chunk / TAIL_SPLIT), align));
     }
 
@@ -436,7 +436,7 @@ final class RangeSource implements ChunkSource<Long> {
             long units = Math.max(0, to - from);
             long equal = Sizing.ceilDiv(units, chunk);
             boolean tail = tailChunk < chunk && equal > 0;
-            this.bulkChunks = tail ? equal - Math.min(equal, Math.max(1, tailWidth)) : equal;
+            this.bulkChunks = tail ? equal - Math.min(equal, tailWidth) : equal; // tailWidth >= 1
             this.tailFrom = from + bulkChunks * chunk; // <= to: fewer than all equal chunks fit
             this.chunks = bulkChunks + Sizing.ceilDiv(Math.max(0, to - tailFrom), tailChunk);
             this.cut = cut;

@@ -2,6 +2,7 @@ package io.ktask.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Collectors;
@@ -10,6 +11,8 @@ import io.ktask.scheduler.KTaskScheduler;
 import io.ktask.scheduler.NodeTopology;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Hooks;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The adaptive layout's fine tail: its last bulk chunk per thread is cut {@link RangeSource#TAIL_SPLIT}
@@ -62,27 +65,29 @@ class TailSplitTest {
     @Test
     void theTailIsABulkChunkPerThreadCutAtTheFloorAlsoWhereTheMinimumRaisedTheChunk() {
         long minChunk = 85_000;
-        long floor = minChunk / RangeSource.TAIL_FLOOR_SPLIT;
-        long tail = RangeSource.tailChunk(125_000, floor, 1);
+        long tail = RangeSource.tailChunk(125_000, minChunk, 1);
         assertThat(tail).isEqualTo(17_000);
+        long raisedTail = RangeSource.tailChunk(minChunk, minChunk, 1); // its sixteenth is under the floor too
+        assertThat(raisedTail).isEqualTo(17_000);
 
         RangeSource.Share share = new RangeSource.Share(0, 1_000_000, 125_000, tail, 2, 0, null);
         assertThat(share.bulkChunks).isEqualTo(6);
         assertThat(share.tailFrom).isEqualTo(750_000);
         assertThat(share.chunks).isEqualTo(6 + 15); // 250000 / 17000, rounded up
 
-        RangeSource.Share raised = new RangeSource.Share(0, 300_000, minChunk, floor, 2, 0, null);
+        RangeSource.Share raised = new RangeSource.Share(0, 300_000, minChunk, raisedTail, 2, 0, null);
         assertThat(raised.bulkChunks).isEqualTo(2);
         assertThat(raised.chunks).isEqualTo(2 + 8); // 130000 / 17000, rounded up
-        RangeSource.Share oneChunkEach = new RangeSource.Share(0, 100_000, 50_000, floor, 2, 0, null);
+        RangeSource.Share oneChunkEach = new RangeSource.Share(0, 100_000, 50_000, raisedTail, 2, 0, null);
         assertThat(oneChunkEach.bulkChunks).isZero();
         assertThat(oneChunkEach.chunks).isEqualTo(6);
     }
 
     @Test
     void theTailChunkIsNeverBelowTheFloorNorAboveTheBulkChunkAndStaysAligned() {
-        assertThat(RangeSource.tailChunk(1_600, 500, 1)).isEqualTo(500);
-        assertThat(RangeSource.tailChunk(1_600, 5_000, 1)).isEqualTo(1_600);
+        // A floor of 500, then of 5000, from the adaptive minimum over TAIL_FLOOR_SPLIT.
+        assertThat(RangeSource.tailChunk(1_600, 500 * RangeSource.TAIL_FLOOR_SPLIT, 1)).isEqualTo(500);
+        assertThat(RangeSource.tailChunk(1_600, 5_000 * RangeSource.TAIL_FLOOR_SPLIT, 1)).isEqualTo(1_600);
         assertThat(RangeSource.tailChunk(64_000, 1, 3_000)).isEqualTo(6_000);
     }
 
@@ -96,7 +101,7 @@ class TailSplitTest {
             long to = atTheTop ? Long.MAX_VALUE : from + random.nextInt(1_000_000);
             long align = 1 + random.nextInt(trial % 3 == 0 ? 64 : 1);
             long chunk = Sizing.roundUp(1 + random.nextInt(200_000), align);
-            long tail = random.nextBoolean() ? chunk : RangeSource.tailChunk(chunk, 1 + random.nextInt(5_000), align);
+            long tail = random.nextBoolean() ? chunk : RangeSource.tailChunk(chunk, 1 + random.nextInt(25_000), align);
             RangeSource.Share share = new RangeSource.Share(from, to, chunk, tail, 1 + random.nextInt(4), 0, null);
 
             long cursor = from;
@@ -142,6 +147,42 @@ class TailSplitTest {
         // ktask's equal layout ends with full chunks and at most one partial one; the tail is 2 x 16.
         assertThat(sizes.subList(sizes.size() - 4, sizes.size())).as("chunk sizes %s", sizes)
                 .allMatch(size -> size <= largest / 4);
+    }
+
+    /**
+     * Field shape of the fine tail: an ordered known-cost task of 26 chunks (6 of 500 units, then
+     * 20 tail chunks of 50) subscribed on {@code Schedulers.parallel()} with debug hooks, cut by
+     * {@code take} at a random chunk (fixed seed): what was emitted tiles a prefix of the range in
+     * order, and no helper keeps its permit.
+     */
+    @Test
+    void aTakeAtARandomChunkOfTheTailOnANonBlockingSubscriberWithDebugHooksLeavesAnOrderedPrefix() {
+        Random random = new Random(20261203);
+        Hooks.onOperatorDebug();
+        try {
+            for (int trial = 0; trial < 20; trial++) {
+                KTaskSpec<Long, long[]> spec = KTaskSpec.<Long, long[]>of(c -> { // one lambda class: one hint
+                    Busy.spin(c.size() * 200);
+                    return new long[] {c.start(), c.end()};
+                }).ordered().scheduler(SCHEDULER).build();
+                spec.cost.record(200); // known: 4000 units laid out at once, target chunk 250 units
+                int taken = 1 + random.nextInt(26);
+
+                List<long[]> emitted = KTask.range(0, 4_000).transform(KTask.parallelize(spec)).take(taken)
+                        .subscribeOn(Schedulers.parallel()).checkpoint("tail").collectList()
+                        .block(Duration.ofSeconds(10));
+
+                assertThat(emitted).as("trial %d", trial).hasSize(taken);
+                long cursor = 0;
+                for (long[] c : emitted) {
+                    assertThat(c[0]).as("trial %d: chunks in order, contiguous", trial).isEqualTo(cursor);
+                    cursor = c[1];
+                }
+                Awaits.until(() -> SCHEDULER.stats().helpersRunning() == 0, "the helpers to return their permits");
+            }
+        } finally {
+            Hooks.resetOnOperatorDebug();
+        }
     }
 
     @Test
