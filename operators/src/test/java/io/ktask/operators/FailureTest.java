@@ -125,7 +125,10 @@ class FailureTest {
         assertThat(chunkStarted.await(10, TimeUnit.SECONDS)).isTrue();
         disposable.dispose();
         release.countDown();
-        Awaits.until(() -> undone.size() == 4, "4 chunks undone, got " + undone);
+        // Rollback hands each chunk to the undo, then its result to the discard hook: the fourth
+        // undo can be seen before the fourth discard, so wait for both.
+        Awaits.until(() -> undone.size() == 4 && discarded.size() == 4,
+                "4 chunks undone and discarded, got " + undone + " and " + discarded);
         assertThat(undone).containsExactly(0L, 1L, 2L, 3L);
         assertThat(discarded).containsExactly(0L, 1L, 2L, 3L);
         assertThat(signals).isEmpty();
