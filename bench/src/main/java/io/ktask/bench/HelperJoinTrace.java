@@ -23,7 +23,7 @@ import io.ktask.scheduler.KTaskScheduler;
  * thread takes the caller 5 to 20 us on this VM; a refused lease or none costs under 1 us).
  *
  * <p>Usage: {@code java -cp bench/target/benchmarks.jar io.ktask.bench.HelperJoinTrace
- * [n=130000] [tasks=300] [warmUp=30000]}. A diagnosis, not a benchmark: no peer is compared.
+ * [n=130000] [tasks=300] [warmUp=30000] [pinning=true]}. A diagnosis, not a benchmark: no peer is compared.
  */
 public final class HelperJoinTrace {
 
@@ -53,13 +53,15 @@ public final class HelperJoinTrace {
 
     /** Runs the trace described in the class comment. */
     public static void main(String[] args) {
-        Map<String, String> options = Options.parse(args, Map.of("n", "130000", "tasks", "300", "warmUp", "30000"));
+        Map<String, String> options = Options.parse(args, Map.of("n", "130000", "tasks", "300", "warmUp", "30000",
+                "pinning", "true"));
         long n = Options.positiveInt(options, "n");
         int tasks = Options.positiveInt(options, "tasks");
         int warmUp = Options.positiveInt(options, "warmUp");
+        boolean pinning = Boolean.parseBoolean(options.get("pinning"));
         Thread caller = Thread.currentThread();
         ConcurrentLinkedQueue<ChunkSeen> seen = new ConcurrentLinkedQueue<>();
-        KTaskScheduler scheduler = KTaskScheduler.builder().name("join-trace").jmx(false).build();
+        KTaskScheduler scheduler = KTaskScheduler.builder().name("join-trace").jmx(false).pinning(pinning).build();
         try {
             KTaskSpec<Long, Long> spec = KTaskSpec.<Long, Long>of(c -> {
                 long begin = System.nanoTime();
@@ -129,8 +131,8 @@ public final class HelperJoinTrace {
                     t.callerBegins() > LAUNCH_NANOS, t.helped(), t.permitsAtStart() > 0, t.permitsAtEnd() > 0);
             groups.computeIfAbsent(group, g -> new Samples()).add(t.nanos() / 1e3);
         }
-        System.out.printf(Locale.ROOT, "HelperJoinTrace: W1 over %d units, %d tasks back to back; task us %s; the loop "
-                + "%.1f us; leases refused by the global limit meanwhile: %d%n", n, trace.size(), all.summary(1),
+        System.out.printf(Locale.ROOT, "HelperJoinTrace: W1 over %d units, %d tasks back to back; task us %s, mean %.1f; the loop "
+                + "%.1f us; leases refused by the global limit meanwhile: %d%n", n, trace.size(), all.summary(1), all.mean(),
                 loopMicros, refused);
         System.out.println("| tasks | what happened | task us, median (p25 .. p75) |");
         System.out.println("|---|---|---|");

@@ -26,6 +26,18 @@ public final class Samples {
         return values.size();
     }
 
+    /**
+     * @return the arithmetic mean, or NaN if empty: what JMH's average time reports, and what a
+     *     rare slow task (a helper that never came) moves while the median does not
+     */
+    public double mean() {
+        double sum = 0;
+        for (double v : values) {
+            sum += v;
+        }
+        return values.isEmpty() ? Double.NaN : sum / values.size();
+    }
+
     /** @return the {@link #quantile} at 0.5 (of an even count, the upper of the two middle values), or NaN if empty */
     public double median() {
         return quantile(0.5);
