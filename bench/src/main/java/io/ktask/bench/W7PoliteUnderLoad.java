@@ -4,6 +4,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,9 +26,18 @@ import java.util.function.ToDoubleFunction;
  * 1.05x the loop's under the same load, and the co-runner keeps at least 95% of the throughput it
  * keeps beside the loop (helpers run at nice 19, so they should take almost nothing from it).
  *
+ * <p>Each implementation first runs alone, before the co-runner starts, for {@code warmUpMs}: the
+ * JIT settles on idle CPUs, as in a JMH fork's warm-up. Otherwise a compiler thread at nice 0
+ * competes for the loaded CPUs during the measured rounds, for the implementation with the most
+ * code to compile: 62-236 ms of each loaded 2 s ktask slice against 0.2-2 ms of the loop's, and
+ * ktask's task took 0.99-1.21x the loop's time where it took 0.93-0.98x after the warm-up
+ * (bench/results-data/harnesses/w7-warm-up-1203.txt). The compiler's time within each measured
+ * slice is reported, to show what is left.
+ *
  * <p>Usage: {@code java -cp bench/target/benchmarks.jar io.ktask.bench.W7PoliteUnderLoad
- * [rounds=10] [n=10000000] [sliceMs=2000] [perCpu=2] [java=<co-runner's java>]}. Bounded: the
- * co-runner exits when this JVM closes its stdin or after a fixed time budget, whichever is first.
+ * [rounds=10] [n=10000000] [sliceMs=2000] [perCpu=2] [warmUpMs=8000] [java=<co-runner's java>]}.
+ * Bounded: the co-runner exits when this JVM closes its stdin or after a fixed time budget,
+ * whichever is first.
  */
 public final class W7PoliteUnderLoad {
 
@@ -35,30 +46,26 @@ public final class W7PoliteUnderLoad {
     private W7PoliteUnderLoad() {
     }
 
-    /** One slice's figures. */
-    private record Slice(double taskMillis, double coRunnerRate) {
+    /** One slice's figures; {@code compileMillis} is the JIT's time in it (NaN if the JVM does not say). */
+    private record Slice(double taskMillis, double coRunnerRate, double compileMillis) {
     }
 
     /** Runs the comparison described in the class comment. */
     public static void main(String[] args) throws Exception {
         Map<String, String> options = Options.parse(args, Map.of("rounds", "10", "n", "10000000", "sliceMs", "2000",
-                "perCpu", "2", "java", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+                "perCpu", "2", "warmUpMs", "8000", "java", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         int rounds = Options.positiveInt(options, "rounds");
         long n = Options.positiveInt(options, "n");
         long sliceNanos = Options.positiveInt(options, "sliceMs") * 1_000_000L;
         int perCpu = Options.positiveInt(options, "perCpu");
+        long warmUpNanos = Options.positiveInt(options, "warmUpMs") * 1_000_000L;
         String[] impls = {IDLE, Impl.SEQUENTIAL, Impl.PARALLEL_STREAM, Impl.KTASK};
         // The co-runner's own budget: every slice of every round, plus a minute for start-up.
         long budgetSeconds = 60 + (rounds + 1) * impls.length * (sliceNanos / 1_000_000_000L + 2);
 
         HostFacts host = new HostFacts();
         Map<String, RangeRunner> runners = new LinkedHashMap<>();
-        Process coRunner = new ProcessBuilder(options.get("java"), "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), CoRunner.class.getName(), Integer.toString(perCpu),
-                Long.toString(budgetSeconds)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        try (PrintWriter ask = new PrintWriter(coRunner.getOutputStream(), true, StandardCharsets.UTF_8);
-                BufferedReader answer = new BufferedReader(
-                        new InputStreamReader(coRunner.getInputStream(), StandardCharsets.UTF_8))) {
+        try {
             for (String impl : impls) {
                 if (!impl.equals(IDLE)) {
                     runners.put(impl, RangeRunners.createChecked(impl, new W1CheapCpuBenchmark.HashWork(),
@@ -66,27 +73,38 @@ public final class W7PoliteUnderLoad {
                 }
             }
             long expected = Units.sumHash(0, n);
-            Map<String, List<Slice>> slices = new LinkedHashMap<>();
-            for (String impl : impls) {
-                slices.put(impl, new ArrayList<>());
+            for (RangeRunner runner : runners.values()) {
+                runFor(runner, n, expected, warmUpNanos); // alone: the JIT settles before the load starts
             }
-            for (int round = -1; round < rounds; round++) { // round -1 warms up and is not recorded
-                for (int turn = 0; turn < impls.length; turn++) {
-                    // Each round starts one further along: the slice after the idle one may find
-                    // this thread rested (a fair scheduler can credit a sleeper), and no
-                    // implementation may always be the one that gets that credit.
-                    String impl = impls[Math.floorMod(round + turn, impls.length)];
-                    Slice s = slice(runners.get(impl), n, expected, sliceNanos, ask, answer);
-                    if (round >= 0) {
-                        slices.get(impl).add(s);
+            Process coRunner = new ProcessBuilder(options.get("java"), "--enable-native-access=ALL-UNNAMED", "-cp",
+                    System.getProperty("java.class.path"), CoRunner.class.getName(), Integer.toString(perCpu),
+                    Long.toString(budgetSeconds)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            try (PrintWriter ask = new PrintWriter(coRunner.getOutputStream(), true, StandardCharsets.UTF_8);
+                    BufferedReader answer = new BufferedReader(
+                            new InputStreamReader(coRunner.getInputStream(), StandardCharsets.UTF_8))) {
+                Map<String, List<Slice>> slices = new LinkedHashMap<>();
+                for (String impl : impls) {
+                    slices.put(impl, new ArrayList<>());
+                }
+                for (int round = -1; round < rounds; round++) { // round -1 warms up and is not recorded
+                    for (int turn = 0; turn < impls.length; turn++) {
+                        // Each round starts one further along: the slice after the idle one may find
+                        // this thread rested (a fair scheduler can credit a sleeper), and no
+                        // implementation may always be the one that gets that credit.
+                        String impl = impls[Math.floorMod(round + turn, impls.length)];
+                        Slice s = slice(runners.get(impl), n, expected, sliceNanos, ask, answer);
+                        if (round >= 0) {
+                            slices.get(impl).add(s);
+                        }
                     }
                 }
+                report(slices, n, rounds, sliceNanos, perCpu, warmUpNanos);
+                host.print(System.out, HostFacts.thisJdk());
+            } finally {
+                coRunner.destroyForcibly();
             }
-            report(slices, n, rounds, sliceNanos, perCpu);
-            host.print(System.out, HostFacts.thisJdk());
         } finally {
             runners.values().forEach(RangeRunner::close);
-            coRunner.destroyForcibly();
         }
     }
 
@@ -97,6 +115,7 @@ public final class W7PoliteUnderLoad {
     private static Slice slice(RangeRunner runner, long n, long expected, long sliceNanos, PrintWriter ask,
             BufferedReader answer) throws IOException {
         long[] before = sample(ask, answer);
+        long compiledBefore = compileMillis();
         long start = System.nanoTime();
         long runs = 0;
         if (runner == null) {
@@ -104,18 +123,33 @@ public final class W7PoliteUnderLoad {
                 LockSupport.parkNanos(sliceNanos - (System.nanoTime() - start));
             }
         } else {
-            do {
-                long total = runner.run(n);
-                if (total != expected) {
-                    throw new IllegalStateException("computed " + total + ", expected " + expected);
-                }
-                runs++;
-            } while (System.nanoTime() - start < sliceNanos);
+            runs = runFor(runner, n, expected, sliceNanos);
         }
         double taskMillis = runs == 0 ? Double.NaN : (System.nanoTime() - start) / 1e6 / runs;
+        long compiled = compileMillis() - compiledBefore;
         long[] after = sample(ask, answer);
         double rate = (after[0] - before[0]) * 1e3 / (after[1] - before[1]); // hashes per microsecond
-        return new Slice(taskMillis, rate);
+        return new Slice(taskMillis, rate, compiledBefore < 0 ? Double.NaN : compiled);
+    }
+
+    /** Runs {@code runner} over {@code n} units, checking each sum, until {@code nanos} have passed; returns the runs. */
+    private static long runFor(RangeRunner runner, long n, long expected, long nanos) {
+        long start = System.nanoTime();
+        long runs = 0;
+        do {
+            long total = runner.run(n);
+            if (total != expected) {
+                throw new IllegalStateException("computed " + total + ", expected " + expected);
+            }
+            runs++;
+        } while (System.nanoTime() - start < nanos);
+        return runs;
+    }
+
+    /** @return the JIT's total compile time in ms so far, or -1 if this JVM does not monitor it */
+    private static long compileMillis() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
     }
 
     /** @return {hashes so far, the co-runner's nanoTime} */
@@ -129,34 +163,40 @@ public final class W7PoliteUnderLoad {
         return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
     }
 
-    private static void report(Map<String, List<Slice>> slices, long n, int rounds, long sliceNanos, int perCpu) {
+    private static void report(Map<String, List<Slice>> slices, long n, int rounds, long sliceNanos, int perCpu,
+            long warmUpNanos) {
         Map<String, Samples> task = new LinkedHashMap<>();
         Map<String, Samples> rate = new LinkedHashMap<>();
+        Map<String, Samples> compile = new LinkedHashMap<>();
         slices.forEach((impl, list) -> {
             Samples t = new Samples();
             Samples r = new Samples();
+            Samples c = new Samples();
             list.forEach(s -> {
                 t.add(s.taskMillis());
                 r.add(s.coRunnerRate());
+                c.add(s.compileMillis());
             });
             task.put(impl, t);
             rate.put(impl, r);
+            compile.put(impl, c);
         });
         double loopTime = task.get(Impl.SEQUENTIAL).median();
         double loopRate = rate.get(Impl.SEQUENTIAL).median();
         double idleRate = rate.get(IDLE).median();
         System.out.printf(Locale.ROOT, "W7: W1 over %d units beside %d busy nice-0 threads per CPU in another process;"
-                + " %d rounds of %d ms slices, interleaved; medians (p25 .. p75)%n", n, perCpu, rounds,
-                sliceNanos / 1_000_000);
+                + " %d rounds of %d ms slices, interleaved, after %d ms of each alone; medians (p25 .. p75)%n", n,
+                perCpu, rounds, sliceNanos / 1_000_000, warmUpNanos / 1_000_000);
         System.out.println("| impl | task ms per run | task time / loop's | co-runner hashes/us | co-runner vs beside "
-                + "the loop | co-runner vs alone |");
-        System.out.println("|---|---|---|---|---|---|");
+                + "the loop | co-runner vs alone | JIT ms in a slice, mean |");
+        System.out.println("|---|---|---|---|---|---|---|");
         for (String impl : slices.keySet()) {
             boolean idle = impl.equals(IDLE);
-            System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %.2fx | %.2fx |%n", idle ? "(no task)" : impl,
+            System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %.2fx | %.2fx | %.1f |%n", idle ? "(no task)" : impl,
                     idle ? "n/a" : task.get(impl).summary(2),
                     idle ? "n/a" : String.format(Locale.ROOT, "%.2fx", task.get(impl).median() / loopTime),
-                    rate.get(impl).summary(0), rate.get(impl).median() / loopRate, rate.get(impl).median() / idleRate);
+                    rate.get(impl).summary(0), rate.get(impl).median() / loopRate, rate.get(impl).median() / idleRate,
+                    compile.get(impl).mean());
         }
         System.out.printf(Locale.ROOT, "goals: ktask task time <= 1.05x the loop's (%.2fx); co-runner beside ktask "
                 + ">= 0.95x beside the loop (%.2fx)%n", task.get(Impl.KTASK).median() / loopTime,
