@@ -131,9 +131,9 @@ public final class HelperJoinTrace {
                     t.callerBegins() > LAUNCH_NANOS, t.helped(), t.permitsAtStart() > 0, t.permitsAtEnd() > 0);
             groups.computeIfAbsent(group, g -> new Samples()).add(t.nanos() / 1e3);
         }
-        System.out.printf(Locale.ROOT, "HelperJoinTrace: W1 over %d units, %d tasks back to back; task us %s, mean %.1f; the loop "
-                + "%.1f us; leases refused by the global limit meanwhile: %d%n", n, trace.size(), all.summary(1), all.mean(),
-                loopMicros, refused);
+        System.out.printf(Locale.ROOT, "HelperJoinTrace: W1 over %d units, %d tasks back to back; task us %s, mean "
+                + "%.1f; the loop %.1f us; leases refused by the global limit meanwhile: %d%n", n, trace.size(),
+                all.summary(1), all.mean(), loopMicros, refused);
         System.out.println("| tasks | what happened | task us, median (p25 .. p75) |");
         System.out.println("|---|---|---|");
         groups.forEach((group, times) -> System.out.printf(Locale.ROOT, "| %d | %s | %s |%n", times.size(), group,

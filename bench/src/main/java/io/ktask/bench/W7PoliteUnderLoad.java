@@ -53,7 +53,8 @@ public final class W7PoliteUnderLoad {
     /** Runs the comparison described in the class comment. */
     public static void main(String[] args) throws Exception {
         Map<String, String> options = Options.parse(args, Map.of("rounds", "10", "n", "10000000", "sliceMs", "2000",
-                "perCpu", "2", "warmUpMs", "8000", "java", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+                "perCpu", "2", "warmUpMs", "8000",
+                "java", Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         int rounds = Options.positiveInt(options, "rounds");
         long n = Options.positiveInt(options, "n");
         long sliceNanos = Options.positiveInt(options, "sliceMs") * 1_000_000L;
@@ -132,7 +133,7 @@ public final class W7PoliteUnderLoad {
         return new Slice(taskMillis, rate, compiledBefore < 0 ? Double.NaN : compiled);
     }
 
-    /** Runs {@code runner} over {@code n} units, checking each sum, until {@code nanos} have passed; returns the runs. */
+    /** Runs {@code runner} over {@code n} units, checking each sum, until {@code nanos} passed; returns the runs. */
     private static long runFor(RangeRunner runner, long n, long expected, long nanos) {
         long start = System.nanoTime();
         long runs = 0;
