@@ -58,7 +58,7 @@ public final class HelperJoinTrace {
         long n = Options.positiveInt(options, "n");
         int tasks = Options.positiveInt(options, "tasks");
         int warmUp = Options.positiveInt(options, "warmUp");
-        boolean pinning = Boolean.parseBoolean(options.get("pinning"));
+        boolean pinning = Options.bool(options, "pinning");
         Thread caller = Thread.currentThread();
         ConcurrentLinkedQueue<ChunkSeen> seen = new ConcurrentLinkedQueue<>();
         KTaskScheduler scheduler = KTaskScheduler.builder().name("join-trace").jmx(false).pinning(pinning).build();

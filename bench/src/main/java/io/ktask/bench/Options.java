@@ -29,15 +29,33 @@ final class Options {
 
     /** @throws IllegalArgumentException naming the option if its value is not an integer >= 1 */
     static int positiveInt(Map<String, String> options, String key) {
+        return intAtLeast(options, key, 1);
+    }
+
+    /** @throws IllegalArgumentException naming the option if its value is not an integer >= 0 */
+    static int nonNegativeInt(Map<String, String> options, String key) {
+        return intAtLeast(options, key, 0);
+    }
+
+    /** @throws IllegalArgumentException naming the option if its value is not {@code true} or {@code false} */
+    static boolean bool(Map<String, String> options, String key) {
+        String value = options.get(key).trim();
+        if (value.equals("true") || value.equals("false")) {
+            return Boolean.parseBoolean(value);
+        }
+        throw new IllegalArgumentException(key + " must be true or false but was '" + value + "'");
+    }
+
+    private static int intAtLeast(Map<String, String> options, String key, int min) {
         String value = options.get(key);
         try {
             int v = Integer.parseInt(value.trim());
-            if (v >= 1) {
+            if (v >= min) {
                 return v;
             }
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException(key + " must be an integer >= 1 but was '" + value + "'");
+        throw new IllegalArgumentException(key + " must be an integer >= " + min + " but was '" + value + "'");
     }
 }

@@ -7,8 +7,9 @@ import java.util.Locale;
 
 /**
  * The values one implementation measured in the interleaved rounds of a harness, summarised by
- * order statistics (medians, not means: a burst of steal on this kind of host moves a mean, not a
- * median). Not thread-safe: one harness thread adds and reads. Public for the report tools.
+ * order statistics (medians: a burst of steal on this kind of host moves a mean, not a median);
+ * {@link #mean()} is there for what a mean shows on purpose, rare slow values. Not thread-safe:
+ * one harness thread adds and reads. Public for the report tools.
  */
 public final class Samples {
 

@@ -16,12 +16,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * than the other workloads (33 forks): 6 x 0.5 s; at 10^8 one operation takes tens of
  * milliseconds, still several per iteration.
  *
- * <p>Warm-up, 8 x 1 s: until the JIT has settled. With 3 x 0.5 s, C2 still compiled for 1-19 ms
- * of most 500 ms iterations of a ktask fork at 3x10^6 units ({@code -prof comp}), and those
- * iterations ran 3-4% slower: a compiler thread runs at the process's nice, ktask's helpers at
- * 19, so a helper on the compiler's CPU waits for the compile, and its task runs without it
- * (bench/RESULTS.md, 2026-12-03 evening). The same in every implementation's fork; parallel
- * streams' workers, at nice 0, share that CPU with the compiler instead.
+ * <p>Warm-up, 8 x 1 s: until the JIT has mostly settled. With 3 x 0.5 s, C2 still compiled for
+ * 1-19 ms of most 500 ms iterations of a ktask fork at 3x10^6 units ({@code -prof comp}), and in
+ * that fork the iterations with 6-19 ms of it ran 3-4% slower: a compiler thread runs at the
+ * process's nice, ktask's helpers at 19, so a helper on the compiler's CPU waits for the compile,
+ * and its task runs without it (bench/RESULTS.md, 2026-12-03 evening). The same in every
+ * implementation's fork; parallel streams' workers, at nice 0, share that CPU with the compiler
+ * instead.
  */
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 8, time = 1)

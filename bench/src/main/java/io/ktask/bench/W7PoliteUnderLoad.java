@@ -29,13 +29,15 @@ import java.util.function.ToDoubleFunction;
  * <p>Each implementation first runs alone, before the co-runner starts, for {@code warmUpMs}: the
  * JIT settles on idle CPUs, as in a JMH fork's warm-up. Otherwise a compiler thread at nice 0
  * competes for the loaded CPUs during the measured rounds, for the implementation with the most
- * code to compile: 62-236 ms of each loaded 2 s ktask slice against 0.2-2 ms of the loop's, and
- * ktask's task took 0.99-1.21x the loop's time where it took 0.93-0.98x after the warm-up
- * (bench/results-data/harnesses/w7-warm-up-1203.txt). The compiler's time within each measured
- * slice is reported, to show what is left.
+ * code to compile: a mean of 62-236 ms of compile time per loaded 2 s ktask slice against 0.2-2 ms
+ * in the loop's, and ktask's task took 0.99-1.21x the loop's time where it took 0.93-0.98x after
+ * the warm-up (bench/results-data/harnesses/w7-warm-up-1203.txt); {@code warmUpMs=0} measures
+ * that way. The last column is the mean compile time per measured slice: C1 and C2 together, as
+ * the compiler threads' elapsed time ({@link CompilationMXBean}), which under load includes their
+ * wait for a CPU.
  *
  * <p>Usage: {@code java -cp bench/target/benchmarks.jar io.ktask.bench.W7PoliteUnderLoad
- * [rounds=10] [n=10000000] [sliceMs=2000] [perCpu=2] [warmUpMs=8000] [java=<co-runner's java>]}.
+ * [rounds=10] [n=10000000] [sliceMs=2000] [perCpu=2] [warmUpMs=8000, 0 for none] [java=<co-runner's java>]}.
  * Bounded: the co-runner exits when this JVM closes its stdin or after a fixed time budget,
  * whichever is first.
  */
@@ -46,7 +48,7 @@ public final class W7PoliteUnderLoad {
     private W7PoliteUnderLoad() {
     }
 
-    /** One slice's figures; {@code compileMillis} is the JIT's time in it (NaN if the JVM does not say). */
+    /** One slice's figures; {@code compileMillis} is the JIT's compile time in it (NaN if the JVM does not say). */
     private record Slice(double taskMillis, double coRunnerRate, double compileMillis) {
     }
 
@@ -59,7 +61,7 @@ public final class W7PoliteUnderLoad {
         long n = Options.positiveInt(options, "n");
         long sliceNanos = Options.positiveInt(options, "sliceMs") * 1_000_000L;
         int perCpu = Options.positiveInt(options, "perCpu");
-        long warmUpNanos = Options.positiveInt(options, "warmUpMs") * 1_000_000L;
+        long warmUpNanos = Options.nonNegativeInt(options, "warmUpMs") * 1_000_000L;
         String[] impls = {IDLE, Impl.SEQUENTIAL, Impl.PARALLEL_STREAM, Impl.KTASK};
         // The co-runner's own budget: every slice of every round, plus a minute for start-up.
         long budgetSeconds = 60 + (rounds + 1) * impls.length * (sliceNanos / 1_000_000_000L + 2);
@@ -75,7 +77,9 @@ public final class W7PoliteUnderLoad {
             }
             long expected = Units.sumHash(0, n);
             for (RangeRunner runner : runners.values()) {
-                runFor(runner, n, expected, warmUpNanos); // alone: the JIT settles before the load starts
+                if (warmUpNanos > 0) {
+                    runFor(runner, n, expected, warmUpNanos); // alone: the JIT settles before the load starts
+                }
             }
             Process coRunner = new ProcessBuilder(options.get("java"), "--enable-native-access=ALL-UNNAMED", "-cp",
                     System.getProperty("java.class.path"), CoRunner.class.getName(), Integer.toString(perCpu),
@@ -189,7 +193,7 @@ public final class W7PoliteUnderLoad {
                 + " %d rounds of %d ms slices, interleaved, after %d ms of each alone; medians (p25 .. p75)%n", n,
                 perCpu, rounds, sliceNanos / 1_000_000, warmUpNanos / 1_000_000);
         System.out.println("| impl | task ms per run | task time / loop's | co-runner hashes/us | co-runner vs beside "
-                + "the loop | co-runner vs alone | JIT ms in a slice, mean |");
+                + "the loop | co-runner vs alone | JIT compile ms per slice, mean |");
         System.out.println("|---|---|---|---|---|---|---|");
         for (String impl : slices.keySet()) {
             boolean idle = impl.equals(IDLE);
