@@ -291,7 +291,7 @@ final class RangeSource implements ChunkSource<Long> {
             if (n == nodes - 1) {
                 to = end;
             } else {
-                long part = (long) (size * ((double) topo.cpus(n).length / topo.cpuCount()));
+                long part = (long) (size * cpuShare(topo, n));
                 to = Math.min(end, Sizing.roundUp(cursor - start + part, spec.align) + start);
                 if (cut != null && to > cursor && to < end) {
                     to = cut.at(to, end);
@@ -311,7 +311,12 @@ final class RangeSource implements ChunkSource<Long> {
      *     for (its part of the CPUs, at least one): the width of that share's tail
      */
     private static int threadsOf(NodeTopology topo, int node, int threads) {
-        return (int) Math.max(1, Math.round((double) threads * topo.cpus(node).length / topo.cpuCount()));
+        return (int) Math.max(1, Math.round(threads * cpuShare(topo, node)));
+    }
+
+    /** @return node {@code node}'s part of the machine's CPUs, which sizes its share of an {@code allNodes} layout */
+    private static double cpuShare(NodeTopology topo, int node) {
+        return (double) topo.cpus(node).length / topo.cpuCount();
     }
 
     /**
