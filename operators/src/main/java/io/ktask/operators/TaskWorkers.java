@@ -159,9 +159,8 @@ final class TaskWorkers implements SpareBody {
         int started = 0;
         try {
             if (task.spec().allNodes) {
-                int nodes = task.topology().nodeCount();
                 for (int i = 0; i < want; i++) {
-                    started += launch(1, (task.homeNode() + 1 + i) % nodes);
+                    started += launch(1, helperNode(i));
                 }
             } else {
                 started = launch(want, task.homeNode());
@@ -174,6 +173,19 @@ final class TaskWorkers implements SpareBody {
             // Benign race: concurrent wakers may both write; either deadline is a fine back-off.
             leaseRetryAt = started < want ? System.nanoTime() + LEASE_RETRY_NANOS : 0;
         }
+    }
+
+    /**
+     * @return true if the helper this task would lease first finds a thread awake and joins at
+     *     once (see {@link TaskHandle#helperAwake}): a hint, for a task too small to wake one
+     */
+    boolean helperAwake() {
+        return handle.helperAwake(task.spec().allNodes ? helperNode(0) : task.homeNode());
+    }
+
+    /** @return the node of an {@code allNodes} task's {@code i}th helper: the nodes after its own in turn */
+    private int helperNode(int i) {
+        return (task.homeNode() + 1 + i) % task.topology().nodeCount();
     }
 
     /**

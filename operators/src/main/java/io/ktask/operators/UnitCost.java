@@ -31,6 +31,23 @@ final class UnitCost {
      * against under 2 us when taken every time (bench/RESULTS.md, issue 11).
      */
     static final long HELPER_STAY_NANOS = 48_000;
+    /**
+     * Below {@link #payoffNanos()} and from this much estimated work on, a task still splits its
+     * work with a helper that is awake ({@code TaskHandle.helperAwake}): one that spins for work
+     * joins within a microsecond, so half of 15 us is worth its few claims, where a parked one
+     * would come after the task's end. Measured on 2 CPUs (bench/RESULTS.md, issue 11).
+     */
+    static final long AWAKE_HELPER_PAYOFF_NANOS = 15_000;
+    /**
+     * Tasks of a work that start this close after each other come back to back: a helper woken
+     * for one would still spin (for some 50 us after its body) when the next one starts.
+     */
+    static final long BURST_GAP_NANOS = 50_000;
+    /**
+     * At most one wake-up per this long per work for {@link #bandTaskStarts}: what a helper that
+     * never stays awake (no idle CPU to spin on, helpers not pinned) costs the tasks of a burst.
+     */
+    static final long BURST_WAKE_PERIOD_NANOS = 1_000_000;
     /** Target duration of an adaptive chunk: claims stay rare against the work they hand out. */
     static final long TARGET_CHUNK_NANOS = 50_000;
 
@@ -44,8 +61,18 @@ final class UnitCost {
     private final AtomicLong nanosPerUnitBits = new AtomicLong(Double.doubleToRawLongBits(Double.NaN));
     /** Whether the last decision on a known cost laid a task out for helpers. Benign race: a hint too. */
     private volatile boolean laidOut;
+    /**
+     * {@link System#nanoTime()} of the last start of a task in the awake-helper band. Benign race:
+     * concurrent starts overwrite each other, and any recent one says the same.
+     */
+    private volatile long lastBandStartNanos;
+    /** {@link System#nanoTime()} of the last wake-up {@link #bandTaskStarts} allowed. */
+    private final AtomicLong lastBurstWakeNanos;
 
     private UnitCost() {
+        long now = System.nanoTime();
+        lastBandStartNanos = now - BURST_GAP_NANOS; // none recent yet
+        lastBurstWakeNanos = new AtomicLong(now - BURST_WAKE_PERIOD_NANOS);
     }
 
     /** @return the shared hint of {@code work}'s class */
@@ -87,6 +114,32 @@ final class UnitCost {
         if (laidOut != forHelpers) {
             laidOut = forHelpers;
         }
+    }
+
+    /**
+     * A task of this work in the awake-helper band (from {@link #AWAKE_HELPER_PAYOFF_NANOS} to
+     * {@link #payoffNanos()} of estimated work) starts at {@code now}: records it, and says
+     * whether it should wake a helper although none is awake. It should when the band task before
+     * it started less than {@link #BURST_GAP_NANOS} ago, so the helper, spinning after its body,
+     * is awake for the tasks after it; at most once per {@link #BURST_WAKE_PERIOD_NANOS}. Tasks
+     * that come one at a time never pay for a wake-up this way.
+     *
+     * @param now {@link System#nanoTime()}
+     * @param helperAwake whether a helper is awake already: then no wake-up is needed, and only the start is recorded
+     * @return true if this task should lease a helper
+     */
+    boolean bandTaskStarts(long now, boolean helperAwake) {
+        long previous = lastBandStartNanos;
+        lastBandStartNanos = now;
+        if (helperAwake) {
+            return true;
+        }
+        if (now - previous >= BURST_GAP_NANOS) {
+            return false;
+        }
+        long woke = lastBurstWakeNanos.get();
+        // Against concurrent band tasks: one CAS wins the period's wake-up.
+        return now - woke >= BURST_WAKE_PERIOD_NANOS && lastBurstWakeNanos.compareAndSet(woke, now);
     }
 
     /** Up at once, down by at most half. */

@@ -252,6 +252,19 @@ public final class KTaskScheduler implements Scheduler, Scannable {
         pools.execute(node, work);
     }
 
+    /**
+     * @return true if a helper leased now for {@code node} would find a thread awake (see
+     *     {@link Pools#helperAwake}); false also when helpers are off or this scheduler is disposed
+     * @throws IllegalArgumentException if {@code node} is not a node of {@link #topology()} nor
+     *     {@link NodeTopology#ANY_NODE}
+     */
+    boolean helperAwake(int node) {
+        if (node != NodeTopology.ANY_NODE) {
+            checkNode("node", node);
+        }
+        return enabled && !disposed && pools.helperAwake(node);
+    }
+
     /** Hands a helper body to {@code node}, off the caller's CPU: see {@link Pools#startHelper}. */
     void startHelper(int node, Runnable work) {
         pools.startHelper(node, work);

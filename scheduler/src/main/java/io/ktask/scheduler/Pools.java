@@ -47,6 +47,8 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
      * where helpers use the node's group: pinning off, or a node of one CPU.
      */
     private final ThreadPoolExecutor[][] helpersPerCpu;
+    /** The work queues of {@code helpersPerCpu}, index for index: where an idle helper spins. */
+    private final SpinningHandOff[][] handOffsPerCpu;
     /** Every group above, node-wide, any-node and per-CPU: what shutdown stops and waits for. */
     private final List<ThreadPoolExecutor> allGroups = new ArrayList<>();
     /** Per node, where {@link #startHelper} starts its search for a CPU; racy by design, see there. */
@@ -92,6 +94,7 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         this.pins = new int[nodes][];
         this.helpers = new ThreadPoolExecutor[nodes + 1];
         this.helpersPerCpu = new ThreadPoolExecutor[nodes][];
+        this.handOffsPerCpu = new SpinningHandOff[nodes][];
         this.nextHelperCpu = new int[nodes];
         this.nextWorkerOnNode = new AtomicIntegerArray(nodes);
         int w = 0;
@@ -105,10 +108,12 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
                     false, this), keepAliveNanos, new SynchronousQueue<>());
             if (pin != null && cpus.length > 1) {
                 helpersPerCpu[n] = new ThreadPoolExecutor[cpus.length];
+                handOffsPerCpu[n] = new SpinningHandOff[cpus.length];
                 for (int c = 0; c < cpus.length; c++) {
+                    handOffsPerCpu[n][c] = new SpinningHandOff();
                     helpersPerCpu[n][c] = group(new PlacedThreadFactory(owner, name + "-helper-n" + n + "-cpu" + cpus[c],
                             n, new int[] {cpus[c]}, helperNice, daemon, false, this), keepAliveNanos,
-                            new SpinningHandOff());
+                            handOffsPerCpu[n][c]);
                 }
             }
         }
@@ -208,7 +213,8 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
     /**
      * Hands a helper body to {@code node}: to the group of one of its CPUs other than the one the
      * calling thread (the task's caller or another helper) runs on now, when its helpers are
-     * pinned per CPU; else as {@link #execute}. Costs the caller one {@code sched_getcpu} through
+     * pinned per CPU, preferring a CPU whose idle helper spins ({@link #helperAwake}); else as
+     * {@link #execute}. Costs the caller one {@code sched_getcpu} through
      * JNA (under a microsecond on a warm path, 1.5-3.5 us on a cold one: bench/RESULTS.md), and
      * nothing before libc is bound, when the CPU is unknown and the turn alone decides.
      *
@@ -225,8 +231,42 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         // avoids its own); a lost turn only skews the spread, and any int is a valid turn.
         int turn = nextHelperCpu[node];
         nextHelperCpu[node] = turn + 1;
-        int at = helperCpu(cpus.length, indexOf(cpus, ThreadPlacement.currentCpu()), turn);
+        int own = indexOf(cpus, ThreadPlacement.currentCpu());
+        int at = helperCpu(cpus.length, own, turn);
+        if (!handOffsPerCpu[node][at].spinning()) {
+            // An awake helper elsewhere joins within a microsecond, a parked one 10-30 us later.
+            int awake = awakeCpu(node, own);
+            at = awake >= 0 ? awake : at;
+        }
         handOff(perCpu[at], work);
+    }
+
+    /**
+     * Whether a helper started on {@code node} now would find an idle thread spinning for work
+     * (see {@link SpinningHandOff}) on a CPU other than the calling thread's: it would then join
+     * within a microsecond, where a parked one joins 10-30 us later. A hint, stale at once: the
+     * spinner may give up or take another body before a start reaches it, and that start then
+     * wakes a parked thread as without the hint.
+     *
+     * @param node a node id, or {@link NodeTopology#ANY_NODE} (whose group never spins)
+     * @return true if such a helper spins now; false also where helpers are not pinned per CPU
+     */
+    boolean helperAwake(int node) {
+        if (node == NodeTopology.ANY_NODE || handOffsPerCpu[node] == null) {
+            return false;
+        }
+        return awakeCpu(node, indexOf(pins[node], ThreadPlacement.currentCpu())) >= 0;
+    }
+
+    /** @return the index of a CPU of {@code node} other than {@code own} whose helper spins now, or -1 */
+    private int awakeCpu(int node, int own) {
+        SpinningHandOff[] handOffs = handOffsPerCpu[node];
+        for (int c = 0; c < handOffs.length; c++) {
+            if (c != own && handOffs[c].spinning()) {
+                return c;
+            }
+        }
+        return -1;
     }
 
     /**

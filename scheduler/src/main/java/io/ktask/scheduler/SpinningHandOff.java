@@ -36,6 +36,11 @@ final class SpinningHandOff extends AbstractQueue<Runnable> implements BlockingQ
      */
     private final AtomicReference<Runnable> slot = new AtomicReference<>();
 
+    /** @return true while an idle thread spins here and no body was handed to it yet (a hint, stale at once) */
+    boolean spinning() {
+        return slot.get() == WAITING;
+    }
+
     @Override
     public boolean offer(Runnable work) {
         // Loses to a spinner that gave up (WAITING -> null) or to another offer: then the parked

@@ -56,6 +56,11 @@ final class TaskRecord implements TaskHandle {
     }
 
     @Override
+    public boolean helperAwake(int preferredNode) {
+        return scheduler.helperAwake(preferredNode);
+    }
+
+    @Override
     public HelperLease lease(int wanted, int preferredNode) {
         LentPriority l = lending;
         if (l == null) {

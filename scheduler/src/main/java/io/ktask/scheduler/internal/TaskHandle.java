@@ -35,6 +35,22 @@ public interface TaskHandle extends AutoCloseable {
     HelperLease lease(int wanted, int preferredNode);
 
     /**
+     * Whether a helper leased now would join at once: an idle helper thread of the node, on a CPU
+     * other than the calling thread's, spins for work (it took a body less than some 50 us ago),
+     * where a parked one would join 10-30 us after it is asked for. A task too small to pay for
+     * waking a helper may still be worth splitting with one that is awake. A hint, stale at once:
+     * the helper started next may still be a parked one. Never blocks; costs the calling thread
+     * one {@code sched_getcpu} and a read per CPU of the node.
+     *
+     * @param preferredNode a node id, or {@link io.ktask.scheduler.NodeTopology#ANY_NODE} (whose
+     *     helpers never spin)
+     * @return true if such a helper spins now; false also when helpers are not pinned per CPU,
+     *     helpers are off, or the scheduler is disposed
+     * @throws IllegalArgumentException if the node is not a node of the scheduler's topology
+     */
+    boolean helperAwake(int preferredNode);
+
+    /**
      * Lends the calling thread's priority to one running helper of this task (ktask: the caller
      * "wills its priority"). Call it from the task's own thread when it finds no chunk left to
      * claim while helpers of the task still run theirs: on a busy machine a low-priority helper
