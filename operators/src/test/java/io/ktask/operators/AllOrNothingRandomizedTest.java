@@ -37,6 +37,22 @@ class AllOrNothingRandomizedTest {
 
     @Test
     void everyFinishedChunkIsEmittedXorUndoneExactlyOnce() throws Exception {
+        runAll(0);
+    }
+
+    /**
+     * The same for adaptive {@code KTask.range} tasks, with the work's cost hint set before each
+     * task so that it is estimated at 30 us: under the helper payoff, in the band where a task splits in two
+     * halves with a helper that is awake, or wakes one in a burst (the callers run back to back).
+     * Concurrent tasks overwrite the shared hint: a task may also see another's, as in the field.
+     */
+    @Test
+    void everyFinishedChunkIsEmittedXorUndoneExactlyOnceInTheAwakeHelperBand() throws Exception {
+        runAll(30_000);
+    }
+
+    /** @param estimateNanos 0, or the estimate the hint is set to give each task's range before it runs */
+    private static void runAll(long estimateNanos) throws Exception {
         Set<Thread> before = Thread.getAllStackTraces().keySet();
         KTaskScheduler scheduler = KTaskScheduler.builder().name("chaos").maxHelpers(2).maxHelpersPerNode(1).build();
         ExecutorService callers = Executors.newFixedThreadPool(4);
@@ -45,7 +61,7 @@ class AllOrNothingRandomizedTest {
                 List<Future<?>> futures = new ArrayList<>();
                 for (int t = 0; t < TASKS_PER_SEED; t++) {
                     long taskSeed = seed * 1_000_003L + t;
-                    futures.add(callers.submit(() -> runAndCheck(taskSeed, scheduler)));
+                    futures.add(callers.submit(() -> runAndCheck(taskSeed, scheduler, estimateNanos)));
                 }
                 for (Future<?> f : futures) {
                     f.get(60, TimeUnit.SECONDS);
@@ -67,12 +83,21 @@ class AllOrNothingRandomizedTest {
         }
     }
 
-    private static void runAndCheck(long taskSeed, KTaskScheduler scheduler) {
+    private static void runAndCheck(long taskSeed, KTaskScheduler scheduler, long estimateNanos) {
         try {
-            new RandomTask(taskSeed, scheduler).runAndCheck();
+            RandomTask task = new RandomTask(taskSeed, scheduler, estimateNanos > 0);
+            if (estimateNanos > 0 && task.size > 0) {
+                // Up at once, down by at most half a record: a few records reach it.
+                double perUnit = (double) estimateNanos / task.size;
+                for (int i = 0; i < 64 && task.spec.cost.nanosPerUnit() > perUnit; i++) {
+                    task.spec.cost.record(perUnit);
+                }
+                task.spec.cost.record(perUnit);
+            }
+            task.runAndCheck();
         } catch (Throwable e) {
-            throw new AssertionError("task seed " + taskSeed + " (replay: new RandomTask(" + taskSeed
-                    + "L, scheduler).runAndCheck())", e);
+            throw new AssertionError("task seed " + taskSeed + ", estimate " + estimateNanos + " ns (replay: new RandomTask(" + taskSeed
+                    + "L, scheduler, " + (estimateNanos > 0) + ").runAndCheck())", e);
         }
     }
 
@@ -99,6 +124,14 @@ class AllOrNothingRandomizedTest {
         volatile boolean cancelled;
 
         RandomTask(long seed, KTaskScheduler scheduler) {
+            this(seed, scheduler, false);
+        }
+
+        /**
+         * @param adaptiveRange a {@code KTask.range} upstream, adaptive sizing and at least two
+         *     threads, whatever the seed draws for them: the shape whose layout follows the hint
+         */
+        RandomTask(long seed, KTaskScheduler scheduler, boolean adaptiveRange) {
             this.seed = seed;
             Random r = new Random(seed);
             size = r.nextInt(10) == 0 ? 0 : 1 + r.nextInt(r.nextBoolean() ? 50 : 5000);
@@ -107,7 +140,8 @@ class AllOrNothingRandomizedTest {
             undoFailAt = r.nextInt(4) == 0 ? r.nextInt(12) : -1;
             cancelAt = r.nextInt(5) == 0 ? r.nextInt(12) : -1;
             cancelEarly = r.nextInt(20) == 0;
-            upstreamKind = r.nextInt(3);
+            int kind = r.nextInt(3);
+            upstreamKind = adaptiveRange ? 0 : kind;
             upstreamError = upstreamKind != 0 && r.nextInt(6) == 0;
             KTaskSpec.Builder<Long, List<Long>> b = KTaskSpec.<Long, List<Long>>of(this::work)
                     .undo(this::undo).scheduler(scheduler);
@@ -116,11 +150,11 @@ class AllOrNothingRandomizedTest {
             } else {
                 b.ordered();
             }
-            if (r.nextInt(3) != 0) {
+            if (r.nextInt(3) != 0 && !adaptiveRange) {
                 b.minChunk(1 + r.nextInt(200));
             }
             if (r.nextBoolean()) {
-                b.maxThreads(1 + r.nextInt(4));
+                b.maxThreads(adaptiveRange ? 2 + r.nextInt(3) : 1 + r.nextInt(4));
             }
             if (r.nextInt(4) == 0) {
                 b.callerRuns(false);
