@@ -17,8 +17,9 @@ import reactor.util.annotation.Nullable;
  * only when the remaining work is worth more than starting them costs; that layout cuts its tail
  * finer, so that the threads end close together. A work function timed before is judged by its
  * measured cost per unit at once: a range below that payoff runs solo (one chunk, timed now and
- * then), a range above it is laid out and wakes its helpers at start, and the first chunk any
- * thread finishes re-times the cost (a probe would only delay the helpers). With {@code allNodes} the
+ * then) unless a helper is awake to take half of it ({@link UnitCost#AWAKE_HELPER_PAYOFF_NANOS}),
+ * a range above it is laid out and wakes its helpers at start, and the first chunk any thread
+ * finishes re-times the cost (a probe would only delay the helpers). With {@code allNodes} the
  * layout is one share per node in proportion to its CPUs, and a thread drains its own node's
  * share before helping the others (ktask_run_numa). A spec's {@code boundaries} cut moves every
  * boundary inside the range that this layout picks, probe ends and node shares' ends included.
@@ -178,12 +179,13 @@ final class RangeSource implements ChunkSource<Long> {
             double estimate = remaining * known;
             if (estimate < cost.payoffNanos()) { // false while nothing is known (NaN)
                 cost.laidOut(false);
-                if (estimate >= UnitCost.AWAKE_HELPER_PAYOFF_NANOS && task.threads() > 1
+                long half = Sizing.roundUp(Sizing.ceilDiv(remaining, 2), task.spec().align);
+                if (estimate >= UnitCost.AWAKE_HELPER_PAYOFF_NANOS && half < remaining && task.threads() > 1
                         && cost.bandTaskStarts(System.nanoTime(), task.workers().helperAwake())) {
                     timeNextChunk = true;
-                    return layOutForAwakeHelper(node);
+                    return layOutForAwakeHelper(half, node);
                 }
-                // Solo: no helper could pay off. Two clock reads cost about as much as the rest
+                // Solo: no helper is awake, nor worth waking for the tasks after this one. Two clock reads cost about as much as the rest
                 // of a tiny task's bookkeeping, so only one solo run in SOLO_TIMING_PERIOD is
                 // timed: often enough to see the cost rise within a few tasks.
                 if ((ThreadLocalRandom.current().nextInt() & (SOLO_TIMING_PERIOD - 1)) != 0) {
@@ -244,15 +246,17 @@ final class RangeSource implements ChunkSource<Long> {
 
     /**
      * Lays out a task below the helper payoff for its own thread and one helper that is awake
-     * ({@link UnitCost#AWAKE_HELPER_PAYOFF_NANOS}): two halves, one each; if the helper does not
-     * come, the own thread takes both. Finer chunks would balance a late helper better, but each
+     * ({@link UnitCost#AWAKE_HELPER_PAYOFF_NANOS}): two halves of {@code half} units at most
+     * (rounded up to {@code align}, less than the range), one each; if the helper does not come,
+     * the own thread takes both. With {@code allNodes} the halves are cut at the node shares' ends
+     * too. Finer chunks would balance a late helper better, but each
      * claim here costs about a microsecond of the two threads' shared lines (four chunks: 15.7 us
      * against two: 14.6 us for an 18 us task, bench/RESULTS.md). The payoff's hysteresis stays as
      * it is: this is no layout for parked helpers.
      */
     @Nullable
-    private TaskChunk<Long> layOutForAwakeHelper(int node) {
-        return layOutFor(Math.max(1, Sizing.ceilDiv(end - probeNext, 2)), false, node);
+    private TaskChunk<Long> layOutForAwakeHelper(long half, int node) {
+        return layOutFor(half, false, node);
     }
 
     /**

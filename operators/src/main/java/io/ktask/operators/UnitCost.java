@@ -122,7 +122,8 @@ final class UnitCost {
      * whether it should wake a helper although none is awake. It should when the band task before
      * it started less than {@link #BURST_GAP_NANOS} ago, so the helper, spinning after its body,
      * is awake for the tasks after it; at most once per {@link #BURST_WAKE_PERIOD_NANOS}. Tasks
-     * that come one at a time never pay for a wake-up this way.
+     * that come one at a time never pay for a wake-up this way, nor do back-to-back tasks of 50 us
+     * or more (their starts are a gap apart: they only take a helper that is awake already).
      *
      * @param now {@link System#nanoTime()}
      * @param helperAwake whether a helper is awake already: then no wake-up is needed, and only the start is recorded
@@ -130,6 +131,7 @@ final class UnitCost {
      */
     boolean bandTaskStarts(long now, boolean helperAwake) {
         long previous = lastBandStartNanos;
+        // A write per band task, each of 15 us or more: the line moves at most that often per caller.
         lastBandStartNanos = now;
         if (helperAwake) {
             return true;

@@ -48,23 +48,29 @@ class AllOrNothingRandomizedTest {
      */
     @Test
     void everyFinishedChunkIsEmittedXorUndoneExactlyOnceInTheAwakeHelperBand() throws Exception {
-        runAll(30_000);
+        // Estimated under the payoff, a task runs more than one chunk only split with a helper
+        // (or by a hint another task raised meanwhile): the band's path ran.
+        assertThat(runAll(30_000)).as("tasks that ran more than one chunk").isPositive();
     }
 
-    /** @param estimateNanos 0, or the estimate the hint is set to give each task's range before it runs */
-    private static void runAll(long estimateNanos) throws Exception {
+    /**
+     * @param estimateNanos 0, or the estimate the hint is set to give each task's range before it runs
+     * @return the tasks that ran more than one chunk
+     */
+    private static int runAll(long estimateNanos) throws Exception {
         Set<Thread> before = Thread.getAllStackTraces().keySet();
         KTaskScheduler scheduler = KTaskScheduler.builder().name("chaos").maxHelpers(2).maxHelpersPerNode(1).build();
         ExecutorService callers = Executors.newFixedThreadPool(4);
+        int multiChunk = 0;
         try {
             for (long seed : SEEDS) {
-                List<Future<?>> futures = new ArrayList<>();
+                List<Future<Boolean>> futures = new ArrayList<>();
                 for (int t = 0; t < TASKS_PER_SEED; t++) {
                     long taskSeed = seed * 1_000_003L + t;
                     futures.add(callers.submit(() -> runAndCheck(taskSeed, scheduler, estimateNanos)));
                 }
-                for (Future<?> f : futures) {
-                    f.get(60, TimeUnit.SECONDS);
+                for (Future<Boolean> f : futures) {
+                    multiChunk += f.get(60, TimeUnit.SECONDS) ? 1 : 0;
                 }
             }
             Awaits.until(() -> scheduler.stats().helpersRunning() == 0, "helpers back to zero");
@@ -81,9 +87,11 @@ class AllOrNothingRandomizedTest {
             callers.shutdownNow();
             scheduler.dispose();
         }
+        return multiChunk;
     }
 
-    private static void runAndCheck(long taskSeed, KTaskScheduler scheduler, long estimateNanos) {
+    /** @return whether the task ran more than one chunk */
+    static boolean runAndCheck(long taskSeed, KTaskScheduler scheduler, long estimateNanos) {
         try {
             RandomTask task = new RandomTask(taskSeed, scheduler, estimateNanos > 0);
             if (estimateNanos > 0 && task.size > 0) {
@@ -95,9 +103,10 @@ class AllOrNothingRandomizedTest {
                 task.spec.cost.record(perUnit);
             }
             task.runAndCheck();
+            return task.runs.size() > 1;
         } catch (Throwable e) {
-            throw new AssertionError("task seed " + taskSeed + ", estimate " + estimateNanos + " ns (replay: new RandomTask(" + taskSeed
-                    + "L, scheduler, " + (estimateNanos > 0) + ").runAndCheck())", e);
+            throw new AssertionError("task seed " + taskSeed + " (replay: runAndCheck(" + taskSeed + "L, scheduler, "
+                    + estimateNanos + "L))", e);
         }
     }
 
@@ -123,10 +132,6 @@ class AllOrNothingRandomizedTest {
         final CountDownLatch terminated = new CountDownLatch(1);
         volatile boolean cancelled;
 
-        RandomTask(long seed, KTaskScheduler scheduler) {
-            this(seed, scheduler, false);
-        }
-
         /**
          * @param adaptiveRange a {@code KTask.range} upstream, adaptive sizing and at least two
          *     threads, whatever the seed draws for them: the shape whose layout follows the hint
@@ -140,8 +145,7 @@ class AllOrNothingRandomizedTest {
             undoFailAt = r.nextInt(4) == 0 ? r.nextInt(12) : -1;
             cancelAt = r.nextInt(5) == 0 ? r.nextInt(12) : -1;
             cancelEarly = r.nextInt(20) == 0;
-            int kind = r.nextInt(3);
-            upstreamKind = adaptiveRange ? 0 : kind;
+            upstreamKind = adaptiveRange ? 0 : r.nextInt(3); // the draws differ from here: another task per seed
             upstreamError = upstreamKind != 0 && r.nextInt(6) == 0;
             KTaskSpec.Builder<Long, List<Long>> b = KTaskSpec.<Long, List<Long>>of(this::work)
                     .undo(this::undo).scheduler(scheduler);

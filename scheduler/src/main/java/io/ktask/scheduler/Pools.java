@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.util.function.IntPredicate;
 
 /**
  * The threads of one {@link KTaskScheduler}: per node, one {@link WorkerLoop} per CPU of the node
@@ -230,13 +231,13 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         // Benign race: two starters may read the same turn and pick the same CPU (each still
         // avoids its own); a lost turn only skews the spread, and any int is a valid turn.
         int turn = nextHelperCpu[node];
-        nextHelperCpu[node] = turn + 1;
         int own = indexOf(cpus, ThreadPlacement.currentCpu());
-        int at = helperCpu(cpus.length, own, turn);
-        if (!handOffsPerCpu[node][at].spinning()) {
-            // An awake helper elsewhere joins within a microsecond, a parked one 10-30 us later.
-            int awake = awakeCpu(node, own);
-            at = awake >= 0 ? awake : at;
+        SpinningHandOff[] handOffs = handOffsPerCpu[node];
+        int at = startCpu(cpus.length, own, turn, c -> handOffs[c].spinning());
+        if (at == helperCpu(cpus.length, own, turn)) {
+            // The turn moves on only when its CPU was taken: a start sent to an awake CPU
+            // instead must not make the next one skip the turn's CPU.
+            nextHelperCpu[node] = turn + 1;
         }
         handOff(perCpu[at], work);
     }
@@ -255,14 +256,29 @@ final class Pools implements PlacedThreadFactory.Lifecycle {
         if (node == NodeTopology.ANY_NODE || handOffsPerCpu[node] == null) {
             return false;
         }
-        return awakeCpu(node, indexOf(pins[node], ThreadPlacement.currentCpu())) >= 0;
+        SpinningHandOff[] handOffs = handOffsPerCpu[node];
+        return awakeCpu(handOffs.length, indexOf(pins[node], ThreadPlacement.currentCpu()), c -> handOffs[c].spinning()) >= 0;
     }
 
-    /** @return the index of a CPU of {@code node} other than {@code own} whose helper spins now, or -1 */
-    private int awakeCpu(int node, int own) {
-        SpinningHandOff[] handOffs = handOffsPerCpu[node];
-        for (int c = 0; c < handOffs.length; c++) {
-            if (c != own && handOffs[c].spinning()) {
+    /**
+     * @param spinning whether the helper of the CPU at an index spins for work now
+     * @return the index of the CPU a helper starts on: the turn's ({@link #helperCpu}) if its
+     *     helper spins or none other than {@code own} does; else one whose helper spins, which
+     *     joins within a microsecond where a parked one joins 10-30 us later
+     */
+    static int startCpu(int cpus, int own, int turn, IntPredicate spinning) {
+        int turnCpu = helperCpu(cpus, own, turn);
+        if (spinning.test(turnCpu)) {
+            return turnCpu;
+        }
+        int awake = awakeCpu(cpus, own, spinning);
+        return awake >= 0 ? awake : turnCpu;
+    }
+
+    /** @return the index of a CPU other than {@code own} whose helper spins now, or -1 */
+    private static int awakeCpu(int cpus, int own, IntPredicate spinning) {
+        for (int c = 0; c < cpus; c++) {
+            if (c != own && spinning.test(c)) {
                 return c;
             }
         }

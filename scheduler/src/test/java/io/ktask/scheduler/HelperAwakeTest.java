@@ -22,18 +22,8 @@ class HelperAwakeTest {
         KTaskScheduler scheduler = KTaskScheduler.builder().name("awake").topology(NodeTopology.uniform(1, 2)).build();
         try {
             assertThat(scheduler.helperAwake(0)).as("no helper ran yet").isFalse();
-            // The body's thread spins for some 50 us once it returns; a preemption or a migration
-            // of this thread onto the helper's CPU can hide that once, not in every attempt.
-            boolean awake = false;
-            long deadline = System.nanoTime() + 20 * SECOND;
-            while (!awake && System.nanoTime() - deadline < 0) {
-                runOneHelperBody(scheduler);
-                long look = System.nanoTime() + SECOND / 200;
-                while (!awake && System.nanoTime() - look < 0) {
-                    awake = scheduler.helperAwake(0);
-                }
-            }
-            assertThat(awake).as("a helper seen awake after its body").isTrue();
+            // The body's thread spins for some 50 us once it returns.
+            assertThat(seenAwake(scheduler)).as("a helper seen awake after its body").isTrue();
             // The spin is bounded: the thread parks and the hint says so.
             long parkedBy = System.nanoTime() + 10 * SECOND;
             while (scheduler.helperAwake(0) && System.nanoTime() - parkedBy < 0) {
@@ -67,7 +57,7 @@ class HelperAwakeTest {
     void disabledHelpersAreNeverAwakeAndABadNodeIsNamed() throws Exception {
         KTaskScheduler scheduler = KTaskScheduler.builder().name("awake-off").topology(NodeTopology.uniform(1, 2)).build();
         try {
-            runOneHelperBody(scheduler);
+            assertThat(seenAwake(scheduler)).as("a helper seen awake after its body").isTrue();
             scheduler.setEnabled(false);
             long look = System.nanoTime() + SECOND / 100;
             while (System.nanoTime() - look < 0) {
@@ -82,6 +72,26 @@ class HelperAwakeTest {
     }
 
     /**
+     * Runs helper bodies until one's thread is seen spinning right after it (a preemption or a
+     * migration of this thread onto the helper's CPU can hide that once, not in every attempt).
+     *
+     * @return whether one was seen within 20 s
+     */
+    private static boolean seenAwake(KTaskScheduler scheduler) throws InterruptedException {
+        long deadline = System.nanoTime() + 20 * SECOND;
+        while (System.nanoTime() - deadline < 0) {
+            runOneHelperBody(scheduler);
+            long look = System.nanoTime() + SECOND / 200;
+            while (System.nanoTime() - look < 0) {
+                if (scheduler.helperAwake(0)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
      * Leases one helper, once the last one's permit is back (it returns it after its body),
      * runs an empty body on it, and returns once the body has run.
      */
@@ -90,6 +100,7 @@ class HelperAwakeTest {
         while (scheduler.stats().helpersRunning() > 0 && System.nanoTime() - deadline < 0) {
             Thread.onSpinWait();
         }
+        assertThat(scheduler.stats().helpersRunning()).as("the last helper's permit back").isZero();
         CountDownLatch ran = new CountDownLatch(1);
         try (HelperLease lease = scheduler.lease(1, 0)) {
             assertThat(lease.granted()).isEqualTo(1);

@@ -8,8 +8,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Which CPU of a node a helper starts on ({@link Pools#helperCpu}): never the starter's own, and
- * round the others in turn, so the helpers of one task spread before any CPU gets a second one.
+ * Which CPU of a node a helper starts on ({@link Pools#helperCpu}, {@link Pools#startCpu}): never
+ * the starter's own, one whose idle helper spins first, else round the others in turn, so the
+ * helpers of one task spread before any CPU gets a second one.
  */
 class HelperCpuTest {
 
@@ -26,6 +27,18 @@ class HelperCpuTest {
         assertThat(picks(4, 1, 0, 6)).containsExactly(0, 2, 3, 0, 2, 3);
         assertThat(picks(4, 3, 0, 3)).containsExactly(0, 1, 2);
         assertThat(picks(4, 0, 7, 3)).as("any starting turn").containsExactlyInAnyOrder(1, 2, 3);
+    }
+
+    /** {@link Pools#startCpu}: a CPU whose idle helper spins takes the start before the turn's. */
+    @Test
+    void aStartGoesToASpinningCpuBeforeTheTurnsButNeverToItsOwn() {
+        // 4 CPUs, the starter on 0, turn 0: the turn's CPU is 1.
+        assertThat(Pools.startCpu(4, 0, 0, c -> false)).as("none spins").isEqualTo(1);
+        assertThat(Pools.startCpu(4, 0, 0, c -> c == 3)).as("3 spins").isEqualTo(3);
+        assertThat(Pools.startCpu(4, 0, 0, c -> c == 1 || c == 3)).as("the turn's spins too").isEqualTo(1);
+        assertThat(Pools.startCpu(4, 0, 0, c -> c == 0)).as("only the starter's own spins").isEqualTo(1);
+        assertThat(Pools.startCpu(2, 1, 5, c -> true)).as("two CPUs: the other one").isZero();
+        assertThat(Pools.startCpu(3, -1, 1, c -> c == 2)).as("starter's CPU unknown").isEqualTo(2);
     }
 
     @Test

@@ -6,8 +6,9 @@ import io.ktask.scheduler.TaskListener;
 
 /**
  * The scheduler's record of one running task, opened by {@link SchedulerInternals#openTask(KTaskScheduler)}: it
- * feeds {@link KTaskStats#tasksRunning()} and {@link KTaskStats#chunksDone()}, leases the task's
- * helpers, and lets the task's own thread lend its priority to them.
+ * feeds {@link KTaskStats#tasksRunning()} and {@link KTaskStats#chunksDone()}, says whether a
+ * helper would find a thread awake, leases the task's helpers, and lets the task's own thread lend
+ * its priority to them.
  *
  * <p>Thread-safety: every method may be called from any thread; {@link #close()} is idempotent
  * (only the first call counts the task as ended).
@@ -35,9 +36,10 @@ public interface TaskHandle extends AutoCloseable {
     HelperLease lease(int wanted, int preferredNode);
 
     /**
-     * Whether a helper leased now would join at once: an idle helper thread of the node, on a CPU
-     * other than the calling thread's, spins for work (it took a body less than some 50 us ago),
-     * where a parked one would join 10-30 us after it is asked for. A task too small to pay for
+     * Whether a helper leased now for the node would join at once: an idle helper thread of the
+     * node, on a CPU other than the calling thread's, spins for work (it finished a body less than
+     * some 50 us ago), where a parked one would join 10-30 us after it is asked for. A node limit
+     * that places the lease elsewhere makes the answer moot for that lease. A task too small to pay for
      * waking a helper may still be worth splitting with one that is awake. A hint, stale at once:
      * the helper started next may still be a parked one. Never blocks; costs the calling thread
      * one {@code sched_getcpu} and a read per CPU of the node.
