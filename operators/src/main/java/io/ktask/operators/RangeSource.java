@@ -179,15 +179,17 @@ final class RangeSource implements ChunkSource<Long> {
             double estimate = remaining * known;
             if (estimate < cost.payoffNanos()) { // false while nothing is known (NaN)
                 cost.laidOut(false);
-                long half = Sizing.roundUp(Sizing.ceilDiv(remaining, 2), task.spec().align);
-                if (estimate >= UnitCost.AWAKE_HELPER_PAYOFF_NANOS && half < remaining && task.threads() > 1
-                        && cost.bandTaskStarts(System.nanoTime(), task.workers().helperAwake())) {
-                    timeNextChunk = true;
-                    return layOutForAwakeHelper(half, node);
+                if (estimate >= UnitCost.AWAKE_HELPER_PAYOFF_NANOS && task.threads() > 1) {
+                    long half = awakeHelperHalf(remaining);
+                    if (half > 0) {
+                        timeNextChunk = true;
+                        return layOutFor(half, false, node);
+                    }
                 }
-                // Solo: no helper is awake, nor worth waking for the tasks after this one. Two clock reads cost about as much as the rest
-                // of a tiny task's bookkeeping, so only one solo run in SOLO_TIMING_PERIOD is
-                // timed: often enough to see the cost rise within a few tasks.
+                // Solo: no helper is awake, nor worth waking for the tasks after this one. Two
+                // clock reads cost about as much as the rest of a tiny task's bookkeeping, so only
+                // one solo run in SOLO_TIMING_PERIOD is timed: often enough to see the cost rise
+                // within a few tasks.
                 if ((ThreadLocalRandom.current().nextInt() & (SOLO_TIMING_PERIOD - 1)) != 0) {
                     return whole(node);
                 }
@@ -245,18 +247,24 @@ final class RangeSource implements ChunkSource<Long> {
     }
 
     /**
-     * Lays out a task below the helper payoff for its own thread and one helper that is awake
-     * ({@link UnitCost#AWAKE_HELPER_PAYOFF_NANOS}): two halves of {@code half} units at most
-     * (rounded up to {@code align}, less than the range), one each; if the helper does not come,
-     * the own thread takes both. With {@code allNodes} the halves are cut at the node shares' ends
-     * too. Finer chunks would balance a late helper better, but each
-     * claim here costs about a microsecond of the two threads' shared lines (four chunks: 15.7 us
+     * Whether a task below the helper payoff splits with one helper that is awake
+     * ({@link UnitCost#AWAKE_HELPER_PAYOFF_NANOS}), or one worth waking for the tasks after it
+     * ({@link UnitCost#bandTaskStarts}): in two halves, one each; if the helper does not come,
+     * the own thread takes both. Finer chunks would balance a late helper better, but each claim
+     * here costs about a microsecond of the two threads' shared lines (four chunks: 15.7 us
      * against two: 14.6 us for an 18 us task, bench/RESULTS.md). The payoff's hysteresis stays as
-     * it is: this is no layout for parked helpers.
+     * it is: this is no layout for parked helpers. Off the path of tasks under 15 us, which
+     * never get here.
+     *
+     * @param remaining the units of the range, none handed out yet
+     * @return the units of a half, rounded up to {@code align}; 0 to run alone: a half would not
+     *     be smaller than the range, or no helper is awake nor worth waking
      */
-    @Nullable
-    private TaskChunk<Long> layOutForAwakeHelper(long half, int node) {
-        return layOutFor(half, false, node);
+    private long awakeHelperHalf(long remaining) {
+        long half = Sizing.roundUp(Sizing.ceilDiv(remaining, 2), task.spec().align);
+        boolean split = half < remaining
+                && task.spec().cost.bandTaskStarts(System.nanoTime(), task.workers().helperAwake());
+        return split ? half : 0;
     }
 
     /**
